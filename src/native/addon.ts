@@ -1,0 +1,118 @@
+// The native compute core as one typed interface (STYLE.md: the whole native surface in one place).
+// Every kernel lives in native/*.cpp and registers itself; this file loads the built addon and
+// states each entry point's contract. Dimension letters, used in every shape comment:
+//   B batch, T query length, S key/value capacity (cache length), Tk keys attended,
+//   C model dim, H query heads, KH key/value heads, D head dim, F ffn hidden, V vocab, N rows.
+// Backward kernels ACCUMULATE (+=) into parameter gradients and into input gradients unless
+// the comment says "writes", so gradient accumulation over micro-batches comes free (llm.c).
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import fs from "node:fs";
+
+export interface NativeAddon {
+  /** OpenMP threads used by every kernel. */
+  threadCount(): number;
+  setThreadCount(n: number): void;
+  /** "avx512" | "avx2" | "portable": the micro-kernel chosen at run time. */
+  simdLevel(): string;
+
+  // ---- GEMM (native/gemm.cpp) ----
+  /**
+   * out[M,N] = (accumulate ? out : 0) + op(a)[M,K] · op(b)[K,N], row-major, contiguous.
+   * op(a) = transA ? a^T where a is stored [K,M] : a stored [M,K]; likewise b ([N,K] when transB).
+   * A linear layer y = x W^T (W stored [out,in] as in PyTorch) is matmul(y, x, W, BT, out, in, false, true, false).
+   */
+  matmul(out: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
+    transA: boolean, transB: boolean, accumulate: boolean): void;
+
+  // ---- elementwise / reductions (native/elementwise.cpp) ----
+  /** a[i] += b[i] for i < n. */
+  addInPlace(a: Float32Array, b: Float32Array, n: number): void;
+  /** x[i] *= s for i < n. */
+  scaleInPlace(x: Float32Array, s: number, n: number): void;
+  /** sum of x[i]^2 for i < n, accumulated in double. */
+  sumSquares(x: Float32Array, n: number): number;
+
+  // ---- token embedding (native/embedding.cpp) ----
+  /** writes out[N,C] = table[ids[n], :]; throws RangeError on an id outside [0, V). */
+  embeddingForward(out: Float32Array, ids: Int32Array, table: Float32Array, N: number, C: number, V: number): void;
+  /** dtable[ids[n], :] += dout[n, :]. */
+  embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void;
+
+  // ---- RMSNorm (native/rmsnorm.cpp) — HF LlamaRMSNorm: w * x / sqrt(mean(x^2) + eps) ----
+  /** writes out[N,C] and rstd[N] (saved for backward). */
+  rmsnormForward(out: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, N: number, C: number, eps: number): void;
+  /** dx[N,C] += ..., dw[C] += ... */
+  rmsnormBackward(dx: Float32Array, dw: Float32Array, dout: Float32Array, x: Float32Array, w: Float32Array,
+    rstd: Float32Array, N: number, C: number): void;
+
+  // ---- RoPE (native/rope.cpp) — HF rotate_half convention: pairs (i, i + D/2) ----
+  /**
+   * In place on x[N, nHeads, D]; token n has position pos[n]. inv_freq[i] = theta^(-2i/D) computed
+   * in float32 as transformers does, angle = pos * inv_freq.
+   */
+  ropeForward(x: Float32Array, pos: Int32Array, N: number, nHeads: number, D: number, theta: number): void;
+  /** In place: dx = R(-angle) dx (the transpose of the forward rotation). */
+  ropeBackward(dx: Float32Array, pos: Int32Array, N: number, nHeads: number, D: number, theta: number): void;
+
+  // ---- SwiGLU (native/swiglu.cpp): out = silu(gate) * up ----
+  /** writes out[n] for n < count. */
+  swigluForward(out: Float32Array, gate: Float32Array, up: Float32Array, count: number): void;
+  /** WRITES dgate, dup (no accumulation: they are scratch activations). */
+  swigluBackward(dgate: Float32Array, dup: Float32Array, dout: Float32Array, gate: Float32Array, up: Float32Array, count: number): void;
+
+  // ---- causal self-attention with GQA (native/attention.cpp) ----
+  /**
+   * q[B,T,H,D]; k,v [B,S,KH,D] (S = capacity, keys 0..pos0+T-1 are valid); out[B,T,H,D] (writes).
+   * Query t of row b sits at absolute position pos0 + t and attends keys j <= pos0 + t with
+   * j >= keyStart[b] (left padding for batched decoding; null = 0) and, when segIds[B,S] is not
+   * null, only keys with segIds[b,j] == segIds[b,pos0+t] (packed sequences, block-diagonal).
+   * probs[B,H,T,S] (writes, saved for backward) or null for inference. Scale 1/sqrt(D).
+   * H must be a multiple of KH: query head h uses kv head floor(h / (H/KH)) (HF repeat_kv).
+   */
+  attentionForward(out: Float32Array, probs: Float32Array | null, q: Float32Array, k: Float32Array, v: Float32Array,
+    B: number, T: number, S: number, pos0: number, H: number, KH: number, D: number,
+    keyStart: Int32Array | null, segIds: Int32Array | null): void;
+  /**
+   * Training case (pos0 = 0, S = T). dq[B,T,H,D] WRITES; dk, dv [B,T,KH,D] WRITE.
+   * probs from the forward (masked entries are 0, so no mask arguments are needed).
+   */
+  attentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dout: Float32Array, probs: Float32Array,
+    q: Float32Array, k: Float32Array, v: Float32Array, B: number, T: number, H: number, KH: number, D: number): void;
+
+  // ---- softmax cross-entropy (native/cross_entropy.cpp) ----
+  /**
+   * logits[N,V]; targets[N] with -100 = ignored. Writes losses[N] (-log p(target), 0 when ignored).
+   * When dlogits is not null, WRITES dlogits[N,V] = (softmax - onehot) * gradScale for trained rows
+   * and 0 for ignored rows; dlogits may be the logits buffer itself (in place, saves N*V floats).
+   * Returns the number of trained (non-ignored) rows.
+   */
+  crossEntropy(logits: Float32Array, targets: Int32Array, losses: Float32Array, dlogits: Float32Array | null,
+    N: number, V: number, gradScale: number): number;
+  /** writes out[N,V] = log_softmax(logits) row-wise (out may alias logits). */
+  logSoftmax(out: Float32Array, logits: Float32Array, N: number, V: number): void;
+
+  // ---- AdamW (native/adamw.cpp) — torch.optim.AdamW, decoupled weight decay ----
+  /**
+   * For i < n: p *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+   * p -= (lr / (1 - b1^step)) * m / (sqrt(v) / sqrt(1 - b2^step) + eps). step counts from 1.
+   */
+  adamwStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+}
+
+function findAddon(): string {
+  // dist/src/native/addon.js -> package root is three levels up; src/native/addon.ts -> two.
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, "build", "Release", "llama2_native.node");
+    if (fs.existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error("llama2-ts: native addon build/Release/llama2_native.node not found; run `npm ci` (or `npm run build:native`)");
+}
+
+const require = createRequire(import.meta.url);
+/** The loaded native addon. */
+export const native: NativeAddon = require(findAddon()) as NativeAddon;
