@@ -8,8 +8,19 @@ import { UsageError } from "./args.js";
 
 const commandsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
 
-function available(): string[] {
-  return fs.readdirSync(commandsDir).filter((f) => f.endsWith(".js")).map((f) => f.slice(0, -3)).sort();
+// A command is commands/<name>.js, or a folder commands/<name>/ of subcommands <sub>.js
+// (`llama2 tokenizer train` runs commands/tokenizer/train.js).
+function available(dir = commandsDir): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() || (e.name.endsWith(".js") && !e.name.endsWith(".test.js")))
+    .map((e) => e.name.replace(/\.js$/, "")).sort();
+}
+
+type Command = { run(argv: string[]): Promise<number | void> };
+
+async function load(file: string): Promise<Command> {
+  return (await import(pathToFileURL(file).href)) as Command;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -22,10 +33,17 @@ async function main(argv: string[]): Promise<number> {
     console.error(`llama2: unknown command "${name}"; commands: ${available().join(", ")}`);
     return 1;
   }
-  const mod = (await import(pathToFileURL(path.join(commandsDir, `${name}.js`)).href)) as {
-    run(argv: string[]): Promise<number | void>;
-  };
-  return (await mod.run(rest)) ?? 0;
+  const groupDir = path.join(commandsDir, name);
+  if (fs.existsSync(groupDir) && fs.statSync(groupDir).isDirectory()) {
+    const [sub, ...subArgs] = rest;
+    const subs = available(groupDir);
+    if (!sub || !subs.includes(sub)) {
+      console.error(`llama2 ${name}: ${sub ? `unknown subcommand "${sub}"` : "missing subcommand"}; subcommands: ${subs.join(", ")}`);
+      return 2;
+    }
+    return (await (await load(path.join(groupDir, `${sub}.js`))).run(subArgs)) ?? 0;
+  }
+  return (await (await load(path.join(commandsDir, `${name}.js`))).run(rest)) ?? 0;
 }
 
 main(process.argv.slice(2)).then(
