@@ -1,6 +1,7 @@
 // The addon's entry: exports every function the kernel files registered with LLAMA2_EXPORT,
 // plus a few facts about the build (threads, SIMD level) for logs and benchmarks.
 #include "napi_util.h"
+#include "simd.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -25,11 +26,8 @@ static Napi::Value setThreadCount(const Napi::CallbackInfo& info) {
 LLAMA2_EXPORT("setThreadCount", setThreadCount);
 
 static Napi::Value simdLevel(const Napi::CallbackInfo& info) {
-  __builtin_cpu_init();
-  const char* level = __builtin_cpu_supports("avx512f") ? "avx512"
-                      : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? "avx2"
-                                                                                        : "portable";
-  return Napi::String::New(info.Env(), level);
+  // The dispatch level every kernel uses now (native/simd.h; setSimdLevel() in gemm.cpp).
+  return Napi::String::New(info.Env(), llama2::simdLevelName(llama2::simdLevel()));
 }
 LLAMA2_EXPORT("simdLevel", simdLevel);
 

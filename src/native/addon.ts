@@ -16,6 +16,8 @@ export interface NativeAddon {
   setThreadCount(n: number): void;
   /** "avx512" | "avx2" | "portable": the micro-kernel chosen at run time. */
   simdLevel(): string;
+  /** Forces a lower SIMD level (tests run every path); RangeError when the CPU lacks it. */
+  setSimdLevel(level: "portable" | "avx2" | "avx512"): void;
 
   // ---- GEMM (native/gemm.cpp) ----
   /**

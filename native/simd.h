@@ -1,0 +1,41 @@
+// Run-time SIMD dispatch level shared by every kernel: detected once from CPUID
+// (__builtin_cpu_supports), overridable with setSimdLevel() so tests can run the AVX2 and
+// portable paths on an AVX-512 machine. The addon is built without -march flags; each SIMD
+// function carries its own __attribute__((target(...))).
+#pragma once
+#include <atomic>
+
+namespace llama2 {
+
+enum class SimdLevel : int { Portable = 0, Avx2 = 1, Avx512 = 2 };
+
+/** The best level this CPU supports (AVX-512 needs F+VL, AVX2 needs FMA too). */
+inline SimdLevel detectSimdLevel() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("fma"))
+    return SimdLevel::Avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return SimdLevel::Avx2;
+  return SimdLevel::Portable;
+}
+
+inline std::atomic<int>& simdLevelVar() {
+  static std::atomic<int> level{static_cast<int>(detectSimdLevel())};
+  return level;
+}
+
+/** The level kernels dispatch on now. */
+inline SimdLevel simdLevel() { return static_cast<SimdLevel>(simdLevelVar().load(std::memory_order_relaxed)); }
+
+/** Selects a level; returns false (and changes nothing) when the CPU lacks it. */
+inline bool setSimdLevel(SimdLevel level) {
+  if (static_cast<int>(level) > static_cast<int>(detectSimdLevel())) return false;
+  simdLevelVar().store(static_cast<int>(level), std::memory_order_relaxed);
+  return true;
+}
+
+inline const char* simdLevelName(SimdLevel level) {
+  return level == SimdLevel::Avx512 ? "avx512" : level == SimdLevel::Avx2 ? "avx2" : "portable";
+}
+
+}  // namespace llama2
