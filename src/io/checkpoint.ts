@@ -1,0 +1,211 @@
+// Hugging Face model directories (DESIGN.md §1): config.json + model.safetensors (or shards with
+// model.safetensors.index.json) + generation_config.json, tensor names as in transformers' LlamaForCausalLM /
+// LlamaForSequenceClassification state_dict. Loading checks every tensor name and shape; saving writes a
+// complete directory beside the target and renames it into place, so a crash never leaves a half-written model.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { LlamaConfig } from "../model/config.js";
+import { configToHf, generationConfigToHf, type ModelKind, readHfConfig } from "./hf-config.js";
+import { readSafetensors, type Tensor, writeSafetensors, type WriteDtype } from "./safetensors.js";
+
+export type { ModelKind } from "./hf-config.js";
+export type { Tensor } from "./safetensors.js";
+
+/** A loaded model directory; tensors are float32 whatever the stored dtype. */
+export interface ModelDir {
+  config: LlamaConfig;
+  kind: ModelKind;
+  /** Rows of score.weight (sequence classification); 0 for a causal LM. */
+  numLabels: number;
+  /** HF name → tensor, in expectedTensorShapes() order. */
+  tensors: Map<string, Tensor>;
+  /** dtype named in config.json ("float32", "bfloat16", ...), or null. */
+  dtype: string | null;
+}
+
+/** HF tensor names and shapes of a model, in state_dict order ([out, in] for every linear weight). */
+export function expectedTensorShapes(c: LlamaConfig, kind: ModelKind, numLabels = 1): Map<string, number[]> {
+  const C = c.hiddenSize, F = c.intermediateSize, H = c.numAttentionHeads, KH = c.numKeyValueHeads, D = c.headDim;
+  const m = new Map<string, number[]>();
+  m.set("model.embed_tokens.weight", [c.vocabSize, C]);
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const p = `model.layers.${i}.`;
+    m.set(p + "self_attn.q_proj.weight", [H * D, C]);
+    m.set(p + "self_attn.k_proj.weight", [KH * D, C]);
+    m.set(p + "self_attn.v_proj.weight", [KH * D, C]);
+    m.set(p + "self_attn.o_proj.weight", [C, H * D]);
+    m.set(p + "mlp.gate_proj.weight", [F, C]);
+    m.set(p + "mlp.up_proj.weight", [F, C]);
+    m.set(p + "mlp.down_proj.weight", [C, F]);
+    m.set(p + "input_layernorm.weight", [C]);
+    m.set(p + "post_attention_layernorm.weight", [C]);
+  }
+  m.set("model.norm.weight", [C]);
+  if (kind === "causal-lm" && !c.tieWordEmbeddings) m.set("lm_head.weight", [c.vocabSize, C]);
+  if (kind === "sequence-classification") m.set("score.weight", [numLabels, C]);
+  return m;
+}
+
+/** Tensors some writers add that carry no weights (old transformers' RoPE buffers) or duplicate a tied one. */
+function ignorable(name: string, c: LlamaConfig, kind: ModelKind): boolean {
+  return name.endsWith(".rotary_emb.inv_freq") || (kind === "causal-lm" && c.tieWordEmbeddings && name === "lm_head.weight");
+}
+
+const SHAPE = (s: number[]): string => JSON.stringify(s);
+
+/** Throws naming `where` and the first offending tensors when names or shapes differ from `expected`. */
+function checkTensors(where: string, expected: Map<string, number[]>, got: Map<string, { shape: number[] }>, skip: (n: string) => boolean): void {
+  const missing = [...expected.keys()].filter((n) => !got.has(n));
+  if (missing.length)
+    throw new Error(`${where}: missing tensor${missing.length > 1 ? "s" : ""} ${missing.slice(0, 5).map((n) => `"${n}"`).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""} (expected shape ${SHAPE(expected.get(missing[0]!)!)} for the first)`);
+  const unexpected = [...got.keys()].filter((n) => !expected.has(n) && !skip(n));
+  if (unexpected.length)
+    throw new Error(`${where}: unexpected tensor${unexpected.length > 1 ? "s" : ""} ${unexpected.slice(0, 5).map((n) => `"${n}"`).join(", ")}${unexpected.length > 5 ? ` and ${unexpected.length - 5} more` : ""}`);
+  for (const [name, shape] of expected) {
+    const g = got.get(name)!.shape;
+    if (SHAPE(g) !== SHAPE(shape)) throw new Error(`${where}: tensor "${name}" has shape ${SHAPE(g)}, expected ${SHAPE(shape)}`);
+  }
+}
+
+const INDEX = "model.safetensors.index.json";
+const SINGLE = "model.safetensors";
+
+/** Loads a transformers Llama directory (single-file or sharded safetensors; F32/BF16/F16 weights). */
+export function loadModelDir(dir: string): ModelDir {
+  const hf = readHfConfig(path.join(dir, "config.json"));
+  const all = new Map<string, Tensor>();
+  const indexPath = path.join(dir, INDEX);
+  if (fs.existsSync(indexPath)) {
+    let index: { weight_map?: unknown };
+    try {
+      index = JSON.parse(fs.readFileSync(indexPath, "utf8"));
+    } catch (e) {
+      throw new Error(`${indexPath}: invalid JSON: ${(e as Error).message}`);
+    }
+    const wm = index.weight_map;
+    if (typeof wm !== "object" || wm === null) throw new Error(`${indexPath}: field "weight_map" must be an object`);
+    const byFile = new Map<string, string[]>();
+    for (const [name, file] of Object.entries(wm)) {
+      if (typeof file !== "string" || file.includes("/") || file.includes("\\"))
+        throw new Error(`${indexPath}: field "weight_map.${name}" must be a file name in the directory, got ${JSON.stringify(file)}`);
+      if (!byFile.has(file)) byFile.set(file, []);
+      byFile.get(file)!.push(name);
+    }
+    for (const [file, names] of byFile)
+      for (const [n, t] of readSafetensors(path.join(dir, file), names.filter((x) => !ignorable(x, hf.config, hf.kind))).tensors)
+        all.set(n, { shape: t.shape, data: t.data });
+  } else if (fs.existsSync(path.join(dir, SINGLE))) {
+    for (const [n, t] of readSafetensors(path.join(dir, SINGLE)).tensors) all.set(n, { shape: t.shape, data: t.data });
+  } else {
+    throw new Error(`${dir}: no ${SINGLE} or ${INDEX} (PyTorch .bin checkpoints are not supported; convert with save_pretrained(safe_serialization=True))`);
+  }
+  const numLabels = hf.kind === "sequence-classification" ? hf.numLabels : 0;
+  const expected = expectedTensorShapes(hf.config, hf.kind, numLabels || 1);
+  checkTensors(dir, expected, all, (n) => ignorable(n, hf.config, hf.kind));
+  const tensors = new Map<string, Tensor>();
+  for (const name of expected.keys()) tensors.set(name, all.get(name)!);
+  return { config: hf.config, kind: hf.kind, numLabels, tensors, dtype: hf.dtype };
+}
+
+/** Options for saveModelDir. */
+export interface SaveModelOptions {
+  /** Storage dtype of the weights (default float32). */
+  dtype?: "float32" | "bfloat16" | "float16";
+  /** Start a new shard when the current one would exceed this many bytes (default 50 GB, transformers 5's). */
+  maxShardBytes?: number;
+  /** Extra files (e.g. tokenizer.json) written into the directory as part of the same atomic replace. */
+  files?: Record<string, string | Uint8Array>;
+}
+
+const DTYPE: Record<NonNullable<SaveModelOptions["dtype"]>, WriteDtype> = { float32: "F32", bfloat16: "BF16", float16: "F16" };
+
+/**
+ * Writes a transformers-loadable directory: config.json, model.safetensors (or model-0000i-of-0000N.safetensors
+ * + model.safetensors.index.json), generation_config.json for causal LMs, and `opts.files`. `tensors` must be
+ * exactly expectedTensorShapes() (numLabels is read from score.weight). The directory is built in
+ * `<dir>.tmp-<pid>` and renamed over `dir`; an existing `dir` is replaced as a whole (other files in it go).
+ */
+export function saveModelDir(dir: string, config: LlamaConfig, kind: ModelKind, tensors: Map<string, Tensor>, opts: SaveModelOptions = {}): void {
+  const dtype = opts.dtype ?? "float32";
+  if (!(dtype in DTYPE)) throw new Error(`saveModelDir: unsupported dtype ${JSON.stringify(dtype)} (float32, bfloat16, float16)`);
+  const numLabels = kind === "sequence-classification" ? tensors.get("score.weight")?.shape[0] ?? 1 : 0;
+  const expected = expectedTensorShapes(config, kind, numLabels || 1);
+  checkTensors(`saveModelDir(${dir})`, expected, tensors, () => false);
+  for (const [name, t] of tensors)
+    if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new Error(`saveModelDir(${dir}): tensor "${name}" data length ${t.data.length} does not match shape ${SHAPE(t.shape)}`);
+
+  const target = path.resolve(dir);
+  const tmp = `${target}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  try {
+    writeJson(path.join(tmp, "config.json"), configToHf(config, kind, { numLabels: numLabels || undefined, dtype }));
+    if (kind === "causal-lm") writeJson(path.join(tmp, "generation_config.json"), generationConfigToHf(config));
+    writeWeights(tmp, [...expected.keys()].map((n) => [n, tensors.get(n)!]), DTYPE[dtype], opts.maxShardBytes ?? 50e9);
+    for (const [name, content] of Object.entries(opts.files ?? {})) {
+      if (name.includes("/") || name.includes("\\") || name === "." || name === "..") throw new Error(`saveModelDir(${dir}): extra file name ${JSON.stringify(name)} must be a plain file name`);
+      fs.writeFileSync(path.join(tmp, name), content);
+    }
+    replaceDir(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function writeJson(file: string, obj: unknown): void {
+  fs.writeFileSync(file, JSON.stringify(obj, null, 2) + "\n");
+}
+
+function writeWeights(dir: string, list: [string, Tensor][], dtype: WriteDtype, maxShardBytes: number): void {
+  const itemSize = dtype === "F32" ? 4 : 2;
+  const shards: [string, Tensor][][] = [[]];
+  let bytes = 0;
+  for (const entry of list) {
+    const b = entry[1].data.length * itemSize;
+    if (bytes > 0 && bytes + b > maxShardBytes) {
+      shards.push([]);
+      bytes = 0;
+    }
+    shards[shards.length - 1]!.push(entry);
+    bytes += b;
+  }
+  if (shards.length === 1) {
+    writeSafetensors(path.join(dir, SINGLE), list, { dtype });
+    return;
+  }
+  const n = shards.length;
+  const pad = (i: number): string => String(i).padStart(5, "0");
+  const weightMap: Record<string, string> = {};
+  let totalSize = 0, totalParams = 0;
+  shards.forEach((shard, i) => {
+    const file = `model-${pad(i + 1)}-of-${pad(n)}.safetensors`;
+    writeSafetensors(path.join(dir, file), shard, { dtype });
+    for (const [name, t] of shard) {
+      weightMap[name] = file;
+      totalSize += t.data.length * itemSize;
+      totalParams += t.data.length;
+    }
+  });
+  writeJson(path.join(dir, INDEX), { metadata: { total_parameters: totalParams, total_size: totalSize }, weight_map: weightMap });
+}
+
+/** Swaps `tmp` into `target`: the old directory is moved aside first and deleted only after the rename. */
+function replaceDir(tmp: string, target: string): void {
+  if (!fs.existsSync(target)) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.renameSync(tmp, target);
+    return;
+  }
+  if (!fs.statSync(target).isDirectory()) throw new Error(`saveModelDir: ${target} exists and is not a directory`);
+  const old = `${target}.old-${process.pid}`;
+  fs.rmSync(old, { recursive: true, force: true });
+  fs.renameSync(target, old);
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.renameSync(old, target); // put the previous model back
+    throw e;
+  }
+  fs.rmSync(old, { recursive: true, force: true });
+}
