@@ -1,0 +1,49 @@
+// Helpers shared by the layer kernels (not GEMM): the size threshold below which a loop stays on
+// one thread (forking the OpenMP team costs more than it saves on tiny work), a fast vectorizable
+// expf for softmax / cross-entropy, and the "N rows of C" argument checks every kernel repeats.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include "napi_util.h"
+
+namespace llama2 {
+
+// Work (in float elements touched) below which a kernel runs single-threaded.
+constexpr int64_t kParallelMin = 1 << 15;
+
+// Bit-level helpers the compiler can vectorize inside `#pragma omp simd` loops.
+inline float bitsToFloat(int32_t i) { float f; std::memcpy(&f, &i, 4); return f; }
+
+// exp(x) for x <= ~88, accurate to ~2 ulp: Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2,
+// then a degree-6 polynomial for e^r (Cephes expf coefficients) and 2^n built in the exponent bits.
+// Inputs below -87.3 return 0 (softmax arguments are x - max <= 0, so no overflow path is needed
+// for them; large positive inputs are clamped to 88.3 so 2^n stays finite).
+inline float fastExp(float x) {
+  x = x < 88.3f ? x : 88.3f;
+  const bool under = x < -87.3f;
+  x = under ? -87.3f : x;
+  const float n = std::nearbyint(x * 1.44269504088896341f);
+  float r = x - n * 0.693359375f;  // ln2 high part (exact in float)
+  r = r - n * -2.12194440e-4f;     // ln2 low part
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const float scale = bitsToFloat((static_cast<int32_t>(n) + 127) << 23);
+  return under ? 0.0f : p * scale;
+}
+
+inline std::string argName(const char* fn, size_t i, const char* name) {
+  return std::string(fn) + ": argument " + std::to_string(i) + " (" + name + ")";
+}
+
+[[noreturn]] inline void failRange(const Napi::CallbackInfo& info, const std::string& msg) {
+  throw Napi::RangeError::New(info.Env(), msg);
+}
+
+}  // namespace llama2

@@ -1,0 +1,68 @@
+// Rotary position embedding (paper §2.2 "RoPE"; HF modeling_llama.apply_rotary_pos_emb with
+// rotate_half: dims i and i + D/2 form a pair). inv_freq = 1 / theta^(arange(0, D, 2) / D) and
+// angle = pos * inv_freq are computed in float32 exactly as LlamaRotaryEmbedding (default type):
+//   out_i = x_i cos - x_{i+D/2} sin,   out_{i+D/2} = x_{i+D/2} cos + x_i sin.
+// The backward applies the transpose (rotation by -angle).
+#include <vector>
+#include "kernel_util.h"
+
+using namespace llama2;
+
+namespace {
+
+// inv_freq[D/2] in float32: base ** (arange(0, D, 2, float) / D), then 1.0 / that.
+std::vector<float> invFreq(float theta, int64_t D) {
+  std::vector<float> f(D / 2);
+  for (int64_t i = 0; i < D / 2; i++) {
+    const float e = static_cast<float>(2 * i) / static_cast<float>(D);
+    f[i] = 1.0f / std::pow(theta, e);
+  }
+  return f;
+}
+
+// x[N, nHeads, D] rotated in place by +angle (sign = 1) or -angle (sign = -1).
+Napi::Value rope(const Napi::CallbackInfo& info, const char* fn, float sign) {
+  expectArgs(info, fn, 6);
+  const int64_t N = dim(info, fn, 2, "N"), nHeads = dim(info, fn, 3, "nHeads"), D = dim(info, fn, 4, "D");
+  const double theta = num(info, fn, 5, "theta");
+  float* x = f32(info, fn, 0, "x", N * nHeads * D);
+  const int32_t* pos = i32(info, fn, 1, "pos", N);
+  if (D % 2 != 0) fail(info, std::string(fn) + ": D must be even, got " + std::to_string(D));
+  if (!(theta > 0)) fail(info, std::string(fn) + ": theta must be positive");
+  const int64_t half = D / 2;
+  const std::vector<float> inv = invFreq(static_cast<float>(theta), D);
+#pragma omp parallel if (N * nHeads * D >= kParallelMin)
+  {
+    std::vector<float> cs(half), sn(half);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < N; n++) {
+      const float p = static_cast<float>(pos[n]);
+      for (int64_t i = 0; i < half; i++) {
+        const float a = p * inv[i];
+        cs[i] = std::cos(a);
+        sn[i] = sign * std::sin(a);
+      }
+      for (int64_t h = 0; h < nHeads; h++) {
+        float* x1 = x + (n * nHeads + h) * D;
+        float* x2 = x1 + half;
+#pragma omp simd
+        for (int64_t i = 0; i < half; i++) {
+          const float a = x1[i], b = x2[i];
+          x1[i] = a * cs[i] - b * sn[i];
+          x2[i] = b * cs[i] + a * sn[i];
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+// x[N,nHeads,D] in place; pos[N]
+static Napi::Value ropeForward(const Napi::CallbackInfo& info) { return rope(info, "ropeForward", 1.0f); }
+LLAMA2_EXPORT("ropeForward", ropeForward);
+
+// dx[N,nHeads,D] in place: dx = R(-angle) dx
+static Napi::Value ropeBackward(const Napi::CallbackInfo& info) { return rope(info, "ropeBackward", -1.0f); }
+LLAMA2_EXPORT("ropeBackward", ropeBackward);

@@ -1,0 +1,129 @@
+// Plain float64 twins of every native layer forward (native/*.cpp), written from the PyTorch
+// one-liners they implement, for forward comparisons and central-difference gradient checks.
+// Shapes use the letters of src/native/addon.ts. Nothing here is fast; everything is obvious.
+
+type Arr = ArrayLike<number>;
+
+/** out[N,C] = table[ids[n], :] */
+export function embeddingRef(ids: ArrayLike<number>, table: Arr, N: number, C: number): Float64Array {
+  const out = new Float64Array(N * C);
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) out[n * C + c] = table[ids[n]! * C + c]!;
+  return out;
+}
+
+/** HF LlamaRMSNorm: w * x / sqrt(mean(x^2) + eps), row-wise over C. */
+export function rmsnormRef(x: Arr, w: Arr, N: number, C: number, eps: number): Float64Array {
+  const out = new Float64Array(N * C);
+  for (let n = 0; n < N; n++) {
+    let ss = 0;
+    for (let c = 0; c < C; c++) ss += x[n * C + c]! ** 2;
+    const r = 1 / Math.sqrt(ss / C + eps);
+    for (let c = 0; c < C; c++) out[n * C + c] = w[c]! * x[n * C + c]! * r;
+  }
+  return out;
+}
+
+/**
+ * RoPE angles as transformers computes them (float32 inv_freq and pos * inv_freq, emulated with
+ * Math.fround); cos/sin and the rotation itself in float64. Returns angle[i] for i < D/2.
+ */
+export function ropeAngles(pos: number, D: number, theta: number): Float64Array {
+  const a = new Float64Array(D / 2);
+  for (let i = 0; i < D / 2; i++) {
+    const e = Math.fround(Math.fround(2 * i) / Math.fround(D));
+    const invFreq = Math.fround(1 / Math.fround(Math.pow(Math.fround(theta), e)));
+    a[i] = Math.fround(Math.fround(pos) * invFreq);
+  }
+  return a;
+}
+
+/** apply_rotary_pos_emb with rotate_half on x[N, nHeads, D]: q*cos + rotate_half(q)*sin. */
+export function ropeRef(x: Arr, pos: ArrayLike<number>, N: number, nHeads: number, D: number, theta: number): Float64Array {
+  const out = new Float64Array(N * nHeads * D);
+  const half = D / 2;
+  for (let n = 0; n < N; n++) {
+    const ang = ropeAngles(pos[n]!, D, theta);
+    for (let h = 0; h < nHeads; h++) {
+      const o = (n * nHeads + h) * D;
+      for (let i = 0; i < half; i++) {
+        const c = Math.cos(ang[i]!), s = Math.sin(ang[i]!);
+        const a = x[o + i]!, b = x[o + i + half]!;
+        out[o + i] = a * c - b * s;
+        out[o + i + half] = b * c + a * s;
+      }
+    }
+  }
+  return out;
+}
+
+/** silu(gate) * up, silu(g) = g / (1 + exp(-g)). */
+export function swigluRef(gate: Arr, up: Arr, count: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = (gate[i]! / (1 + Math.exp(-gate[i]!))) * up[i]!;
+  return out;
+}
+
+/** Shape and masks of one attention call (see NativeAddon.attentionForward). */
+export interface AttnShape {
+  B: number; T: number; S: number; pos0: number; H: number; KH: number; D: number;
+  keyStart?: ArrayLike<number> | null; segIds?: ArrayLike<number> | null;
+}
+
+/**
+ * Causal GQA attention, llama.py style: repeat_kv, scores = q k^T / sqrt(D), masked keys removed,
+ * softmax, out = p v. q[B,T,H,D]; k,v[B,S,KH,D]. Returns out[B,T,H,D] and probs[B,H,T,S]
+ * (0 where masked; a query with no visible key gets out = 0).
+ */
+export function attentionRef(q: Arr, k: Arr, v: Arr, s: AttnShape): { out: Float64Array; probs: Float64Array } {
+  const { B, T, S, pos0, H, KH, D } = s;
+  const out = new Float64Array(B * T * H * D);
+  const probs = new Float64Array(B * H * T * S);
+  const scale = 1 / Math.sqrt(D);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++) {
+      const kh = Math.floor(h / (H / KH));
+      for (let t = 0; t < T; t++) {
+        const qpos = pos0 + t;
+        const visible: number[] = [];
+        for (let j = s.keyStart ? s.keyStart[b]! : 0; j <= qpos; j++)
+          if (!s.segIds || s.segIds[b * S + j] === s.segIds[b * S + qpos]) visible.push(j);
+        if (visible.length === 0) continue;
+        const sc = visible.map((j) => {
+          let d = 0;
+          for (let i = 0; i < D; i++) d += q[((b * T + t) * H + h) * D + i]! * k[((b * S + j) * KH + kh) * D + i]!;
+          return d * scale;
+        });
+        const m = Math.max(...sc);
+        const e = sc.map((x) => Math.exp(x - m));
+        const z = e.reduce((a, x) => a + x, 0);
+        visible.forEach((j, idx) => {
+          const p = e[idx]! / z;
+          probs[((b * H + h) * T + t) * S + j] = p;
+          for (let i = 0; i < D; i++) out[((b * T + t) * H + h) * D + i] += p * v[((b * S + j) * KH + kh) * D + i]!;
+        });
+      }
+    }
+  return { out, probs };
+}
+
+/** log_softmax row-wise over V. */
+export function logSoftmaxRef(logits: Arr, N: number, V: number): Float64Array {
+  const out = new Float64Array(N * V);
+  for (let n = 0; n < N; n++) {
+    let m = -Infinity;
+    for (let i = 0; i < V; i++) m = Math.max(m, logits[n * V + i]!);
+    let z = 0;
+    for (let i = 0; i < V; i++) z += Math.exp(logits[n * V + i]! - m);
+    const lse = m + Math.log(z);
+    for (let i = 0; i < V; i++) out[n * V + i] = logits[n * V + i]! - lse;
+  }
+  return out;
+}
+
+/** Per-row -log_softmax(logits)[target], 0 for target -100 (F.cross_entropy reduction="none"). */
+export function crossEntropyRef(logits: Arr, targets: ArrayLike<number>, N: number, V: number): Float64Array {
+  const lp = logSoftmaxRef(logits, N, V);
+  const out = new Float64Array(N);
+  for (let n = 0; n < N; n++) out[n] = targets[n] === -100 ? 0 : -lp[n * V + targets[n]!]!;
+  return out;
+}
