@@ -4,30 +4,206 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <vector>
+#include <cstdlib>
+#include <new>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "napi_util.h"
+#include "gemm_kernels.h"
 #include "simd.h"
 
 namespace llama2 {
+namespace gemm {
+
+using Kernel = void (*)(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, float beta);
+
+// One micro-kernel family and its cache blocking: KC (depth of a packed panel), MC (rows of A
+// packed per thread block, L2-resident), NC (columns of B packed and shared by all threads).
+struct Config {
+  int MR, NR;
+  int64_t KC, MC, NC;
+  Kernel kernel;
+};
+
+static int64_t envInt(const char* name, int64_t fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoll(v) : fallback;
+}
+
+static const Config& config(SimdLevel level) {
+  // LLAMA2_GEMM_KC/MC/NC override the blocking (tuning experiments only).
+  static const Config avx512{12, 32, envInt("LLAMA2_GEMM_KC", 256), envInt("LLAMA2_GEMM_MC", 144),
+                             envInt("LLAMA2_GEMM_NC", 2048), kernelAvx512<12>};
+  static const Config avx2{6, 16, 256, 120, 2048, kernelAvx2<6>};
+  static const Config portable{4, 16, 256, 128, 2048, kernelPortable<4, 16>};
+  return level == SimdLevel::Avx512 ? avx512 : level == SimdLevel::Avx2 ? avx2 : portable;
+}
+
+// A per-thread, 64-byte aligned scratch buffer that only grows (OpenMP threads persist).
+static float* scratch(size_t floats, int which) {
+  struct Buf {
+    float* p = nullptr;
+    size_t n = 0;
+    ~Buf() { std::free(p); }
+  };
+  static thread_local Buf bufs[2];
+  Buf& b = bufs[which];
+  if (b.n < floats) {
+    std::free(b.p);
+    b.n = (floats + 15) & ~size_t{15};
+    b.p = static_cast<float*>(std::aligned_alloc(64, b.n * sizeof(float)));
+    if (!b.p) throw std::bad_alloc();
+  }
+  return b.p;
+}
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row micro-panels, each kc x MR (p-major), rows past
+// mc zero-filled, so the micro-kernel never branches.
+static void packA(bool transA, const float* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
+                  int64_t kc, int MR, float* Ap) {
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+    float* dst = Ap + ir * kc;
+    if (transA) {  // op(A)(m,k) = A[k*lda + m]: rows of the panel are contiguous
+      for (int64_t p = 0; p < kc; p++) {
+        const float* src = A + (p0 + p) * lda + i0 + ir;
+        float* d = dst + p * MR;
+        for (int i = 0; i < mr; i++) d[i] = src[i];
+        for (int i = mr; i < MR; i++) d[i] = 0.0f;
+      }
+    } else {  // op(A)(m,k) = A[m*lda + k]: gather, in 16-deep strips to stay in L1
+      for (int64_t pb = 0; pb < kc; pb += 16) {
+        const int64_t pe = std::min<int64_t>(kc, pb + 16);
+        for (int i = 0; i < mr; i++) {
+          const float* src = A + (i0 + ir + i) * lda + p0;
+          for (int64_t p = pb; p < pe; p++) dst[p * MR + i] = src[p];
+        }
+        for (int i = mr; i < MR; i++)
+          for (int64_t p = pb; p < pe; p++) dst[p * MR + i] = 0.0f;
+      }
+    }
+  }
+}
+
+// Packs op(B)[p0:p0+kc, j0 + jr] for one NR-column micro-panel (kc x NR, p-major, zero-padded).
+static void packBPanel(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t j0, int64_t kc,
+                       int nr, int NR, float* dst) {
+  if (!transB) {  // op(B)(k,n) = B[k*ldb + n]: contiguous rows
+    for (int64_t p = 0; p < kc; p++) {
+      const float* src = B + (p0 + p) * ldb + j0;
+      float* d = dst + p * NR;
+      for (int j = 0; j < nr; j++) d[j] = src[j];
+      for (int j = nr; j < NR; j++) d[j] = 0.0f;
+    }
+  } else {  // op(B)(k,n) = B[n*ldb + k]: gather in 16-deep strips
+    for (int64_t pb = 0; pb < kc; pb += 16) {
+      const int64_t pe = std::min<int64_t>(kc, pb + 16);
+      for (int j = 0; j < nr; j++) {
+        const float* src = B + (j0 + j) * ldb + p0;
+        for (int64_t p = pb; p < pe; p++) dst[p * NR + j] = src[p];
+      }
+      for (int j = nr; j < NR; j++)
+        for (int64_t p = pb; p < pe; p++) dst[p * NR + j] = 0.0f;
+    }
+  }
+}
+
+// C[mr,nr] tile from packed panels; edge tiles go through an aligned temporary.
+static inline void tile(const Config& cf, int64_t kc, const float* Ap, const float* Bp, float* C,
+                        int64_t ldc, float beta, int mr, int nr) {
+  if (mr == cf.MR && nr == cf.NR) {
+    cf.kernel(kc, Ap, Bp, C, ldc, beta);
+    return;
+  }
+  alignas(64) float t[16 * 64];
+  cf.kernel(kc, Ap, Bp, t, cf.NR, 0.0f);
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nr; j++)
+      C[i * ldc + j] = (beta == 0.0f ? 0.0f : beta * C[i * ldc + j]) + t[i * cf.NR + j];
+}
+
+// Computes rows [i0, i0+mc) x micro-panels [jrBegin, jrEnd) of the current packed B block.
+static void macroBlock(const Config& cf, bool transA, const float* A, int64_t lda, int64_t i0,
+                       int64_t mc, int64_t p0, int64_t kc, const float* Bp, int64_t j0, int64_t nc,
+                       int64_t jrBegin, int64_t jrEnd, float beta, float* C, int64_t ldc) {
+  float* Ap = scratch(static_cast<size_t>(((mc + cf.MR - 1) / cf.MR) * cf.MR * kc), 0);
+  packA(transA, A, lda, i0, p0, mc, kc, cf.MR, Ap);
+  for (int64_t jp = jrBegin; jp < jrEnd; jp++) {
+    const int64_t jr = jp * cf.NR;
+    const int nr = static_cast<int>(std::min<int64_t>(cf.NR, nc - jr));
+    for (int64_t ir = 0; ir < mc; ir += cf.MR) {
+      const int mr = static_cast<int>(std::min<int64_t>(cf.MR, mc - ir));
+      tile(cf, kc, Ap + ir * kc, Bp + jp * cf.NR * kc, C + (i0 + ir) * ldc + j0 + jr, ldc, beta, mr, nr);
+    }
+  }
+}
+
+static void packed(const Config& cf, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+                   const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                   int64_t ldc) {
+  int nt = 1;
+#ifdef _OPENMP
+  nt = omp_get_max_threads();
+  // Below ~1 MFLOP the fork/join costs more than a second core gains.
+  if (static_cast<double>(M) * N * K < 2.5e5) nt = 1;
+#endif
+  const int64_t KC = cf.KC, NC = std::min<int64_t>(cf.NC, ((N + cf.NR - 1) / cf.NR) * cf.NR);
+  // M blocks: whole MR units spread evenly over a multiple of nt blocks of at most MC rows.
+  const int64_t units = (M + cf.MR - 1) / cf.MR;
+  int64_t nb = std::max<int64_t>(1, (M + cf.MC - 1) / cf.MC);
+  const bool splitM = units >= 4 * nt;
+  if (splitM) nb = ((nb + nt - 1) / nt) * nt;
+  float* Bp = scratch(static_cast<size_t>(KC * NC), 1);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    int t = 0, T = 1;
+#ifdef _OPENMP
+    t = omp_get_thread_num();
+    T = omp_get_num_threads();
+#endif
+    for (int64_t j0 = 0; j0 < N; j0 += NC) {
+      const int64_t nc = std::min<int64_t>(NC, N - j0);
+      const int64_t panels = (nc + cf.NR - 1) / cf.NR;
+      for (int64_t p0 = 0; p0 < K; p0 += KC) {
+        const int64_t kc = std::min<int64_t>(KC, K - p0);
+        const float b = p0 == 0 ? beta : 1.0f;
+#pragma omp for schedule(static)
+        for (int64_t jp = 0; jp < panels; jp++)
+          packBPanel(transB, B, ldb, p0, j0 + jp * cf.NR, kc,
+                     static_cast<int>(std::min<int64_t>(cf.NR, nc - jp * cf.NR)), cf.NR, Bp + jp * cf.NR * kc);
+        if (splitM) {
+#pragma omp for schedule(static)
+          for (int64_t blk = 0; blk < nb; blk++) {
+            const int64_t u0 = blk * units / nb, u1 = (blk + 1) * units / nb;
+            const int64_t i0 = u0 * cf.MR, mc = std::min<int64_t>(M, u1 * cf.MR) - i0;
+            if (mc > 0) macroBlock(cf, transA, A, lda, i0, mc, p0, kc, Bp, j0, nc, 0, panels, b, C, ldc);
+          }
+        } else {  // few rows: every thread packs the (small) A and takes a share of the panels
+          const int64_t jb = t * panels / T, je = (t + 1) * panels / T;
+          for (int64_t blk = 0; blk < nb && jb < je; blk++) {
+            const int64_t i0 = blk * M / nb, mc = (blk + 1) * M / nb - i0;
+            macroBlock(cf, transA, A, lda, i0, mc, p0, kc, Bp, j0, nc, jb, je, b, C, ldc);
+          }
+#pragma omp barrier
+        }
+      }
+    }
+  }
+}
+
+}  // namespace gemm
 
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-#pragma omp parallel for schedule(static)
-  for (int64_t m = 0; m < M; m++) {
-    float* c = C + m * ldc;
-    std::vector<float> acc(static_cast<size_t>(N), 0.0f);
-    for (int64_t k = 0; k < K; k++) {
-      const float a = transA ? A[k * lda + m] : A[m * lda + k];
-      if (!transB) {
-        const float* b = B + k * ldb;
-        for (int64_t n = 0; n < N; n++) acc[n] += a * b[n];
-      } else {
-        for (int64_t n = 0; n < N; n++) acc[n] += a * B[n * ldb + k];
-      }
-    }
-    for (int64_t n = 0; n < N; n++) c[n] = (beta == 0.0f ? 0.0f : beta * c[n]) + acc[n];
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {  // empty sum: C = beta * C
+    for (int64_t m = 0; m < M; m++)
+      for (int64_t n = 0; n < N; n++) C[m * ldc + n] = beta == 0.0f ? 0.0f : beta * C[m * ldc + n];
+    return;
   }
+  gemm::packed(gemm::config(simdLevel()), transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 }  // namespace llama2
