@@ -1,0 +1,141 @@
+// Training checkpoints: RUN_DIR/checkpoint-N/ is a Hugging Face model directory (model.save)
+// plus optimizer.safetensors (AdamW moments, torch's exp_avg / exp_avg_sq names) and
+// trainer_state.json (step, RNG state, data position, resolved config). The whole directory is
+// built under a hidden temp name and renamed into place with trainer_state.json written last, so
+// a run killed mid-save leaves the previous checkpoint as the latest complete one.
+import fs from "node:fs";
+import path from "node:path";
+import { fsyncDir, writeFileAtomic } from "../io/atomic-file.js";
+import { readSafetensors, writeSafetensors } from "../io/safetensors.js";
+import type { AdamW } from "./adamw.js";
+
+export const TRAINER_STATE = "trainer_state.json";
+export const OPTIMIZER_FILE = "optimizer.safetensors";
+const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
+const TEMP_PREFIX = ".checkpoint-";
+
+/** What trainer_state.json holds. */
+export interface TrainerState {
+  format: "llama2-ts-trainer-state";
+  version: 1;
+  /** Optimizer updates completed. */
+  step: number;
+  /** Optimizer updates inside AdamW (bias correction); equals step unless batches were skipped. */
+  optimizer_step: number;
+  /** Target tokens trained on so far. */
+  tokens: number;
+  rng: number[];
+  /** The task's data position (e.g. the loader's {epoch, cursor}). */
+  data: unknown;
+  /** The resolved recipe config. */
+  config: Record<string, unknown>;
+  /** Last logged metrics (loss, lr, …). */
+  metrics: Record<string, number>;
+  saved_at: string;
+}
+
+/** The model side of a checkpoint. */
+export interface SavableModel {
+  save(dir: string, opts?: { dtype?: "float32" | "bfloat16" }): Promise<void>;
+}
+
+export function checkpointDir(runDir: string, step: number): string {
+  return path.join(runDir, `checkpoint-${step}`);
+}
+
+/** Test hook: LLAMA2_CRASH_IN_SAVE=N kills this process with SIGKILL halfway through saving checkpoint N. */
+function crashHook(step: number): void {
+  if (process.env.LLAMA2_CRASH_IN_SAVE === String(step)) process.kill(process.pid, "SIGKILL");
+}
+
+/**
+ * Writes RUN_DIR/checkpoint-<state.step>/ atomically (replacing one of the same step) and
+ * returns its path. `extraFiles` are copied in (e.g. the tokenizer's files).
+ */
+export async function saveCheckpoint(runDir: string, model: SavableModel, optimizer: AdamW, state: TrainerState,
+  opts: { dtype?: "float32" | "bfloat16"; extraFiles?: string[] } = {}): Promise<string> {
+  const final = checkpointDir(runDir, state.step);
+  const tmp = path.join(runDir, `${TEMP_PREFIX}${state.step}.partial-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await model.save(tmp, { dtype: opts.dtype ?? "float32" });
+  writeSafetensors(path.join(tmp, OPTIMIZER_FILE), optimizer.stateTensors(), {
+    metadata: { format: "pt", step: String(optimizer.step) },
+  });
+  crashHook(state.step);
+  for (const f of opts.extraFiles ?? []) fs.copyFileSync(f, path.join(tmp, path.basename(f)));
+  writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(state, null, 2) + "\n");
+  fsyncDir(tmp);
+  if (fs.existsSync(final)) {
+    const old = path.join(runDir, `${TEMP_PREFIX}${state.step}.old-${process.pid}`);
+    fs.renameSync(final, old);
+    fs.renameSync(tmp, final);
+    fs.rmSync(old, { recursive: true, force: true });
+  } else {
+    fs.renameSync(tmp, final);
+  }
+  fsyncDir(runDir);
+  return final;
+}
+
+/** Removes temp directories left by a save that was killed. */
+export function removeStaleTemps(runDir: string): void {
+  if (!fs.existsSync(runDir)) return;
+  for (const f of fs.readdirSync(runDir))
+    if (f.startsWith(TEMP_PREFIX)) fs.rmSync(path.join(runDir, f), { recursive: true, force: true });
+}
+
+/** Complete checkpoints of a run (those with trainer_state.json), ascending by step. */
+export function listCheckpoints(runDir: string): { step: number; dir: string }[] {
+  if (!fs.existsSync(runDir)) return [];
+  return fs.readdirSync(runDir)
+    .map((f) => ({ m: CHECKPOINT_RE.exec(f), f }))
+    .filter(({ m, f }) => m && fs.existsSync(path.join(runDir, f, TRAINER_STATE)))
+    .map(({ m, f }) => ({ step: Number(m![1]), dir: path.join(runDir, f) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** Deletes all but the newest `keep` checkpoints (keep <= 0 keeps all). */
+export function pruneCheckpoints(runDir: string, keep: number): void {
+  if (keep <= 0) return;
+  const all = listCheckpoints(runDir);
+  for (const c of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(c.dir, { recursive: true, force: true });
+}
+
+/**
+ * Resolves `--resume PATH`: a checkpoint directory itself, or a run directory whose newest
+ * complete checkpoint is taken. Returns the checkpoint dir and the run dir it belongs to.
+ */
+export function resolveResume(p: string): { checkpoint: string; runDir: string } {
+  if (!fs.existsSync(p)) throw new Error(`--resume ${p}: no such directory`);
+  if (fs.existsSync(path.join(p, TRAINER_STATE))) return { checkpoint: p, runDir: path.dirname(path.resolve(p)) };
+  const all = listCheckpoints(p);
+  if (all.length === 0) throw new Error(`--resume ${p}: no complete checkpoint-N/ (with ${TRAINER_STATE}) in this directory`);
+  return { checkpoint: all[all.length - 1].dir, runDir: p };
+}
+
+/** Reads trainer_state.json; errors name the file and the field. */
+export function readTrainerState(checkpoint: string): TrainerState {
+  const file = path.join(checkpoint, TRAINER_STATE);
+  let s: TrainerState;
+  try {
+    s = JSON.parse(fs.readFileSync(file, "utf8")) as TrainerState;
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+  if (s.format !== "llama2-ts-trainer-state") throw new Error(`${file}: field "format" must be "llama2-ts-trainer-state"`);
+  for (const k of ["step", "optimizer_step", "tokens"] as const)
+    if (!Number.isInteger(s[k]) || s[k] < 0) throw new Error(`${file}: field "${k}" must be a non-negative integer`);
+  if (!Array.isArray(s.rng)) throw new Error(`${file}: field "rng" must be an array`);
+  if (typeof s.config !== "object" || s.config === null) throw new Error(`${file}: field "config" must be an object`);
+  return s;
+}
+
+/** Restores AdamW's moments and step from a checkpoint. */
+export function loadOptimizerState(checkpoint: string, optimizer: AdamW, step: number): void {
+  const file = path.join(checkpoint, OPTIMIZER_FILE);
+  if (!fs.existsSync(file)) throw new Error(`${checkpoint}: no ${OPTIMIZER_FILE}`);
+  const { tensors } = readSafetensors(file);
+  const flat = new Map<string, Float32Array>();
+  for (const [k, t] of tensors) flat.set(k, t.data);
+  optimizer.loadState(step, flat, file);
+}

@@ -1,0 +1,154 @@
+// Recipe configuration (STYLE.md "Configs"): a typed schema with defaults, a YAML file and
+// `--set key=value` overrides on top. Unknown keys and wrong types are errors naming the file,
+// line and key. Every recipe (pretrain, sft, reward, ppo) declares its schema and gets a plain
+// object with the keys it declared, snake_case as in the file.
+import fs from "node:fs";
+import YAML, { isMap, isScalar, LineCounter, type Node } from "yaml";
+
+/** The type of one config field. "?" suffix = may also be null. */
+export type FieldType = "int" | "number" | "string" | "bool" | "int?" | "number?" | "string?" | "string[]";
+
+export interface FieldSpec {
+  type: FieldType | Schema;
+  default: unknown;
+  /** Allowed values for a string field. */
+  choices?: readonly string[];
+  doc?: string;
+}
+
+export interface Schema {
+  [key: string]: FieldSpec;
+}
+
+export type ConfigValues = Record<string, unknown>;
+
+/** The defaults of a schema as a fresh object. */
+export function defaults(schema: Schema): ConfigValues {
+  const out: ConfigValues = {};
+  for (const [k, f] of Object.entries(schema)) out[k] = isSchema(f.type) ? defaults(f.type) : structuredClone(f.default);
+  return out;
+}
+
+function isSchema(t: FieldType | Schema): t is Schema {
+  return typeof t === "object";
+}
+
+/** Checks one value against its field; returns an error text or null. */
+function check(f: FieldSpec, v: unknown): string | null {
+  const t = f.type as FieldType;
+  const nullable = t.endsWith("?");
+  if (v === null) return nullable ? null : `must not be null (expected ${t})`;
+  switch (t.replace("?", "")) {
+    case "int":
+      return typeof v === "number" && Number.isInteger(v) ? null : `expected an integer, got ${JSON.stringify(v)}`;
+    case "number":
+      return typeof v === "number" && Number.isFinite(v) ? null : `expected a number, got ${JSON.stringify(v)}`;
+    case "bool":
+      return typeof v === "boolean" ? null : `expected true or false, got ${JSON.stringify(v)}`;
+    case "string":
+      if (typeof v !== "string") return `expected a string, got ${JSON.stringify(v)}`;
+      return f.choices && !f.choices.includes(v) ? `expected one of ${f.choices.join(", ")}, got "${v}"` : null;
+    case "string[]":
+      return Array.isArray(v) && v.every((s) => typeof s === "string") ? null : `expected a list of strings, got ${JSON.stringify(v)}`;
+  }
+  return `unsupported type ${t}`;
+}
+
+/** Applies a parsed YAML mapping to `target`, validating against `schema`. */
+function applyYaml(schema: Schema, node: Node | null, target: ConfigValues, file: string, lines: LineCounter, prefix: string): void {
+  const where = (n: Node | null | undefined): string => {
+    const off = n?.range?.[0];
+    return off === undefined ? file : `${file}:${lines.linePos(off).line}`;
+  };
+  if (node === null) return;
+  if (!isMap(node)) throw new Error(`${where(node)}: ${prefix ? `"${prefix.slice(0, -1)}"` : "the top level"} must be a mapping of keys to values`);
+  for (const pair of node.items) {
+    const keyNode = pair.key as Node;
+    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const spec = schema[key];
+    if (!spec) throw new Error(`${where(keyNode)}: unknown key "${prefix}${key}" (known: ${Object.keys(schema).map((k) => prefix + k).join(", ")})`);
+    const valueNode = (pair.value ?? null) as Node | null;
+    if (isSchema(spec.type)) {
+      applyYaml(spec.type, valueNode, target[key] as ConfigValues, file, lines, `${prefix}${key}.`);
+      continue;
+    }
+    const value = valueNode === null ? null : (valueNode.toJSON() as unknown);
+    const err = check(spec, value);
+    if (err) throw new Error(`${where(valueNode ?? keyNode)}: key "${prefix}${key}": ${err}`);
+    target[key] = value;
+  }
+}
+
+/** Parses "a.b=value" and sets it, coercing the text to the field's type. */
+export function applySet(schema: Schema, target: ConfigValues, assignment: string): void {
+  const eq = assignment.indexOf("=");
+  if (eq <= 0) throw new Error(`--set: expected key=value, got "${assignment}"`);
+  const path = assignment.slice(0, eq).trim();
+  const text = assignment.slice(eq + 1);
+  const keys = path.split(".");
+  let s = schema;
+  let t = target;
+  for (let i = 0; i < keys.length; i++) {
+    const spec = s[keys[i]];
+    const soFar = keys.slice(0, i + 1).join(".");
+    if (!spec) throw new Error(`--set: unknown key "${soFar}" (known: ${Object.keys(s).map((k) => [...keys.slice(0, i), k].join(".")).join(", ")})`);
+    if (isSchema(spec.type)) {
+      if (i === keys.length - 1) throw new Error(`--set: "${soFar}" is a section; set one of its keys, e.g. ${soFar}.${Object.keys(spec.type)[0]}=…`);
+      s = spec.type;
+      t = t[keys[i]] as ConfigValues;
+      continue;
+    }
+    if (i !== keys.length - 1) throw new Error(`--set: "${soFar}" is not a section`);
+    const value = coerce(spec, text);
+    const err = check(spec, value);
+    if (err) throw new Error(`--set ${path}: ${err}`);
+    t[keys[i]] = value;
+  }
+}
+
+function coerce(spec: FieldSpec, text: string): unknown {
+  const t = spec.type as FieldType;
+  if (t.endsWith("?") && (text === "null" || text === "~" || text === "")) return null;
+  switch (t.replace("?", "")) {
+    case "int":
+    case "number":
+      return text.trim() === "" ? text : Number(text);
+    case "bool":
+      return text === "true" ? true : text === "false" ? false : text;
+    case "string[]":
+      return text === "" ? [] : text.split(",");
+    default:
+      return text;
+  }
+}
+
+/**
+ * The resolved config: schema defaults, then `file` (YAML, optional), then each `--set`.
+ * Throws with file:line and key for unknown keys, wrong types and YAML syntax errors.
+ */
+export function loadConfig<T>(schema: Schema, file: string | undefined, sets: string[] = []): T {
+  const cfg = defaults(schema);
+  if (file !== undefined) {
+    if (!fs.existsSync(file)) throw new Error(`${file}: config file not found`);
+    mergeYaml(schema, cfg, fs.readFileSync(file, "utf8"), file);
+  }
+  for (const s of sets) applySet(schema, cfg, s);
+  return cfg as T;
+}
+
+/** Applies YAML text onto `target` (used for files and for a checkpoint's saved config). */
+export function mergeYaml(schema: Schema, target: ConfigValues, text: string, file: string): void {
+  const lines = new LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const pos = e.linePos?.[0];
+    throw new Error(`${file}${pos ? `:${pos.line}` : ""}: invalid YAML (${e.message.split("\n")[0]})`);
+  }
+  applyYaml(schema, doc.contents as Node | null, target, file, lines, "");
+}
+
+/** YAML text of a resolved config (saved as RUN_DIR/config.yaml). */
+export function configToYaml(cfg: ConfigValues): string {
+  return YAML.stringify(cfg, { lineWidth: 0 });
+}

@@ -1,0 +1,269 @@
+// The one training loop every recipe shares (DESIGN.md §1.4). A recipe supplies a TrainTask —
+// how to get a micro-batch and turn it into loss + gradients — and this loop does the rest:
+// gradient accumulation with the loss normalised over the whole step's targets, global-norm
+// clipping, AdamW with the warm-up + cosine schedule, periodic eval, checkpoints, exact resume,
+// logs, a clean stop on SIGINT/SIGTERM and a named error on a non-finite loss.
+import fs from "node:fs";
+import path from "node:path";
+import { zeroGrads, type Param } from "../model/params.js";
+import { ProgressLine, formatDuration } from "../cli/progress.js";
+import { AdamW, type AdamWConfig } from "./adamw.js";
+import {
+  listCheckpoints, loadOptimizerState, pruneCheckpoints, readTrainerState, removeStaleTemps, saveCheckpoint,
+  type SavableModel, type TrainerState,
+} from "./checkpoint.js";
+import { clipGradNorm } from "./grad-norm.js";
+import { MetricsLog, type MetricsLine } from "./metrics-log.js";
+import { Rng } from "./rng.js";
+import { learningRate, type ScheduleConfig } from "./schedule.js";
+
+/** The model as the trainer sees it. */
+export interface TrainModel extends SavableModel {
+  readonly params: Param[];
+}
+
+/** Summed loss over `count` loss terms (target tokens, pairs, …). */
+export interface LossSum {
+  lossSum: number;
+  count: number;
+}
+
+/** A training stage: batches, and batch → forward + loss + backward. Everything else is the loop's. */
+export interface TrainTask<Batch> {
+  readonly model: TrainModel;
+  /** The next training micro-batch. */
+  nextBatch(): Batch;
+  /** The batch's share of the step's loss normaliser (its target-token count for LM losses). */
+  batchWeight(batch: Batch): number;
+  /** Tokens the batch feeds through the model (for tokens/s). */
+  batchTokens(batch: Batch): number;
+  /** Forward, loss and backward ACCUMULATING into param.grad with dloss scaled by gradScale. */
+  forwardBackward(batch: Batch, gradScale: number): LossSum;
+  /** Held-out metrics such as {val_loss, val_ppl}. */
+  evaluate?(): Record<string, number>;
+  /** The data position, saved in trainer_state.json. */
+  dataState(): unknown;
+  restoreDataState(state: unknown): void;
+  /** Names a batch in error messages (e.g. its data position). */
+  describeBatch?(batch: Batch): string;
+}
+
+export interface TrainerOptions {
+  runDir: string;
+  maxSteps: number;
+  gradAccum: number;
+  schedule: ScheduleConfig;
+  optimizer: AdamWConfig;
+  /** Global-norm clip (0 = off). */
+  gradClip: number;
+  /** Eval every N steps and at the end (0 = never). */
+  evalEvery: number;
+  /** Checkpoint every N steps (0 = only at the end and on a stop). */
+  saveEvery: number;
+  /** Keep only the newest N checkpoints (0 = all). */
+  keepCheckpoints?: number;
+  /** Write a metrics line every N steps (default 1). */
+  logEvery?: number;
+  /** Skip a batch with a non-finite loss or gradient instead of stopping. */
+  skipNonFinite?: boolean;
+  saveDtype?: "float32" | "bfloat16";
+  /** The resolved recipe config, saved with every checkpoint. */
+  config: Record<string, unknown>;
+  /** Files copied into every checkpoint (the tokenizer's). */
+  extraFiles?: string[];
+  /** Live progress line on stderr (default true). */
+  progress?: boolean;
+  /** Shared with the task when it needs randomness; saved and restored. */
+  rng: Rng;
+  /** Called after each step with its metrics line (tests, callers). */
+  onStep?: (m: MetricsLine) => void;
+}
+
+export type StopReason = "done" | "SIGINT" | "SIGTERM" | "requested";
+
+export interface TrainResult {
+  step: number;
+  stopped: StopReason;
+  lastCheckpoint: string | null;
+}
+
+/** A non-finite loss or gradient norm; says where it happened and what to resume from. */
+export class NonFiniteError extends Error {}
+
+export class Trainer<Batch> {
+  readonly optimizer: AdamW;
+  step = 0;
+  tokens = 0;
+  private stop: StopReason | null = null;
+  private lastCheckpoint: string | null = null;
+  private readonly log: MetricsLog;
+  private readonly progress: ProgressLine;
+  private lastMetrics: Record<string, number> = {};
+
+  constructor(readonly task: TrainTask<Batch>, readonly opts: TrainerOptions) {
+    if (!(Number.isInteger(opts.gradAccum) && opts.gradAccum >= 1)) throw new Error(`grad_accum must be an integer >= 1, got ${opts.gradAccum}`);
+    if (!(Number.isInteger(opts.maxSteps) && opts.maxSteps >= 0)) throw new Error(`max_steps must be an integer >= 0, got ${opts.maxSteps}`);
+    fs.mkdirSync(opts.runDir, { recursive: true });
+    removeStaleTemps(opts.runDir);
+    this.optimizer = new AdamW(task.model.params, opts.optimizer);
+    this.log = new MetricsLog(opts.runDir);
+    this.progress = new ProgressLine(process.stderr, 250, 10_000, opts.progress !== false);
+    const existing = listCheckpoints(opts.runDir);
+    this.lastCheckpoint = existing.length > 0 ? existing[existing.length - 1].dir : null;
+  }
+
+  /** Continues from a checkpoint (the model's weights are loaded by the recipe from the same dir). */
+  restore(checkpoint: string): void {
+    const s = readTrainerState(checkpoint);
+    loadOptimizerState(checkpoint, this.optimizer, s.optimizer_step);
+    this.opts.rng.setState(s.rng);
+    this.task.restoreDataState(s.data);
+    this.step = s.step;
+    this.tokens = s.tokens;
+    this.lastMetrics = s.metrics ?? {};
+    this.lastCheckpoint = checkpoint;
+    this.log.truncateAfter(s.step);
+  }
+
+  /** Asks the loop to checkpoint and stop after the current step. */
+  requestStop(reason: StopReason = "requested"): void {
+    this.stop ??= reason;
+  }
+
+  /** Runs until max_steps (or a stop), checkpointing at the end. */
+  async run(): Promise<TrainResult> {
+    const { opts } = this;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      this.progress.log(`${sig}: stopping after this step, writing a checkpoint first (again to abort)`);
+      this.requestStop(sig as StopReason);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+      let savedAt = -1;
+      let skipsInARow = 0;
+      let emaStep = 0; // smoothed seconds per step, for the ETA
+      let emaTps = 0;
+      while (this.step < opts.maxSteps && this.stop === null) {
+        const t0 = performance.now();
+        const r = this.trainStep();
+        if (r === "skipped") {
+          if (++skipsInARow >= 10) throw new NonFiniteError(`step ${this.step + 1}: 10 batches in a row had a non-finite loss; stopping (last good checkpoint: ${this.lastCheckpoint ?? "none"})`);
+          await yieldToEventLoop();
+          continue;
+        }
+        skipsInARow = 0;
+        const dt = (performance.now() - t0) / 1000;
+        const tps = r.tokens / dt;
+        emaStep = emaStep === 0 ? dt : 0.9 * emaStep + 0.1 * dt;
+        emaTps = emaTps === 0 ? tps : 0.9 * emaTps + 0.1 * tps;
+        const line: MetricsLine = {
+          step: this.step, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, tokens_per_s: round(tps, 1),
+          tokens: this.tokens, step_s: round(dt, 4),
+        };
+        this.lastMetrics = { loss: r.loss, lr: r.lr, grad_norm: r.gradNorm };
+        if (this.step % (opts.logEvery ?? 1) === 0 || this.step === opts.maxSteps) this.log.append(line);
+        this.progress.update(`step ${this.step}/${opts.maxSteps} loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(2)} ` +
+          `| ${Math.round(emaTps)} tok/s | ETA ${formatDuration((opts.maxSteps - this.step) * emaStep)}`);
+        opts.onStep?.(line);
+        const last = this.step === opts.maxSteps;
+        if (opts.evalEvery > 0 && (this.step % opts.evalEvery === 0 || last) && this.task.evaluate) this.evaluate();
+        if (opts.saveEvery > 0 && this.step % opts.saveEvery === 0) {
+          await this.save();
+          savedAt = this.step;
+        }
+        await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run between steps
+      }
+      if (savedAt !== this.step && (this.step > 0 || this.stop !== null)) await this.save();
+      this.progress.done();
+      return { step: this.step, stopped: this.stop ?? "done", lastCheckpoint: this.lastCheckpoint };
+    } finally {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+    }
+  }
+
+  /** One optimizer step over gradAccum micro-batches, or "skipped" (non-finite, when allowed). */
+  private trainStep(): { loss: number; lr: number; gradNorm: number; tokens: number } | "skipped" {
+    const { opts, task } = this;
+    const params = task.model.params;
+    const batches: Batch[] = [];
+    for (let i = 0; i < opts.gradAccum; i++) batches.push(task.nextBatch());
+    // Normalise by every target of the step, so B×accum is the same loss and gradient however split.
+    const weight = batches.reduce((a, b) => a + task.batchWeight(b), 0);
+    const lr = learningRate(this.step, opts.schedule);
+    zeroGrads(params);
+    let lossSum = 0;
+    let count = 0;
+    let tokens = 0;
+    for (let i = 0; i < batches.length; i++) {
+      const r = weight > 0 ? task.forwardBackward(batches[i], 1 / weight) : { lossSum: 0, count: 0 };
+      if (!Number.isFinite(r.lossSum)) return this.nonFinite(`loss ${r.lossSum}`, batches[i], i);
+      lossSum += r.lossSum;
+      count += r.count;
+      tokens += task.batchTokens(batches[i]);
+    }
+    const gradNorm = clipGradNorm(params, opts.gradClip);
+    if (!Number.isFinite(gradNorm)) return this.nonFinite(`gradient norm ${gradNorm}`, null, -1);
+    this.optimizer.update(lr);
+    this.step++;
+    this.tokens += count;
+    return { loss: count > 0 ? lossSum / count : 0, lr, gradNorm, tokens };
+  }
+
+  private nonFinite(what: string, batch: Batch | null, micro: number): "skipped" {
+    const where = batch !== null
+      ? `micro-batch ${micro + 1}/${this.opts.gradAccum}${this.task.describeBatch ? ` (${this.task.describeBatch(batch)})` : ""}`
+      : `the accumulated gradients of ${this.opts.gradAccum} micro-batch(es)`;
+    const msg = `step ${this.step + 1}: non-finite ${what} in ${where}`;
+    zeroGrads(this.task.model.params);
+    if (this.opts.skipNonFinite) {
+      this.progress.log(`${msg}; batch skipped (skip_nonfinite)`);
+      this.log.append({ step: this.step, skipped: true, reason: msg });
+      return "skipped";
+    }
+    throw new NonFiniteError(`${msg}; the run stops (set skip_nonfinite=true to skip such batches). ` +
+      `Last good checkpoint: ${this.lastCheckpoint ?? "none"}`);
+  }
+
+  /** Runs the task's eval and logs it. */
+  evaluate(): Record<string, number> {
+    const t0 = performance.now();
+    const m = this.task.evaluate?.() ?? {};
+    this.log.append({ step: this.step, ...m, eval_s: round((performance.now() - t0) / 1000, 3) });
+    this.progress.log(`step ${this.step}: ${Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}`);
+    Object.assign(this.lastMetrics, m);
+    return m;
+  }
+
+  /** Writes RUN_DIR/checkpoint-<step>/. */
+  async save(): Promise<string> {
+    const state: TrainerState = {
+      format: "llama2-ts-trainer-state",
+      version: 1,
+      step: this.step,
+      optimizer_step: this.optimizer.step,
+      tokens: this.tokens,
+      rng: this.opts.rng.state(),
+      data: this.task.dataState(),
+      config: this.opts.config,
+      metrics: this.lastMetrics,
+      saved_at: new Date().toISOString(),
+    };
+    const dir = await saveCheckpoint(this.opts.runDir, this.task.model, this.optimizer, state,
+      { dtype: this.opts.saveDtype, extraFiles: this.opts.extraFiles });
+    this.lastCheckpoint = dir;
+    pruneCheckpoints(this.opts.runDir, this.opts.keepCheckpoints ?? 0);
+    this.progress.log(`step ${this.step}: saved ${path.relative(process.cwd(), dir) || dir}`);
+    return dir;
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
