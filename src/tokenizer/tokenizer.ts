@@ -1,0 +1,224 @@
+// The Llama tokenizer (paper §2.1: SentencePiece BPE, digits split, byte fallback): loads a HF
+// `tokenizer.json` or a SentencePiece `tokenizer.model` (+ `tokenizer_config.json` for add_bos/eos
+// and special tokens) and encodes/decodes with the exact ids of HF tokenizers / sentencepiece.
+import fs from "node:fs/promises";
+import path from "node:path";
+import { BpeEncoder } from "./bpe.js";
+import { specFromTokenizerJson, TokenizerFormatError } from "./hf-json.js";
+import { specFromSentencePiece } from "./sentencepiece-model.js";
+import { PieceKind, type AddedToken, type TokenizerSpec } from "./spec.js";
+import { StreamDecoder, type StreamDecoderOptions } from "./stream-decoder.js";
+import { decodeUtf8Lenient } from "./utf8.js";
+
+export { TokenizerFormatError } from "./hf-json.js";
+export type { StreamDecoder, StreamDecoderOptions } from "./stream-decoder.js";
+
+/** Options of Tokenizer.encode; defaults come from tokenizer_config.json (Llama: bos on, eos off). */
+export interface EncodeOptions { bos?: boolean; eos?: boolean }
+/** Options of Tokenizer.decode; special (control) tokens are skipped unless skipSpecial is false. */
+export interface DecodeOptions { skipSpecial?: boolean }
+
+/** The fields of tokenizer_config.json this tokenizer honours. */
+export interface TokenizerConfig {
+  add_bos_token?: boolean;
+  add_eos_token?: boolean;
+  bos_token?: string | { content: string } | null;
+  eos_token?: string | { content: string } | null;
+  unk_token?: string | { content: string } | null;
+  pad_token?: string | { content: string } | null;
+  chat_template?: string;
+}
+
+const exists = (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/** A Llama-family BPE tokenizer. */
+export class Tokenizer {
+  private readonly encoder: BpeEncoder;
+  private readonly addedRe: RegExp | null;
+  private readonly addedByContent = new Map<string, AddedToken>();
+  /** Default for encode({bos}). */
+  addBos: boolean;
+  /** Default for encode({eos}). */
+  addEos: boolean;
+  bosId: number;
+  eosId: number;
+  /** -1 when the tokenizer has no padding token. */
+  padId: number;
+  unkId: number;
+  /** The chat template from tokenizer_config.json, if any. */
+  chatTemplate: string | undefined;
+
+  private constructor(readonly spec: TokenizerSpec, config: TokenizerConfig = {}, configSrc = "tokenizer_config.json") {
+    this.encoder = new BpeEncoder(spec.bpe, spec.splitAtSpaces);
+    for (const t of spec.addedTokens) this.addedByContent.set(t.content, t);
+    const contents = [...this.addedByContent.keys()].sort((a, b) => b.length - a.length);
+    this.addedRe = contents.length ? new RegExp(contents.map(escapeRegExp).join("|"), "gu") : null;
+    this.addBos = config.add_bos_token ?? spec.addBos;
+    this.addEos = config.add_eos_token ?? spec.addEos;
+    const idOf = (field: keyof TokenizerConfig, fallback: number): number => {
+      const v = config[field] as TokenizerConfig["bos_token"] | undefined;
+      if (v === undefined) return fallback;
+      if (v === null) return -1;
+      const content = typeof v === "string" ? v : v.content;
+      const id = spec.pieceToId.get(content);
+      if (id === undefined) throw new TokenizerFormatError(`${configSrc}: ${field} "${content}" is not in the vocabulary of ${spec.source}`);
+      return id;
+    };
+    this.bosId = idOf("bos_token", spec.bosId);
+    this.eosId = idOf("eos_token", spec.eosId);
+    this.unkId = idOf("unk_token", spec.unkId);
+    this.padId = idOf("pad_token", spec.padId);
+    this.chatTemplate = config.chat_template;
+  }
+
+  /**
+   * Loads `dir/tokenizer.json` (preferred) or `dir/tokenizer.model`, and `dir/tokenizer_config.json`
+   * when present.
+   */
+  static async load(dir: string): Promise<Tokenizer> {
+    const jsonPath = path.join(dir, "tokenizer.json"), modelPath = path.join(dir, "tokenizer.model");
+    const configPath = path.join(dir, "tokenizer_config.json");
+    let config: TokenizerConfig = {};
+    if (await exists(configPath)) {
+      try { config = JSON.parse(await fs.readFile(configPath, "utf8")) as TokenizerConfig; }
+      catch (e) { throw new TokenizerFormatError(`${configPath}: ${(e as Error).message}`); }
+    }
+    if (await exists(jsonPath)) {
+      let json: unknown;
+      try { json = JSON.parse(await fs.readFile(jsonPath, "utf8")); }
+      catch (e) { throw new TokenizerFormatError(`${jsonPath}: ${(e as Error).message}`); }
+      return new Tokenizer(specFromTokenizerJson(json, jsonPath), config, configPath);
+    }
+    if (await exists(modelPath)) return new Tokenizer(specFromSentencePiece(await fs.readFile(modelPath), modelPath), config, configPath);
+    throw new TokenizerFormatError(`${dir}: neither tokenizer.json nor tokenizer.model found`);
+  }
+
+  /** From a parsed tokenizer.json object (and optionally a parsed tokenizer_config.json). */
+  static fromJSON(json: unknown, config?: TokenizerConfig): Tokenizer {
+    return new Tokenizer(specFromTokenizerJson(json), config);
+  }
+
+  /** From the bytes of a SentencePiece tokenizer.model. */
+  static fromSentencePiece(model: Uint8Array, config?: TokenizerConfig): Tokenizer {
+    return new Tokenizer(specFromSentencePiece(model), config);
+  }
+
+  /** Number of ids (vocabulary plus added tokens). */
+  get vocabSize(): number { return this.spec.pieces.length; }
+
+  /** The piece string of an id (e.g. "▁the", "<0x0A>", "<s>"). */
+  idToPiece(id: number): string {
+    const p = this.spec.pieces[id];
+    if (p === undefined) throw new RangeError(`token id ${id} is outside the vocabulary (size ${this.vocabSize})`);
+    return p;
+  }
+
+  /** The id of a piece, or undefined. */
+  pieceToId(piece: string): number | undefined {
+    return this.spec.pieceToId.get(piece);
+  }
+
+  /** True for control/special tokens (<s>, </s>, HF special added tokens). */
+  isSpecial(id: number): boolean {
+    return this.spec.kinds[id] === PieceKind.Control;
+  }
+
+  /** Text → ids, with <s>/</s> per the options or the tokenizer_config defaults. */
+  encode(text: string, opts: EncodeOptions = {}): number[] {
+    const out: number[] = [];
+    if ((opts.bos ?? this.addBos) && this.bosId >= 0) out.push(this.bosId);
+    const n = this.spec.normalization;
+    if (n.kind === "sentencepiece") {
+      let t = text;
+      if (n.removeExtraWhitespaces) t = t.replace(/ +/g, " ").replace(/^ | $/g, "");
+      if (t.length > 0) {
+        if (n.escapeWhitespaces) t = t.replaceAll(" ", "\u2581");
+        if (n.addDummyPrefix) t = "\u2581" + t;
+        this.splitAdded(t, (seg) => this.encoder.encode(seg, out), out);
+      }
+    } else {
+      this.splitAdded(text, (seg, offset) => {
+        let s = seg;
+        for (const step of n.steps) {
+          if (step.op === "prepend") { if (s.length > 0) s = step.text + s; }
+          else s = s.replaceAll(step.from, step.to);
+        }
+        const ms = n.metaspace;
+        if (ms) {
+          s = s.replaceAll(" ", ms.replacement);
+          if (!s.startsWith(ms.replacement) && (ms.prepend === "always" || (ms.prepend === "first" && offset === 0)))
+            s = ms.replacement + s;
+          if (ms.split) {
+            let start = 0;
+            for (let i = 1; i < s.length; i++)
+              if (s.startsWith(ms.replacement, i)) { this.encoder.encode(s.slice(start, i), out); start = i; }
+            s = s.slice(start);
+          }
+        }
+        if (s.length > 0) this.encoder.encode(s, out);
+      }, out);
+    }
+    if ((opts.eos ?? this.addEos) && this.eosId >= 0) out.push(this.eosId);
+    return out;
+  }
+
+  /** Cuts `text` at added tokens: calls onText(segment, offset) for the text between them, pushes their ids. */
+  private splitAdded(text: string, onText: (segment: string, offset: number) => void, out: number[]): void {
+    if (this.addedRe === null) { onText(text, 0); return; }
+    let last = 0;
+    this.addedRe.lastIndex = 0;
+    for (let m = this.addedRe.exec(text); m !== null; m = this.addedRe.exec(text)) {
+      const tok = this.addedByContent.get(m[0])!;
+      let start = m.index, end = start + m[0].length;
+      if (tok.singleWord && ((start > 0 && WORD_CHAR.test(text[start - 1]!)) || (end < text.length && WORD_CHAR.test(text[end]!)))) {
+        this.addedRe.lastIndex = start + 1;
+        continue;
+      }
+      if (tok.lstrip) while (start > last && /\s/.test(text[start - 1]!)) start--;
+      if (tok.rstrip) while (end < text.length && /\s/.test(text[end]!)) end++;
+      if (start > last) onText(text.slice(last, start), last);
+      out.push(tok.id);
+      last = end;
+      this.addedRe.lastIndex = end;
+    }
+    if (last < text.length) onText(text.slice(last), last);
+  }
+
+  /** Ids → text (sentencepiece / HF Llama decoding: ▁ → space, byte pieces → UTF-8, first space dropped). */
+  decode(ids: readonly number[], opts: DecodeOptions = {}): string {
+    const skip = opts.skipSpecial ?? true;
+    const { space, stripLeadingSpace, unkSurface } = this.spec.decode;
+    let out = "";
+    let firstFromUnk = false;
+    const bytes: number[] = [];
+    const flushBytes = (): void => {
+      if (bytes.length) { out += decodeUtf8Lenient(bytes, bytes.length, true).text; bytes.length = 0; }
+    };
+    for (const id of ids) {
+      const kind = this.spec.kinds[id];
+      if (kind === undefined) throw new RangeError(`token id ${id} is outside the vocabulary (size ${this.vocabSize})`);
+      if (kind === PieceKind.Control && skip) continue;
+      const piece = this.spec.pieces[id]!;
+      if (kind === PieceKind.Byte) { bytes.push(parseInt(piece.slice(3, 5), 16)); continue; }
+      flushBytes();
+      if (kind === PieceKind.Unknown && unkSurface !== null) {
+        if (out.length === 0) firstFromUnk = true;
+        out += unkSurface;
+      } else out += piece.replaceAll(space, " ");
+    }
+    flushBytes();
+    if (stripLeadingSpace && !firstFromUnk && out.startsWith(" ")) out = out.slice(1);
+    return out;
+  }
+
+  /** An incremental decoder: push(id) returns only complete UTF-8 text; the concatenation equals decode(). */
+  createStreamDecoder(opts: StreamDecoderOptions = {}): StreamDecoder {
+    return new StreamDecoder(this.spec, opts);
+  }
+}
