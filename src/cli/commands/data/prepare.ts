@@ -1,0 +1,50 @@
+// `llama2 data prepare --tokenizer DIR --input FILE... --out DIR [--val-fraction f] [--shard-tokens N]`:
+// tokenizes .txt (a document = a paragraph, lines up to a blank line) and JSONL {"text"} files,
+// plain or .gz, into binary token shards + index.json (src/data/prepare.ts), with a live MB/s line.
+import path from "node:path";
+import { parseFlags } from "../../args.js";
+import { ProgressLine, bar, formatDuration } from "../../progress.js";
+import { prepareTokens } from "../../../data/prepare.js";
+import { Tokenizer } from "../../../tokenizer/tokenizer.js";
+
+export async function run(argv: string[]): Promise<number> {
+  const f = parseFlags("data prepare", argv, {
+    tokenizer: { type: "string" },
+    input: { type: "string", multiple: true },
+    out: { type: "string" },
+    "val-fraction": { type: "string" },
+    "shard-tokens": { type: "string" },
+    quiet: { type: "boolean" },
+    json: { type: "boolean" },
+  }, true);
+  const inputs = [...f.list("input"), ...f.positionals];
+  const tokDir = f.str("tokenizer");
+  const out = f.str("out");
+  const tokenizer = await Tokenizer.load(tokDir);
+  const progress = new ProgressLine(process.stderr, 200, 10_000, !f.bool("quiet"));
+  const t0 = performance.now();
+  const index = await prepareTokens({
+    inputs, out, encoder: tokenizer, tokenizerPath: path.resolve(tokDir),
+    valFraction: f.num("val-fraction", 0.01),
+    shardTokens: f.int("shard-tokens", 100_000_000),
+    onProgress: (p) => {
+      const s = (performance.now() - t0) / 1000;
+      const mbps = p.bytes / 1e6 / Math.max(s, 1e-9);
+      progress.update(`${bar(p.bytes / p.totalBytes)} ${(p.bytes / 1e6).toFixed(1)}/${(p.totalBytes / 1e6).toFixed(1)} MB ` +
+        `${mbps.toFixed(2)} MB/s | ${p.documents} docs ${p.tokens} tokens | ETA ${formatDuration((p.totalBytes - p.bytes) / 1e6 / mbps)}`);
+    },
+  });
+  const s = (performance.now() - t0) / 1000;
+  const bytes = index.sources.reduce((a, x) => a + x.bytes, 0);
+  const summary = {
+    out, dtype: index.dtype, vocab_size: index.vocab_size,
+    train_tokens: index.splits.train.tokens, val_tokens: index.splits.val.tokens,
+    train_documents: index.splits.train.documents, val_documents: index.splits.val.documents,
+    shards: index.splits.train.shards.length + index.splits.val.shards.length,
+    input_mb: bytes / 1e6, seconds: s, mb_per_s: bytes / 1e6 / s,
+  };
+  progress.done(`prepared ${summary.train_tokens} train + ${summary.val_tokens} val tokens (${index.dtype}) in ${summary.shards} shard(s) ` +
+    `from ${summary.input_mb.toFixed(1)} MB in ${s.toFixed(1)} s (${summary.mb_per_s.toFixed(2)} MB/s) -> ${out}`);
+  if (f.bool("json")) console.log(JSON.stringify(summary));
+  return 0;
+}
