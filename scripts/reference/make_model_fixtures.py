@@ -132,6 +132,7 @@ def seqcls_fixture(name, cfg, seed):
     targets = torch.tensor([0.5, -1.0])  # num_labels 1 → HF's regression (MSE) loss on the pooled score
     out = model(input_ids=ids, attention_mask=attn, labels=targets)
     out.loss.backward()
+    model.config.problem_type = None  # computing the loss set it to "regression"; a reward model dir has none
     with torch.no_grad():  # the per-token scores before pooling (a value head reads all of them)
         h = model.model(input_ids=ids, attention_mask=attn).last_hidden_state
         per_token = model.score(h)
