@@ -86,8 +86,9 @@ def main():
     cases = lines + EXTRA_CASES
     full = "\n".join(lines) + "\n"
     tmp = Path(tempfile.mkdtemp())
+    os.chdir(tmp)  # a relative model_prefix keeps the temp path out of the model's trainer_spec
     spm.SentencePieceTrainer.train(
-        input=str(CORPUS), model_prefix=str(tmp / "sp"), model_type="bpe", vocab_size=1200,
+        input=str(CORPUS), model_prefix="sp", model_type="bpe", vocab_size=1200,
         byte_fallback=True, split_digits=True, normalization_rule_name="identity",
         remove_extra_whitespaces=False, add_dummy_prefix=True, allow_whitespace_only_pieces=True,
         character_coverage=0.9995, split_by_unicode_script=True, split_by_number=True,

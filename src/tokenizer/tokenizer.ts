@@ -14,7 +14,15 @@ export { TokenizerFormatError } from "./hf-json.js";
 export type { StreamDecoder, StreamDecoderOptions } from "./stream-decoder.js";
 
 /** Options of Tokenizer.encode; defaults come from tokenizer_config.json (Llama: bos on, eos off). */
-export interface EncodeOptions { bos?: boolean; eos?: boolean }
+export interface EncodeOptions {
+  bos?: boolean;
+  eos?: boolean;
+  /**
+   * Match special added tokens (e.g. "<s>") written in the text, as HF tokenizers does (default true).
+   * false treats them as plain text, as sentencepiece always does; non-special added tokens still match.
+   */
+  parseSpecial?: boolean;
+}
 /** Options of Tokenizer.decode; special (control) tokens are skipped unless skipSpecial is false. */
 export interface DecodeOptions { skipSpecial?: boolean }
 
@@ -41,6 +49,8 @@ const WORD_CHAR = /[\p{L}\p{N}_]/u;
 export class Tokenizer {
   private readonly encoder: BpeEncoder;
   private readonly addedRe: RegExp | null;
+  /** Only the non-special added tokens (encode with parseSpecial: false). */
+  private readonly plainAddedRe: RegExp | null;
   private readonly addedByContent = new Map<string, AddedToken>();
   /** Default for encode({bos}). */
   addBos: boolean;
@@ -57,8 +67,12 @@ export class Tokenizer {
   private constructor(readonly spec: TokenizerSpec, config: TokenizerConfig = {}, configSrc = "tokenizer_config.json") {
     this.encoder = new BpeEncoder(spec.bpe, spec.splitAtSpaces);
     for (const t of spec.addedTokens) this.addedByContent.set(t.content, t);
-    const contents = [...this.addedByContent.keys()].sort((a, b) => b.length - a.length);
-    this.addedRe = contents.length ? new RegExp(contents.map(escapeRegExp).join("|"), "gu") : null;
+    const alternation = (tokens: AddedToken[]): RegExp | null => {
+      const contents = tokens.map((t) => t.content).sort((a, b) => b.length - a.length);
+      return contents.length ? new RegExp(contents.map(escapeRegExp).join("|"), "gu") : null;
+    };
+    this.addedRe = alternation([...this.addedByContent.values()]);
+    this.plainAddedRe = alternation([...this.addedByContent.values()].filter((t) => spec.kinds[t.id] !== PieceKind.Control));
     this.addBos = config.add_bos_token ?? spec.addBos;
     this.addEos = config.add_eos_token ?? spec.addEos;
     const idOf = (field: keyof TokenizerConfig, fallback: number): number => {
@@ -140,10 +154,11 @@ export class Tokenizer {
       if (t.length > 0) {
         if (n.escapeWhitespaces) t = t.replaceAll(" ", "\u2581");
         if (n.addDummyPrefix) t = "\u2581" + t;
-        this.splitAdded(t, (seg) => this.encoder.encode(seg, out), out);
+        this.splitAdded(t, this.addedRe, (seg) => this.encoder.encode(seg, out), out);
       }
     } else {
-      this.splitAdded(text, (seg, offset) => {
+      const re = opts.parseSpecial === false ? this.plainAddedRe : this.addedRe;
+      this.splitAdded(text, re, (seg, offset) => {
         let s = seg;
         for (const step of n.steps) {
           if (step.op === "prepend") { if (s.length > 0) s = step.text + s; }
@@ -169,15 +184,15 @@ export class Tokenizer {
   }
 
   /** Cuts `text` at added tokens: calls onText(segment, offset) for the text between them, pushes their ids. */
-  private splitAdded(text: string, onText: (segment: string, offset: number) => void, out: number[]): void {
-    if (this.addedRe === null) { onText(text, 0); return; }
+  private splitAdded(text: string, re: RegExp | null, onText: (segment: string, offset: number) => void, out: number[]): void {
+    if (re === null) { onText(text, 0); return; }
     let last = 0;
-    this.addedRe.lastIndex = 0;
-    for (let m = this.addedRe.exec(text); m !== null; m = this.addedRe.exec(text)) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const tok = this.addedByContent.get(m[0])!;
       let start = m.index, end = start + m[0].length;
       if (tok.singleWord && ((start > 0 && WORD_CHAR.test(text[start - 1]!)) || (end < text.length && WORD_CHAR.test(text[end]!)))) {
-        this.addedRe.lastIndex = start + 1;
+        re.lastIndex = start + 1;
         continue;
       }
       if (tok.lstrip) while (start > last && /\s/.test(text[start - 1]!)) start--;
@@ -185,7 +200,7 @@ export class Tokenizer {
       if (start > last) onText(text.slice(last, start), last);
       out.push(tok.id);
       last = end;
-      this.addedRe.lastIndex = end;
+      re.lastIndex = end;
     }
     if (last < text.length) onText(text.slice(last), last);
   }

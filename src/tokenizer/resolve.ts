@@ -1,0 +1,26 @@
+// Turning --prompt/--text into ids for commands that take a model directory (generate, score,
+// reward score): the model directory's tokenizer, loaded once per directory.
+import fs from "node:fs";
+import path from "node:path";
+import { Tokenizer, type EncodeOptions } from "./tokenizer.js";
+
+const cache = new Map<string, Promise<Tokenizer>>();
+
+/** The tokenizer of a model directory (tokenizer.json or tokenizer.model), cached per resolved path. */
+export function loadTokenizer(modelDir: string): Promise<Tokenizer> {
+  const dir = path.resolve(modelDir);
+  let t = cache.get(dir);
+  if (t === undefined) {
+    if (!fs.existsSync(path.join(dir, "tokenizer.json")) && !fs.existsSync(path.join(dir, "tokenizer.model")))
+      return Promise.reject(new Error(`${modelDir}: no tokenizer.json or tokenizer.model in the model directory (pass token ids with --ids instead)`));
+    t = Tokenizer.load(dir);
+    t.catch(() => cache.delete(dir));
+    cache.set(dir, t);
+  }
+  return t;
+}
+
+/** Encodes `text` with the model directory's tokenizer; <s> is added when its config says so (Llama: yes). */
+export async function textToIds(modelDir: string, text: string, opts: EncodeOptions = {}): Promise<number[]> {
+  return (await loadTokenizer(modelDir)).encode(text, opts);
+}
