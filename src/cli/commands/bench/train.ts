@@ -1,0 +1,51 @@
+// `llama2 bench train [--preset stories15M] [--batch 8] [--seq 256] [--steps N] [--warmup W] [--json]`:
+// tokens/s, achieved GFLOP/s and peak RSS of full training steps (forward, backward, AdamW) on random
+// tokens at a preset's shape. Compare with PyTorch: bench/train-vs-pytorch.sh.
+import { parseFlags } from "../../args.js";
+import { Llama } from "../../../model/llama.js";
+import { preset } from "../../../model/presets.js";
+import { Rng } from "../../../model/rng.js";
+import { AdamW, LLAMA2_ADAMW } from "../../../train/adamw.js";
+import { trainStepFlops } from "../../../bench/train-step.js";
+import { native } from "../../../native/addon.js";
+
+export async function run(argv: string[]): Promise<void> {
+  const f = parseFlags("bench train", argv, {
+    preset: { type: "string" }, batch: { type: "string" }, seq: { type: "string" }, steps: { type: "string" },
+    warmup: { type: "string" }, json: { type: "boolean" },
+  });
+  const config = preset(f.str("preset", "stories15M"));
+  const B = f.int("batch", 8), T = f.int("seq", 256), steps = f.int("steps", 5), warmup = f.int("warmup", 1);
+  const model = new Llama(config).initRandom(1);
+  const opt = new AdamW(model.params, LLAMA2_ADAMW);
+  const rng = new Rng(2);
+  const ids = new Int32Array(B * T), targets = new Int32Array(B * T);
+  const step = (): number => {
+    for (let i = 0; i < ids.length; i++) { ids[i] = rng.int(config.vocabSize); targets[i] = rng.int(config.vocabSize); }
+    model.zeroGrads();
+    const { lossSum, count } = model.lmForwardBackward(ids, targets, B, T, 1 / (B * T));
+    opt.update(3e-4);
+    return lossSum / count;
+  };
+  for (let i = 0; i < warmup; i++) step();
+  const times: number[] = [];
+  let loss = 0;
+  for (let i = 0; i < steps; i++) {
+    const t0 = process.hrtime.bigint();
+    loss = step();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    if (!f.bool("json")) process.stderr.write(`step ${i + 1}/${steps}: ${times[i]!.toFixed(3)} s, loss ${loss.toFixed(4)}\n`);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const result = {
+    tokens_per_s: (B * T) / median,
+    gflops: trainStepFlops(config, B, T) / median / 1e9,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    step_s_median: median, step_s_min: sorted[0]!, step_s_max: sorted[sorted.length - 1]!,
+    steps, batch: B, seq: T, preset: f.str("preset", "stories15M"), threads: native.threadCount(), simd: native.simdLevel(),
+    loss,
+  };
+  if (f.bool("json")) console.log(JSON.stringify(result));
+  else console.log(`${result.preset} B=${B} T=${T}: ${result.tokens_per_s.toFixed(0)} tokens/s, ${result.gflops.toFixed(1)} GFLOP/s, peak RSS ${result.peak_rss_mb.toFixed(0)} MB (median of ${steps} steps, ${result.threads} threads, ${result.simd})`);
+}

@@ -1,0 +1,167 @@
+// The Llama 2 model (llama2-recipe.md §Architecture): decoder body + a language-model head
+// (LlamaForCausalLM) or a scalar head (LlamaForSequenceClassification: reward models, PPO values).
+// Heads expose forward → buffer and backward ← gradient in that buffer; losses (src/model/losses.ts)
+// turn head outputs into a loss and write its gradient back, so no training stage forks the backward.
+import { native } from "../native/addon.js";
+import { validateConfig, type LlamaConfig } from "./config.js";
+import { Activations } from "./activations.js";
+import { decoderBackward, decoderForward, type TokenLayout } from "./decoder.js";
+import { allocateWeights, type HeadKind, type LlamaWeights } from "./weights.js";
+import { zeroGrads, type Param } from "./params.js";
+import { Rng } from "./rng.js";
+import { InferenceEngine } from "./infer.js";
+import { loadModelDir, saveModelDir } from "../io/checkpoint.js";
+
+export interface LlamaOptions {
+  head?: HeadKind;
+  /** Outputs of the scalar head (1 for reward and value models). */
+  numLabels?: number;
+}
+
+export class Llama {
+  readonly config: LlamaConfig;
+  readonly head: HeadKind;
+  readonly numLabels: number;
+  readonly weights: LlamaWeights;
+  private acts: Activations | null = null;
+  private engine: InferenceEngine | null = null;
+  // The batch of the last forward, needed by the backward.
+  private last: { ids: Int32Array; B: number; T: number; layout: TokenLayout } | null = null;
+
+  constructor(config: LlamaConfig, opts: LlamaOptions = {}) {
+    validateConfig(config);
+    this.config = config;
+    this.head = opts.head ?? "lm";
+    this.numLabels = opts.numLabels ?? 1;
+    this.weights = allocateWeights(config, this.head, this.numLabels);
+  }
+
+  /** Every parameter (HF names) with its gradient buffer. */
+  get params(): Param[] {
+    return this.weights.all;
+  }
+
+  /** Width of the head's output per position: V for the LM head, numLabels for the scalar head. */
+  get headWidth(): number {
+    return this.head === "lm" ? this.config.vocabSize : this.numLabels;
+  }
+
+  /** Loads an HF model directory (LlamaForCausalLM or LlamaForSequenceClassification). */
+  static async load(dir: string): Promise<Llama> {
+    const loaded = await loadModelDir(dir);
+    const model = new Llama(loaded.config, {
+      head: loaded.kind === "causal-lm" ? "lm" : "score", numLabels: loaded.numLabels,
+    });
+    for (const p of model.params) {
+      const t = loaded.tensors.get(p.name);
+      if (!t) throw new Error(`${dir}: tensor "${p.name}" is missing`);
+      if (t.data.length !== p.data.length || t.shape.join(",") !== p.shape.join(","))
+        throw new Error(`${dir}: tensor "${p.name}" has shape [${t.shape}], expected [${p.shape}]`);
+      p.data.set(t.data);
+    }
+    return model;
+  }
+
+  /** Writes an HF model directory atomically (config.json, safetensors, generation_config.json). */
+  async save(dir: string, opts: { dtype?: "float32" | "bfloat16" | "float16" } = {}): Promise<void> {
+    const tensors = new Map(this.params.map((p) => [p.name, { shape: p.shape, data: p.data }]));
+    await saveModelDir(dir, this.config, this.head === "lm" ? "causal-lm" : "sequence-classification", tensors, {
+      dtype: opts.dtype ?? "float32",
+    });
+  }
+
+  /** The no-grad engine for cached decoding (shares this model's weights). */
+  inference(): InferenceEngine {
+    this.engine ??= new InferenceEngine(this.config, this.weights, this.headWeight().data, this.headWidth);
+    return this.engine;
+  }
+
+  /** Normal(0, std) weights, ones for norms — deterministic in the seed (HF's _init_weights). */
+  initRandom(seed: number, std = 0.02): this {
+    const rng = new Rng(seed);
+    for (const p of this.params) {
+      if (p.shape.length === 1) p.data.fill(1);
+      else for (let i = 0; i < p.data.length; i++) p.data[i] = rng.normal() * std;
+    }
+    return this;
+  }
+
+  zeroGrads(): void {
+    zeroGrads(this.params);
+  }
+
+  /** Grows the activation buffers to hold B×T (capacity is kept across calls). */
+  reserve(B: number, T: number): Activations {
+    if (!this.acts || !this.acts.fits(B, T)) {
+      const maxB = Math.max(B, this.acts?.maxB ?? 0), maxT = Math.max(T, this.acts?.maxT ?? 0);
+      this.acts = null;  // let the old buffers go before allocating the new ones
+      this.acts = new Activations(this.config, maxB, maxT, this.headWidth);
+    }
+    return this.acts;
+  }
+
+  /**
+   * Forward of ids[B,T] through the decoder and the head, saving activations for backward.
+   * Returns a view of the head output: logits [B*T, V] or scores [B*T, numLabels]. The view is
+   * reused by the next call (and overwritten in place by losses writing their gradient).
+   */
+  forward(ids: Int32Array, B: number, T: number, layout: TokenLayout = {}): Float32Array {
+    const N = B * T, C = this.config.hiddenSize, W = this.headWidth;
+    if (ids.length < N) throw new RangeError(`forward: ids has ${ids.length} tokens, B*T = ${N}`);
+    const acts = this.reserve(B, T);
+    decoderForward(this.config, this.weights, acts, ids, B, T, layout);
+    const headW = this.headWeight();
+    const out = acts.logits.subarray(0, N * W);
+    native.matmul(out, acts.lnF, headW.data, N, W, C, false, true, false);
+    this.last = { ids, B, T, layout };
+    return out;
+  }
+
+  /**
+   * Backward of the last forward, from the gradient of the loss w.r.t. the head output
+   * (dOut [B*T, W], typically the forward's own buffer rewritten by a loss). Accumulates into grads.
+   */
+  backward(dOut: Float32Array): void {
+    if (!this.last || !this.acts) throw new Error("backward: no forward to differentiate");
+    const { ids, B, T, layout } = this.last;
+    const N = B * T, C = this.config.hiddenSize, W = this.headWidth;
+    const acts = this.acts, headW = this.headWeight(), dLnF = acts.grads.dLn;
+    native.matmul(dLnF, dOut, headW.data, N, C, W, false, false, false);
+    native.matmul(headW.grad, dOut, acts.lnF, W, C, N, true, false, true);
+    decoderBackward(this.config, this.weights, acts, dLnF, ids, B, T, layout);
+  }
+
+  /**
+   * Next-token cross-entropy on ids[B,T] with targets[B,T] (already shifted; -100 = not trained):
+   * forward, loss, and backward with dloss/dlogit scaled by gradScale (e.g. 1 / tokens in the step).
+   * Returns the summed loss and the number of trained tokens.
+   */
+  lmForwardBackward(ids: Int32Array, targets: Int32Array, B: number, T: number, gradScale: number,
+    layout: TokenLayout = {}): { lossSum: number; count: number } {
+    const logits = this.forward(ids, B, T, layout);
+    const N = B * T, losses = this.acts!.losses;
+    const count = native.crossEntropy(logits, targets, losses, logits, N, this.config.vocabSize, gradScale);
+    this.backward(logits);
+    return { lossSum: sumTo(losses, N), count };
+  }
+
+  /** The same loss without gradients (evaluation). */
+  lmLoss(ids: Int32Array, targets: Int32Array, B: number, T: number, layout: TokenLayout = {}): { lossSum: number; count: number } {
+    const logits = this.forward(ids, B, T, layout);
+    const N = B * T, losses = this.acts!.losses;
+    const count = native.crossEntropy(logits, targets, losses, null, N, this.config.vocabSize, 1);
+    return { lossSum: sumTo(losses, N), count };
+  }
+
+  private headWeight(): Param {
+    const w = this.head === "lm" ? this.weights.lmHead : this.weights.score;
+    if (!w) throw new Error(`model has no ${this.head} head`);
+    return w;
+  }
+}
+
+function sumTo(x: Float32Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i]!;
+  return s;
+}

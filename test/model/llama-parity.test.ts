@@ -1,0 +1,56 @@
+// The model against transformers on the same weights: random HF checkpoints with GQA, untied (and
+// tied) embeddings and rope_theta 500000, made by scripts/reference/make_model_fixtures.py.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { Llama } from "../../src/model/llama.js";
+import { readSafetensors } from "../../src/io/safetensors.js";
+import { fixture, maxAbsDiff, maxRelDiff } from "../helpers/fixtures.js";
+
+interface Expected { tensors: Map<string, { shape: number[]; data: Float32Array }>; json: Record<string, any> }
+
+function expected(name: string): Expected {
+  const json = JSON.parse(fs.readFileSync(fixture("models", name, "expected.json"), "utf8"));
+  return { tensors: readSafetensors(fixture("models", name, "expected.safetensors")).tensors, json };
+}
+
+/** HF labels[b,t] train position t-1; our targets[b,t] are the label of position t (shifted, last -100). */
+function shiftedTargets(labels: Float32Array, B: number, T: number): Int32Array {
+  const targets = new Int32Array(B * T).fill(-100);
+  for (let b = 0; b < B; b++) for (let t = 0; t + 1 < T; t++) targets[b * T + t] = labels[b * T + t + 1]!;
+  return targets;
+}
+
+for (const name of ["llama-gqa", "llama-tied"]) {
+  test(`${name}: logits match transformers within 1e-4`, async () => {
+    const model = await Llama.load(fixture("models", name));
+    const exp = expected(name);
+    const [B, T] = exp.tensors.get("input_ids")!.shape as [number, number];
+    const ids = Int32Array.from(exp.tensors.get("input_ids")!.data);
+    const logits = model.forward(ids, B, T);
+    const err = maxAbsDiff(logits, exp.tensors.get("logits")!.data);
+    assert.ok(err <= 1e-4, `logits max abs err ${err}`);
+  });
+
+  test(`${name}: the cross-entropy loss and every parameter gradient match transformers (1e-3 relative)`, async () => {
+    const model = await Llama.load(fixture("models", name));
+    const exp = expected(name);
+    const [B, T] = exp.tensors.get("input_ids")!.shape as [number, number];
+    const ids = Int32Array.from(exp.tensors.get("input_ids")!.data);
+    const targets = shiftedTargets(exp.tensors.get("labels")!.data, B, T);
+    const count = targets.filter((t) => t !== -100).length;
+    model.zeroGrads();
+    const { lossSum, count: trained } = model.lmForwardBackward(ids, targets, B, T, 1 / count);
+    assert.equal(trained, count);
+    assert.ok(Math.abs(lossSum / count - exp.json.loss) < 1e-5, `loss ${lossSum / count} vs ${exp.json.loss}`);
+    let checked = 0;
+    for (const p of model.params) {
+      const g = exp.tensors.get(`grad.${p.name}`);
+      assert.ok(g, `fixture has no gradient for ${p.name}`);
+      const err = maxRelDiff(p.grad, g.data);
+      assert.ok(err <= 1e-3, `${p.name}: gradient max rel err ${err}`);
+      checked++;
+    }
+    assert.equal(checked, model.params.length);
+  });
+}
