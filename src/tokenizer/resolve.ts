@@ -6,12 +6,17 @@ import { Tokenizer, type EncodeOptions } from "./tokenizer.js";
 
 const cache = new Map<string, Promise<Tokenizer>>();
 
+/** Whether a model directory carries a tokenizer (tokenizer.json or tokenizer.model). */
+export function hasTokenizer(modelDir: string): boolean {
+  return fs.existsSync(path.join(modelDir, "tokenizer.json")) || fs.existsSync(path.join(modelDir, "tokenizer.model"));
+}
+
 /** The tokenizer of a model directory (tokenizer.json or tokenizer.model), cached per resolved path. */
 export function loadTokenizer(modelDir: string): Promise<Tokenizer> {
   const dir = path.resolve(modelDir);
   let t = cache.get(dir);
   if (t === undefined) {
-    if (!fs.existsSync(path.join(dir, "tokenizer.json")) && !fs.existsSync(path.join(dir, "tokenizer.model")))
+    if (!hasTokenizer(dir))
       return Promise.reject(new Error(`${modelDir}: no tokenizer.json or tokenizer.model in the model directory (pass token ids with --ids instead)`));
     t = Tokenizer.load(dir);
     t.catch(() => cache.delete(dir));

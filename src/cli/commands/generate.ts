@@ -4,10 +4,11 @@ import { parseFlags } from "../args.js";
 import { Llama } from "../../model/llama.js";
 import { generate } from "../../model/generate.js";
 import { inputIds } from "../input-ids.js";
+import { hasTokenizer, loadTokenizer } from "../../tokenizer/resolve.js";
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags("generate", argv, {
-    model: { type: "string" }, ids: { type: "string" }, prompt: { type: "string" }, text: { type: "string" },
+    model: { type: "string" }, chat: { type: "boolean" }, system: { type: "string" }, ids: { type: "string" }, prompt: { type: "string" }, text: { type: "string" },
     "max-new-tokens": { type: "string" }, temperature: { type: "string" }, "top-p": { type: "string" },
     "top-k": { type: "string" }, seed: { type: "string" }, greedy: { type: "boolean" }, json: { type: "boolean" },
   });
@@ -19,6 +20,8 @@ export async function run(argv: string[]): Promise<void> {
     topP: f.num("top-p", 1), topK: f.int("top-k", 0), seed: f.int("seed", 0),
   });
   const newIds = out.ids[0]!;
-  if (f.bool("json")) console.log(JSON.stringify({ ids: newIds }));
-  else console.log(newIds.join(" "));
+  const tokenizer = hasTokenizer(dir) ? await loadTokenizer(dir) : null;
+  const text = tokenizer?.decode(newIds, { skipSpecial: true });
+  if (f.bool("json")) console.log(JSON.stringify(text === undefined ? { ids: newIds } : { ids: newIds, text }));
+  else console.log(text ?? newIds.join(" "));
 }

@@ -6,7 +6,7 @@ import { inputIds } from "../input-ids.js";
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags("score", argv, {
-    model: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, prompt: { type: "string" }, json: { type: "boolean" },
+    model: { type: "string" }, chat: { type: "boolean" }, system: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, prompt: { type: "string" }, json: { type: "boolean" },
   });
   const dir = f.str("model");
   const model = await Llama.load(dir);

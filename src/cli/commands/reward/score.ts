@@ -7,7 +7,7 @@ import { inputIds } from "../../input-ids.js";
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags("reward score", argv, {
-    model: { type: "string" }, ids: { type: "string" }, prompt: { type: "string" }, response: { type: "string" },
+    model: { type: "string" }, system: { type: "string" }, ids: { type: "string" }, prompt: { type: "string" }, response: { type: "string" },
     text: { type: "string" }, json: { type: "boolean" },
   });
   const dir = f.str("model");
