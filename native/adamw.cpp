@@ -18,13 +18,13 @@ struct Coeffs {
 // torch's AVX2/AVX-512 kernels fuse `a + w * b` into one FMA (lerp_vec's fmadd, addcmul contracted);
 // the FMA variant reproduces them to the last bit on such machines, the portable one within an ulp.
 template <bool kFma>
-inline float madd(float a, float b, float c) {
+LLAMA2_INLINE float madd(float a, float b, float c) {
   if constexpr (kFma) return std::fma(a, b, c);
   else return a * b + c;
 }
 
 template <bool kFma>
-inline void update(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
+LLAMA2_INLINE void update(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
 #pragma omp simd
   for (int64_t i = i0; i < i1; i++) {
     float pi = p[i];
@@ -40,21 +40,20 @@ inline void update(float* p, const float* g, float* m, float* v, int64_t i0, int
   }
 }
 
-__attribute__((target("avx2,fma"))) void updateFma(float* p, const float* g, float* m, float* v, int64_t i0,
-                                                    int64_t i1, const Coeffs& k) {
+LLAMA2_INLINE void updateFused(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
   update<true>(p, g, m, v, i0, i1, k);
 }
-
-void updatePortable(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
+LLAMA2_INLINE void updatePlain(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
   update<false>(p, g, m, v, i0, i1, k);
 }
-
-bool hasFma() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
+LLAMA2_AVX512 void updateAvx512(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
+  updateFused(p, g, m, v, i0, i1, k);
+}
+LLAMA2_AVX2 void updateAvx2(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
+  updateFused(p, g, m, v, i0, i1, k);
+}
+void updatePortable(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
+  updatePlain(p, g, m, v, i0, i1, k);
 }
 
 }  // namespace
@@ -84,7 +83,8 @@ static Napi::Value adamwStep(const Napi::CallbackInfo& info) {
   k.bc2Sqrt = static_cast<float>(std::sqrt(bc2));
   k.negStep = static_cast<float>(-(lr / bc1));
   k.eps = static_cast<float>(eps);
-  const auto kernel = hasFma() ? updateFma : updatePortable;
+  const SimdLevel level = simdLevel();
+  const auto kernel = level == SimdLevel::Avx512 ? updateAvx512 : level == SimdLevel::Avx2 ? updateAvx2 : updatePortable;
   constexpr int64_t kChunk = 1 << 14;
   const int64_t chunks = (n + kChunk - 1) / kChunk;
 #pragma omp parallel for if (n >= 4 * kParallelMin) schedule(static)

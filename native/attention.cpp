@@ -17,22 +17,20 @@ struct Shape {
   int64_t B, T, S, pos0, H, KH, D;
 };
 
-#define LLAMA2_CLONES __attribute__((target_clones("arch=haswell", "default")))
-
-inline float dot(const float* a, const float* b, int64_t D) {
+LLAMA2_INLINE float dot(const float* a, const float* b, int64_t D) {
   float acc = 0.0f;
 #pragma omp simd reduction(+ : acc)
   for (int64_t d = 0; d < D; d++) acc += a[d] * b[d];
   return acc;
 }
 
-inline void axpy(float* y, float a, const float* x, int64_t D) {
+LLAMA2_INLINE void axpy(float* y, float a, const float* x, int64_t D) {
 #pragma omp simd
   for (int64_t d = 0; d < D; d++) y[d] += a * x[d];
 }
 
 // One (batch row b, query head h): all T queries. scores is scratch of length S.
-LLAMA2_CLONES void forwardHead(const Shape& s, int64_t b, int64_t h, float* out, float* probs, const float* q,
+LLAMA2_INLINE void forwardHead(const Shape& s, int64_t b, int64_t h, float* out, float* probs, const float* q,
                                const float* k, const float* v, const int32_t* keyStart, const int32_t* segIds,
                                float* scores) {
   const int64_t D = s.D, kh = h / (s.H / s.KH);
@@ -73,8 +71,13 @@ LLAMA2_CLONES void forwardHead(const Shape& s, int64_t b, int64_t h, float* out,
   }
 }
 
+LLAMA2_SIMD_VARIANTS(forwardHeadSimd, forwardHead,
+                     (const Shape& s, int64_t b, int64_t h, float* out, float* probs, const float* q, const float* k,
+                      const float* v, const int32_t* keyStart, const int32_t* segIds, float* scores),
+                     (s, b, h, out, probs, q, k, v, keyStart, segIds, scores))
+
 // One (batch row b, kv head kh) with its H/KH query heads, so dk/dv have a single writer.
-LLAMA2_CLONES void backwardGroup(const Shape& s, int64_t b, int64_t kh, float* dq, float* dk, float* dv,
+LLAMA2_INLINE void backwardGroup(const Shape& s, int64_t b, int64_t kh, float* dq, float* dk, float* dv,
                                  const float* dout, const float* probs, const float* q, const float* k,
                                  const float* v, float* dp) {
   const int64_t D = s.D, T = s.T, group = s.H / s.KH;
@@ -111,6 +114,11 @@ LLAMA2_CLONES void backwardGroup(const Shape& s, int64_t b, int64_t kh, float* d
   }
 }
 
+LLAMA2_SIMD_VARIANTS(backwardGroupSimd, backwardGroup,
+                     (const Shape& s, int64_t b, int64_t kh, float* dq, float* dk, float* dv, const float* dout,
+                      const float* probs, const float* q, const float* k, const float* v, float* dp),
+                     (s, b, kh, dq, dk, dv, dout, probs, q, k, v, dp))
+
 }  // namespace
 
 // out[B,T,H,D] written, probs[B,H,T,S] written or null; q[B,T,H,D]; k,v[B,S,KH,D];
@@ -139,12 +147,13 @@ static Napi::Value attentionForward(const Napi::CallbackInfo& info) {
         failRange(info, std::string(fn) + ": keyStart[" + std::to_string(b) + "] = " + std::to_string(keyStart[b]) +
                             " is outside [0, S]");
   const int64_t work = s.B * s.H * s.T * (s.pos0 + s.T) * s.D;
+  const auto head = forwardHeadSimdPick();
 #pragma omp parallel if (work >= kParallelMin && s.B * s.H > 1)
   {
     std::vector<float> scores(s.S);
 #pragma omp for collapse(2) schedule(dynamic, 1)
     for (int64_t b = 0; b < s.B; b++)
-      for (int64_t h = 0; h < s.H; h++) forwardHead(s, b, h, out, probs, q, k, v, keyStart, segIds, scores.data());
+      for (int64_t h = 0; h < s.H; h++) head(s, b, h, out, probs, q, k, v, keyStart, segIds, scores.data());
   }
   return info.Env().Undefined();
 }
@@ -169,12 +178,13 @@ static Napi::Value attentionBackward(const Napi::CallbackInfo& info) {
   const float* k = f32(info, fn, 6, "k", B * T * KH * D);
   const float* v = f32(info, fn, 7, "v", B * T * KH * D);
   const int64_t work = B * H * T * T * D;
+  const auto group = backwardGroupSimdPick();
 #pragma omp parallel if (work >= kParallelMin && B * KH > 1)
   {
     std::vector<float> dp(T);
 #pragma omp for collapse(2) schedule(dynamic, 1)
     for (int64_t b = 0; b < B; b++)
-      for (int64_t kh = 0; kh < KH; kh++) backwardGroup(s, b, kh, dq, dk, dv, dout, probs, q, k, v, dp.data());
+      for (int64_t kh = 0; kh < KH; kh++) group(s, b, kh, dq, dk, dv, dout, probs, q, k, v, dp.data());
   }
   return info.Env().Undefined();
 }

@@ -11,9 +11,7 @@ namespace {
 
 constexpr int32_t kIgnore = -100;
 
-#define LLAMA2_CLONES __attribute__((target_clones("arch=haswell", "default")))
-
-LLAMA2_CLONES float rowMax(const float* x, int64_t V) {
+LLAMA2_INLINE float rowMax(const float* x, int64_t V) {
   float m = -FLT_MAX;
 #pragma omp simd reduction(max : m)
   for (int64_t i = 0; i < V; i++) m = x[i] > m ? x[i] : m;
@@ -23,7 +21,7 @@ LLAMA2_CLONES float rowMax(const float* x, int64_t V) {
 // sum exp(x - m), optionally storing each exp into e (e may alias x). Blocks of 256 are summed in
 // float SIMD lanes and the block sums in double: a plain float sum over V = 32000 terms drifts by
 // ~3e-5 relative, this stays near 1e-7.
-LLAMA2_CLONES double expSum(float* e, const float* x, float m, int64_t V) {
+LLAMA2_INLINE double expSum(float* e, const float* x, float m, int64_t V) {
   constexpr int64_t kBlock = 256;
   double total = 0.0;
   for (int64_t i0 = 0; i0 < V; i0 += kBlock) {
@@ -45,15 +43,29 @@ LLAMA2_CLONES double expSum(float* e, const float* x, float m, int64_t V) {
   return total;
 }
 
-LLAMA2_CLONES void scaleRow(float* y, float a, int64_t V) {
+// One trained row: loss, and when d is not null the gradient (d may alias x).
+LLAMA2_INLINE void ceRow(const float* x, float* d, int32_t tgt, float* loss, double gradScale, int64_t V) {
+  const float m = rowMax(x, V);
+  const float xt = x[tgt];  // read before an in-place gradient overwrites the row
+  const double s = expSum(d, x, m, V);
+  *loss = static_cast<float>(std::log(s) - double(xt - m));
+  if (!d) return;
+  const float a = static_cast<float>(gradScale / s);
 #pragma omp simd
-  for (int64_t i = 0; i < V; i++) y[i] *= a;
+  for (int64_t i = 0; i < V; i++) d[i] *= a;
+  d[tgt] -= static_cast<float>(gradScale);
 }
+LLAMA2_SIMD_VARIANTS(ceRowSimd, ceRow, (const float* x, float* d, int32_t tgt, float* loss, double gradScale, int64_t V),
+                     (x, d, tgt, loss, gradScale, V))
 
-LLAMA2_CLONES void shiftRow(float* y, const float* x, float c, int64_t V) {
+// out = x - (m + log sum exp(x - m)); out may alias x.
+LLAMA2_INLINE void logSoftmaxRow(float* out, const float* x, int64_t V) {
+  const float m = rowMax(x, V);
+  const float c = static_cast<float>(double(m) + std::log(expSum(nullptr, x, m, V)));
 #pragma omp simd
-  for (int64_t i = 0; i < V; i++) y[i] = x[i] - c;
+  for (int64_t i = 0; i < V; i++) out[i] = x[i] - c;
 }
+LLAMA2_SIMD_VARIANTS(logSoftmaxRowSimd, logSoftmaxRow, (float* out, const float* x, int64_t V), (out, x, V))
 
 }  // namespace
 
@@ -75,23 +87,15 @@ static Napi::Value crossEntropy(const Napi::CallbackInfo& info) {
                           " is outside [0, " + std::to_string(V) + ") and is not the ignore index -100");
     trained++;
   }
+  const auto row = ceRowSimdPick();
 #pragma omp parallel for if (N * V >= kParallelMin) schedule(dynamic, 1)
   for (int64_t n = 0; n < N; n++) {
-    const float* x = logits + n * V;
     float* d = dlogits ? dlogits + n * V : nullptr;
-    const int32_t tgt = targets[n];
-    if (tgt == kIgnore) {
+    if (targets[n] == kIgnore) {
       losses[n] = 0.0f;
       if (d) std::memset(d, 0, sizeof(float) * V);
-      continue;
-    }
-    const float m = rowMax(x, V);
-    const float xt = x[tgt];  // read before an in-place gradient overwrites the row
-    const double s = expSum(d, x, m, V);
-    losses[n] = static_cast<float>(std::log(s) - double(xt - m));
-    if (d) {
-      scaleRow(d, static_cast<float>(gradScale / s), V);
-      d[tgt] -= static_cast<float>(gradScale);
+    } else {
+      row(logits + n * V, d, targets[n], losses + n, gradScale, V);
     }
   }
   return Napi::Number::New(info.Env(), static_cast<double>(trained));
@@ -105,13 +109,9 @@ static Napi::Value logSoftmax(const Napi::CallbackInfo& info) {
   const int64_t N = dim(info, fn, 2, "N"), V = dim(info, fn, 3, "V");
   float* out = f32(info, fn, 0, "out", N * V);
   const float* logits = f32(info, fn, 1, "logits", N * V);
+  const auto row = logSoftmaxRowSimdPick();
 #pragma omp parallel for if (N * V >= kParallelMin) schedule(dynamic, 1)
-  for (int64_t n = 0; n < N; n++) {
-    const float* x = logits + n * V;
-    const float m = rowMax(x, V);
-    const double s = expSum(nullptr, x, m, V);
-    shiftRow(out + n * V, x, static_cast<float>(double(m) + std::log(s)), V);
-  }
+  for (int64_t n = 0; n < N; n++) row(out + n * V, logits + n * V, V);
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("logSoftmax", logSoftmax);

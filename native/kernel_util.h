@@ -1,26 +1,47 @@
 // Helpers shared by the layer kernels (not GEMM): the size threshold below which a loop stays on
 // one thread (forking the OpenMP team costs more than it saves on tiny work), a fast vectorizable
-// expf for softmax / cross-entropy, and the "N rows of C" argument checks every kernel repeats.
+// expf for softmax / cross-entropy / SiLU, and run-time SIMD dispatch on native/simd.h's level:
+// a kernel body is an always-inline function compiled three times (AVX-512, AVX2+FMA, portable).
 #pragma once
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include "napi_util.h"
+#include "simd.h"
 
 namespace llama2 {
 
 // Work (in float elements touched) below which a kernel runs single-threaded.
 constexpr int64_t kParallelMin = 1 << 15;
 
+#define LLAMA2_INLINE inline __attribute__((always_inline))
+// Only ISA flags, never arch=: GCC inlines plain functions into these (same arch, ISA superset).
+#define LLAMA2_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+#define LLAMA2_AVX2 __attribute__((target("avx2,fma")))
+
+// Defines name##Avx512, name##Avx2, name##Portable, each a copy of the always-inline `body`
+// compiled for that level, and name##Pick() returning the one for the current simdLevel().
+#define LLAMA2_SIMD_VARIANTS(name, body, params, args)                                   \
+  LLAMA2_AVX512 void name##Avx512 params { body args; }                                   \
+  LLAMA2_AVX2 void name##Avx2 params { body args; }                                       \
+  void name##Portable params { body args; }                                               \
+  inline decltype(&name##Portable) name##Pick() {                                         \
+    switch (::llama2::simdLevel()) {                                                      \
+      case ::llama2::SimdLevel::Avx512: return name##Avx512;                              \
+      case ::llama2::SimdLevel::Avx2: return name##Avx2;                                  \
+      default: return name##Portable;                                                     \
+    }                                                                                     \
+  }
+
 // Bit-level helpers the compiler can vectorize inside `#pragma omp simd` loops.
-inline float bitsToFloat(int32_t i) { float f; std::memcpy(&f, &i, 4); return f; }
+LLAMA2_INLINE float bitsToFloat(int32_t i) { float f; std::memcpy(&f, &i, 4); return f; }
 
 // exp(x) for x <= ~88, accurate to ~2 ulp: Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2,
 // then a degree-6 polynomial for e^r (Cephes expf coefficients) and 2^n built in the exponent bits.
 // Inputs below -87.3 return 0 (softmax arguments are x - max <= 0, so no overflow path is needed
 // for them; large positive inputs are clamped to 88.3 so 2^n stays finite).
-inline float fastExp(float x) {
+LLAMA2_INLINE float fastExp(float x) {
   x = x < 88.3f ? x : 88.3f;
   const bool under = x < -87.3f;
   x = under ? -87.3f : x;

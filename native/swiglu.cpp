@@ -1,9 +1,41 @@
 // SwiGLU gate (paper §2.2; llama.py FeedForward `w2(F.silu(w1(x)) * w3(x))`, HF
 // `act_fn(gate_proj(x)) * up_proj(x)`): out = silu(gate) * up with silu(g) = g * sigmoid(g).
 // Backward: dup = dout * silu(g); dgate = dout * up * sigmoid(g) * (1 + g * (1 - sigmoid(g))).
+#include <algorithm>
 #include "kernel_util.h"
 
 using namespace llama2;
+
+namespace {
+
+constexpr int64_t kChunk = 1 << 14;
+
+LLAMA2_INLINE void fwd(float* out, const float* gate, const float* up, int64_t i0, int64_t i1) {
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) {
+    const float g = gate[i];
+    out[i] = g / (1.0f + fastExp(-g)) * up[i];  // torch's silu: x / (1 + exp(-x))
+  }
+}
+LLAMA2_SIMD_VARIANTS(fwdSimd, fwd, (float* out, const float* gate, const float* up, int64_t i0, int64_t i1),
+                     (out, gate, up, i0, i1))
+
+LLAMA2_INLINE void bwd(float* dgate, float* dup, const float* dout, const float* gate, const float* up, int64_t i0,
+                       int64_t i1) {
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) {
+    const float g = gate[i], d = dout[i];
+    const float s = 1.0f / (1.0f + fastExp(-g));
+    dup[i] = d * g * s;
+    dgate[i] = d * up[i] * s * (1.0f + g * (1.0f - s));
+  }
+}
+LLAMA2_SIMD_VARIANTS(bwdSimd, bwd,
+                     (float* dgate, float* dup, const float* dout, const float* gate, const float* up, int64_t i0,
+                      int64_t i1),
+                     (dgate, dup, dout, gate, up, i0, i1))
+
+}  // namespace
 
 // out[count] written; gate[count], up[count]
 static Napi::Value swigluForward(const Napi::CallbackInfo& info) {
@@ -13,11 +45,10 @@ static Napi::Value swigluForward(const Napi::CallbackInfo& info) {
   float* out = f32(info, fn, 0, "out", n);
   const float* gate = f32(info, fn, 1, "gate", n);
   const float* up = f32(info, fn, 2, "up", n);
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    const float g = gate[i];
-    out[i] = g / (1.0f + fastExp(-g)) * up[i];  // torch's silu: x / (1 + exp(-x))
-  }
+  const auto kernel = fwdSimdPick();
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for if (n >= kParallelMin) schedule(static)
+  for (int64_t c = 0; c < chunks; c++) kernel(out, gate, up, c * kChunk, std::min(n, (c + 1) * kChunk));
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("swigluForward", swigluForward);
@@ -32,13 +63,10 @@ static Napi::Value swigluBackward(const Napi::CallbackInfo& info) {
   const float* dout = f32(info, fn, 2, "dout", n);
   const float* gate = f32(info, fn, 3, "gate", n);
   const float* up = f32(info, fn, 4, "up", n);
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    const float g = gate[i], d = dout[i];
-    const float s = 1.0f / (1.0f + fastExp(-g));
-    dup[i] = d * g * s;
-    dgate[i] = d * up[i] * s * (1.0f + g * (1.0f - s));
-  }
+  const auto kernel = bwdSimdPick();
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for if (n >= kParallelMin) schedule(static)
+  for (int64_t c = 0; c < chunks; c++) kernel(dgate, dup, dout, gate, up, c * kChunk, std::min(n, (c + 1) * kChunk));
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("swigluBackward", swigluBackward);

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { native } from "../../src/native/addon.js";
-import { readFixture, maxAbsDiff, logMaxErr } from "./check.js";
+import { readFixture, maxAbsDiff, logMaxErr, atEverySimdLevel } from "./check.js";
 
 interface AdamwCase {
   lr: number; weight_decay: number; param0: number[]; grads: number[][]; params: number[][];
@@ -15,27 +15,29 @@ interface AdamwFixture { betas: [number, number]; eps: number; steps: number; ca
 const fx = readFixture<AdamwFixture>("adamw/adamw.json");
 
 test("adamwStep reproduces torch.optim.AdamW over 10 steps for every lr / weight decay in the fixture", () => {
-  for (const c of fx.cases) {
-    const n = c.param0.length;
-    const p = Float32Array.from(c.param0), m = new Float32Array(n), v = new Float32Array(n);
-    let worst = 0;
-    for (let step = 1; step <= fx.steps; step++) {
-      native.adamwStep(p, Float32Array.from(c.grads[step - 1]!), m, v, n, c.lr, fx.betas[0], fx.betas[1], fx.eps, c.weight_decay, step);
-      worst = Math.max(worst, maxAbsDiff(p, c.params[step - 1]!));
+  atEverySimdLevel((level) => {
+    for (const c of fx.cases) {
+      const n = c.param0.length;
+      const p = Float32Array.from(c.param0), m = new Float32Array(n), v = new Float32Array(n);
+      let worst = 0;
+      for (let step = 1; step <= fx.steps; step++) {
+        native.adamwStep(p, Float32Array.from(c.grads[step - 1]!), m, v, n, c.lr, fx.betas[0], fx.betas[1], fx.eps, c.weight_decay, step);
+        worst = Math.max(worst, maxAbsDiff(p, c.params[step - 1]!));
+      }
+      // moments span 1e-15 .. 4e3 (tiny and large gradients): v relatively, m relative to max(1, |m|)
+      // (m crosses zero, where a relative error means nothing)
+      let em = 0, ev = 0;
+      for (let i = 0; i < n; i++) {
+        em = Math.max(em, Math.abs(m[i]! - c.exp_avg[i]!) / Math.max(1, Math.abs(c.exp_avg[i]!)));
+        ev = Math.max(ev, Math.abs(v[i]! - c.exp_avg_sq[i]!) / Math.max(1e-30, c.exp_avg_sq[i]!));
+      }
+      logMaxErr(`[${level}] adamw lr=${c.lr} wd=${c.weight_decay} param`, worst);
+      logMaxErr(`[${level}] adamw lr=${c.lr} wd=${c.weight_decay} exp_avg rel`, em);
+      logMaxErr(`[${level}] adamw lr=${c.lr} wd=${c.weight_decay} exp_avg_sq rel`, ev);
+      assert.ok(worst <= 1e-6, `[${level}] lr=${c.lr} wd=${c.weight_decay}: param err ${worst}`);
+      assert.ok(em <= 1e-6 && ev <= 1e-6, `[${level}] moments: m rel ${em} v rel ${ev}`);
     }
-    // moments span 1e-15 .. 4e3 (tiny and large gradients): v relatively, m relative to max(1, |m|)
-    // (m crosses zero, where a relative error means nothing)
-    let em = 0, ev = 0;
-    for (let i = 0; i < n; i++) {
-      em = Math.max(em, Math.abs(m[i]! - c.exp_avg[i]!) / Math.max(1, Math.abs(c.exp_avg[i]!)));
-      ev = Math.max(ev, Math.abs(v[i]! - c.exp_avg_sq[i]!) / Math.max(1e-30, c.exp_avg_sq[i]!));
-    }
-    logMaxErr(`adamw lr=${c.lr} wd=${c.weight_decay} param`, worst);
-    logMaxErr(`adamw lr=${c.lr} wd=${c.weight_decay} exp_avg rel`, em);
-    logMaxErr(`adamw lr=${c.lr} wd=${c.weight_decay} exp_avg_sq rel`, ev);
-    assert.ok(worst <= 1e-6, `lr=${c.lr} wd=${c.weight_decay}: param err ${worst}`);
-    assert.ok(em <= 1e-6 && ev <= 1e-6, `moments: m rel ${em} v rel ${ev}`);
-  }
+  });
 });
 
 test("adamwStep with a large buffer (threaded path) equals the same update done in small chunks", () => {

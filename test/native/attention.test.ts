@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { native } from "../../src/native/addon.js";
 import { attentionRef, type AttnShape } from "./reference.js";
-import { numericGrad, randn, rng, maxAbsDiff, maxAbs, logMaxErr } from "./check.js";
+import { numericGrad, randn, rng, maxAbsDiff, maxAbs, logMaxErr, atEverySimdLevel } from "./check.js";
 
 type Masks = { keyStart?: Int32Array | null; segIds?: Int32Array | null };
 
@@ -18,46 +18,50 @@ function forward(q: Float32Array, k: Float32Array, v: Float32Array, s: AttnShape
 }
 
 test("attentionForward matches the float64 twin with GQA, keyStart and segIds; masked probs are exactly 0", () => {
-  const r = rng(50);
-  const cases: (AttnShape & Masks)[] = [
-    { B: 2, T: 7, S: 7, pos0: 0, H: 4, KH: 2, D: 8 },
-    { B: 1, T: 5, S: 9, pos0: 3, H: 3, KH: 1, D: 5 },
-    { B: 3, T: 6, S: 6, pos0: 0, H: 2, KH: 2, D: 4, keyStart: Int32Array.from([0, 2, 5]) },
-    { B: 2, T: 9, S: 9, pos0: 0, H: 4, KH: 2, D: 6, segIds: Int32Array.from([0, 0, 0, 1, 1, 2, 2, 2, 2, 5, 5, 5, 5, 5, 5, 5, 7, 7]) },
-  ];
-  for (const s of cases) {
-    const q = randn(r, s.B * s.T * s.H * s.D, 2), k = randn(r, s.B * s.S * s.KH * s.D, 2), v = randn(r, s.B * s.S * s.KH * s.D);
-    const got = forward(q, k, v, s);
-    const want = attentionRef(q, k, v, s);
-    const eo = maxAbsDiff(got.out, want.out), ep = maxAbsDiff(got.probs, want.probs);
-    logMaxErr(`attentionForward B=${s.B} T=${s.T} out`, eo);
-    logMaxErr(`attentionForward B=${s.B} T=${s.T} probs`, ep);
-    assert.ok(eo < 1e-5 && ep < 1e-5, `out ${eo} probs ${ep}`);
-    for (let i = 0; i < want.probs.length; i++) if (want.probs[i] === 0) assert.equal(got.probs[i], 0, `probs[${i}]`);
-  }
+  atEverySimdLevel((level) => {
+    const r = rng(50);
+    const cases: (AttnShape & Masks)[] = [
+      { B: 2, T: 7, S: 7, pos0: 0, H: 4, KH: 2, D: 8 },
+      { B: 1, T: 5, S: 9, pos0: 3, H: 3, KH: 1, D: 5 },
+      { B: 3, T: 6, S: 6, pos0: 0, H: 2, KH: 2, D: 4, keyStart: Int32Array.from([0, 2, 5]) },
+      { B: 2, T: 9, S: 9, pos0: 0, H: 4, KH: 2, D: 6, segIds: Int32Array.from([0, 0, 0, 1, 1, 2, 2, 2, 2, 5, 5, 5, 5, 5, 5, 5, 7, 7]) },
+    ];
+    for (const s of cases) {
+      const q = randn(r, s.B * s.T * s.H * s.D, 2), k = randn(r, s.B * s.S * s.KH * s.D, 2), v = randn(r, s.B * s.S * s.KH * s.D);
+      const got = forward(q, k, v, s);
+      const want = attentionRef(q, k, v, s);
+      const eo = maxAbsDiff(got.out, want.out), ep = maxAbsDiff(got.probs, want.probs);
+      logMaxErr(`[${level}] attentionForward B=${s.B} T=${s.T} out`, eo);
+      logMaxErr(`[${level}] attentionForward B=${s.B} T=${s.T} probs`, ep);
+      assert.ok(eo < 1e-5 && ep < 1e-5, `[${level}] out ${eo} probs ${ep}`);
+      for (let i = 0; i < want.probs.length; i++) if (want.probs[i] === 0) assert.equal(got.probs[i], 0, `probs[${i}]`);
+    }
+  });
 });
 
 test("attentionBackward's dq, dk, dv equal central differences of the twin (GQA, packed segIds, odd D)", () => {
-  const r = rng(51);
-  const cases: (AttnShape & Masks)[] = [
-    { B: 2, T: 5, S: 5, pos0: 0, H: 4, KH: 2, D: 3 },
-    { B: 1, T: 6, S: 6, pos0: 0, H: 2, KH: 1, D: 4, segIds: Int32Array.from([3, 3, 4, 4, 4, 9]) },
-  ];
-  for (const s of cases) {
-    const nq = s.B * s.T * s.H * s.D, nk = s.B * s.T * s.KH * s.D;
-    const q = randn(r, nq, 1.5), k = randn(r, nk, 1.5), v = randn(r, nk), dout = randn(r, nq);
-    const { probs } = forward(q, k, v, s);
-    const dq = randn(r, nq), dk = randn(r, nk), dv = randn(r, nk); // garbage: the backward writes
-    native.attentionBackward(dq, dk, dv, dout, probs, q, k, v, s.B, s.T, s.H, s.KH, s.D);
-    const nqg = numericGrad((x) => attentionRef(x, k, v, s).out, q, dout);
-    const nkg = numericGrad((x) => attentionRef(q, x, v, s).out, k, dout);
-    const nvg = numericGrad((x) => attentionRef(q, k, x, s).out, v, dout);
-    for (const [name, got, num] of [["dq", dq, nqg], ["dk", dk, nkg], ["dv", dv, nvg]] as const) {
-      const err = maxAbsDiff(got, num) / Math.max(1, maxAbs(num));
-      logMaxErr(`attentionBackward ${name} segIds=${!!s.segIds}`, err);
-      assert.ok(err < 1e-5, `${name} err ${err}`);
+  atEverySimdLevel((level) => {
+    const r = rng(51);
+    const cases: (AttnShape & Masks)[] = [
+      { B: 2, T: 5, S: 5, pos0: 0, H: 4, KH: 2, D: 3 },
+      { B: 1, T: 6, S: 6, pos0: 0, H: 2, KH: 1, D: 4, segIds: Int32Array.from([3, 3, 4, 4, 4, 9]) },
+    ];
+    for (const s of cases) {
+      const nq = s.B * s.T * s.H * s.D, nk = s.B * s.T * s.KH * s.D;
+      const q = randn(r, nq, 1.5), k = randn(r, nk, 1.5), v = randn(r, nk), dout = randn(r, nq);
+      const { probs } = forward(q, k, v, s);
+      const dq = randn(r, nq), dk = randn(r, nk), dv = randn(r, nk); // garbage: the backward writes
+      native.attentionBackward(dq, dk, dv, dout, probs, q, k, v, s.B, s.T, s.H, s.KH, s.D);
+      const nqg = numericGrad((x) => attentionRef(x, k, v, s).out, q, dout);
+      const nkg = numericGrad((x) => attentionRef(q, x, v, s).out, k, dout);
+      const nvg = numericGrad((x) => attentionRef(q, k, x, s).out, v, dout);
+      for (const [name, got, num] of [["dq", dq, nqg], ["dk", dk, nkg], ["dv", dv, nvg]] as const) {
+        const err = maxAbsDiff(got, num) / Math.max(1, maxAbs(num));
+        logMaxErr(`[${level}] attentionBackward ${name} segIds=${!!s.segIds}`, err);
+        assert.ok(err < 1e-5, `[${level}] ${name} err ${err}`);
+      }
     }
-  }
+  });
 });
 
 test("decoding one token at a time into a KV cache of capacity S equals the full forward", () => {
@@ -125,13 +129,15 @@ test("packed sequences with segIds equal the sequences run separately, forward a
 });
 
 test("a threaded size (B=4, T=64, H=6) matches the twin", () => {
-  const r = rng(55);
-  const s = { B: 4, T: 64, S: 64, pos0: 0, H: 6, KH: 3, D: 16 };
-  const q = randn(r, s.B * s.T * s.H * s.D), k = randn(r, s.B * s.T * s.KH * s.D), v = randn(r, s.B * s.T * s.KH * s.D);
-  const got = forward(q, k, v, s);
-  const err = maxAbsDiff(got.out, attentionRef(q, k, v, s).out);
-  logMaxErr("attentionForward threaded", err);
-  assert.ok(err < 1e-5, `err ${err}`);
+  atEverySimdLevel((level) => {
+    const r = rng(55);
+    const s = { B: 4, T: 64, S: 64, pos0: 0, H: 6, KH: 3, D: 16 };
+    const q = randn(r, s.B * s.T * s.H * s.D), k = randn(r, s.B * s.T * s.KH * s.D), v = randn(r, s.B * s.T * s.KH * s.D);
+    const got = forward(q, k, v, s);
+    const err = maxAbsDiff(got.out, attentionRef(q, k, v, s).out);
+    logMaxErr(`[${level}] attentionForward threaded`, err);
+    assert.ok(err < 1e-5, `[${level}] err ${err}`);
+  });
 });
 
 test("attention kernels validate shapes, capacity and keyStart", () => {

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { native } from "../../src/native/addon.js";
 
 /** mulberry32: a small deterministic PRNG so every run checks the same cases. */
 export function rng(seed: number): () => number {
@@ -78,4 +79,30 @@ export function readFixture<T>(rel: string): T {
     dir = path.dirname(dir);
   }
   throw new Error(`fixture test/fixtures/${rel} not found`);
+}
+
+type SimdLevelName = "portable" | "avx2" | "avx512";
+
+/** The SIMD levels this CPU supports, lowest first (probing setSimdLevel). */
+export function simdLevels(): SimdLevelName[] {
+  const original = native.simdLevel() as SimdLevelName;
+  const ok: SimdLevelName[] = [];
+  for (const l of ["portable", "avx2", "avx512"] as const) {
+    try { native.setSimdLevel(l); ok.push(l); } catch { /* not on this CPU */ }
+  }
+  native.setSimdLevel(original);
+  return ok;
+}
+
+/** Runs fn once at every supported SIMD level (kernels dispatch on it), restoring the level after. */
+export function atEverySimdLevel(fn: (level: SimdLevelName) => void): void {
+  const original = native.simdLevel() as SimdLevelName;
+  try {
+    for (const l of simdLevels()) {
+      native.setSimdLevel(l);
+      fn(l);
+    }
+  } finally {
+    native.setSimdLevel(original);
+  }
 }

@@ -5,30 +5,32 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { native } from "../../src/native/addon.js";
 import { crossEntropyRef, logSoftmaxRef } from "./reference.js";
-import { numericGrad, randn, rng, maxAbsDiff, maxAbs, logMaxErr } from "./check.js";
+import { numericGrad, randn, rng, maxAbsDiff, maxAbs, logMaxErr, atEverySimdLevel } from "./check.js";
 
 function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return maxAbsDiff(got, want) / Math.max(1, maxAbs(want));
 }
 
 test("crossEntropy's losses and gradient match the twin and central differences, ignoring -100 rows", () => {
-  const r = rng(60);
-  const [N, V, scale] = [5, 11, 0.25];
-  const logits = randn(r, N * V, 4);
-  const targets = Int32Array.from([3, -100, 0, 10, -100]);
-  const losses = new Float32Array(N).fill(7), dlogits = randn(r, N * V);
-  const trained = native.crossEntropy(logits, targets, losses, dlogits, N, V, scale);
-  assert.equal(trained, 3);
-  const want = crossEntropyRef(logits, targets, N, V);
-  const el = relErr(losses, want);
-  assert.equal(losses[1], 0);
-  assert.equal(losses[4], 0);
-  const num = numericGrad((x) => crossEntropyRef(x, targets, N, V), logits, new Float64Array(N).fill(scale));
-  const eg = relErr(dlogits, num);
-  logMaxErr("crossEntropy loss", el);
-  logMaxErr("crossEntropy grad", eg);
-  assert.ok(el < 1e-6 && eg < 1e-6, `loss ${el} grad ${eg}`);
-  for (const n of [1, 4]) for (let i = 0; i < V; i++) assert.equal(dlogits[n * V + i], 0);
+  atEverySimdLevel((level) => {
+    const r = rng(60);
+    const [N, V, scale] = [5, 11, 0.25];
+    const logits = randn(r, N * V, 4);
+    const targets = Int32Array.from([3, -100, 0, 10, -100]);
+    const losses = new Float32Array(N).fill(7), dlogits = randn(r, N * V);
+    const trained = native.crossEntropy(logits, targets, losses, dlogits, N, V, scale);
+    assert.equal(trained, 3);
+    const want = crossEntropyRef(logits, targets, N, V);
+    const el = relErr(losses, want);
+    assert.equal(losses[1], 0);
+    assert.equal(losses[4], 0);
+    const num = numericGrad((x) => crossEntropyRef(x, targets, N, V), logits, new Float64Array(N).fill(scale));
+    const eg = relErr(dlogits, num);
+    logMaxErr(`[${level}] crossEntropy loss`, el);
+    logMaxErr(`[${level}] crossEntropy grad`, eg);
+    assert.ok(el < 1e-6 && eg < 1e-6, `[${level}] loss ${el} grad ${eg}`);
+    for (const n of [1, 4]) for (let i = 0; i < V; i++) assert.equal(dlogits[n * V + i], 0);
+  });
 });
 
 test("crossEntropy in place (dlogits = logits) equals the out-of-place result; null dlogits leaves logits alone", () => {
@@ -62,24 +64,26 @@ test("gradScale scales the gradient linearly and leaves the losses unchanged", (
 });
 
 test("crossEntropy and logSoftmax on a vocabulary-sized row (V=32000) match the twin, even with extreme logits", () => {
-  const r = rng(63);
-  const [N, V] = [8, 32000];
-  const logits = randn(r, N * V, 8);
-  logits[5] = 1e4; logits[V + 7] = -1e4; // a dominant logit and a vanishing one
-  const targets = Int32Array.from({ length: N }, (_, n) => (n * 4001) % V);
-  targets[0] = 5;
-  const losses = new Float32Array(N), d = new Float32Array(N * V);
-  native.crossEntropy(logits, targets, losses, d, N, V, 1);
-  const el = relErr(losses, crossEntropyRef(logits, targets, N, V));
-  const ls = new Float32Array(N * V);
-  native.logSoftmax(ls, logits, N, V);
-  const want = logSoftmaxRef(logits, N, V);
-  let es = 0;
-  for (let i = 0; i < N * V; i++) es = Math.max(es, Math.abs(ls[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
-  logMaxErr("crossEntropy V=32000 loss", el);
-  logMaxErr("logSoftmax V=32000 rel", es);
-  assert.ok(el < 1e-6 && es < 1e-6, `loss ${el} logsoftmax ${es}`);
-  assert.ok(d.every(Number.isFinite));
+  atEverySimdLevel((level) => {
+    const r = rng(63);
+    const [N, V] = [8, 32000];
+    const logits = randn(r, N * V, 8);
+    logits[5] = 1e4; logits[V + 7] = -1e4; // a dominant logit and a vanishing one
+    const targets = Int32Array.from({ length: N }, (_, n) => (n * 4001) % V);
+    targets[0] = 5;
+    const losses = new Float32Array(N), d = new Float32Array(N * V);
+    native.crossEntropy(logits, targets, losses, d, N, V, 1);
+    const el = relErr(losses, crossEntropyRef(logits, targets, N, V));
+    const ls = new Float32Array(N * V);
+    native.logSoftmax(ls, logits, N, V);
+    const want = logSoftmaxRef(logits, N, V);
+    let es = 0;
+    for (let i = 0; i < N * V; i++) es = Math.max(es, Math.abs(ls[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+    logMaxErr(`[${level}] crossEntropy V=32000 loss`, el);
+    logMaxErr(`[${level}] logSoftmax V=32000 rel`, es);
+    assert.ok(el < 1e-6 && es < 1e-6, `[${level}] loss ${el} logsoftmax ${es}`);
+    assert.ok(d.every(Number.isFinite));
+  });
 });
 
 test("logSoftmax may run in place", () => {

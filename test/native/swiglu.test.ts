@@ -4,36 +4,40 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { native } from "../../src/native/addon.js";
 import { swigluRef } from "./reference.js";
-import { numericGrad, randn, rng, maxAbsDiff, maxAbs, logMaxErr } from "./check.js";
+import { numericGrad, randn, rng, maxAbsDiff, maxAbs, logMaxErr, atEverySimdLevel } from "./check.js";
 
 test("swigluForward matches the float64 twin, including large |gate|", () => {
-  const r = rng(40);
-  for (const n of [1, 13, 100_001]) {
-    const gate = randn(r, n, 6), up = randn(r, n, 2);
-    gate[0] = -100; if (n > 1) gate[1] = 100;
-    const out = new Float32Array(n);
-    native.swigluForward(out, gate, up, n);
-    const want = swigluRef(gate, up, n);
-    let err = 0;
-    for (let i = 0; i < n; i++) err = Math.max(err, Math.abs(out[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
-    logMaxErr(`swigluForward n=${n} rel`, err);
-    assert.ok(err < 2e-6, `err ${err}`);
-  }
+  atEverySimdLevel((level) => {
+    const r = rng(40);
+    for (const n of [1, 13, 100_001]) {
+      const gate = randn(r, n, 6), up = randn(r, n, 2);
+      gate[0] = -100; if (n > 1) gate[1] = 100;
+      const out = new Float32Array(n);
+      native.swigluForward(out, gate, up, n);
+      const want = swigluRef(gate, up, n);
+      let err = 0;
+      for (let i = 0; i < n; i++) err = Math.max(err, Math.abs(out[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+      logMaxErr(`[${level}] swigluForward n=${n} rel`, err);
+      assert.ok(err < 2e-6, `[${level}] err ${err}`);
+    }
+  });
 });
 
 test("swigluBackward writes dgate and dup equal to central differences of the twin", () => {
-  const r = rng(41);
-  const n = 29;
-  const gate = randn(r, n, 5), up = randn(r, n, 2), dout = randn(r, n);
-  gate[0] = -30; gate[1] = 30;
-  const dgate = randn(r, n), dup = randn(r, n); // garbage that must be overwritten
-  native.swigluBackward(dgate, dup, dout, gate, up, n);
-  const ng = numericGrad((g) => swigluRef(g, up, n), gate, dout);
-  const nu = numericGrad((u) => swigluRef(gate, u, n), up, dout);
-  const eg = maxAbsDiff(dgate, ng) / Math.max(1, maxAbs(ng)), eu = maxAbsDiff(dup, nu) / Math.max(1, maxAbs(nu));
-  logMaxErr("swigluBackward dgate", eg);
-  logMaxErr("swigluBackward dup", eu);
-  assert.ok(eg < 1e-6 && eu < 1e-6, `dgate ${eg} dup ${eu}`);
+  atEverySimdLevel((level) => {
+    const r = rng(41);
+    const n = 29;
+    const gate = randn(r, n, 5), up = randn(r, n, 2), dout = randn(r, n);
+    gate[0] = -30; gate[1] = 30;
+    const dgate = randn(r, n), dup = randn(r, n); // garbage that must be overwritten
+    native.swigluBackward(dgate, dup, dout, gate, up, n);
+    const ng = numericGrad((g) => swigluRef(g, up, n), gate, dout);
+    const nu = numericGrad((u) => swigluRef(gate, u, n), up, dout);
+    const eg = maxAbsDiff(dgate, ng) / Math.max(1, maxAbs(ng)), eu = maxAbsDiff(dup, nu) / Math.max(1, maxAbs(nu));
+    logMaxErr(`[${level}] swigluBackward dgate`, eg);
+    logMaxErr(`[${level}] swigluBackward dup`, eu);
+    assert.ok(eg < 1e-6 && eu < 1e-6, `[${level}] dgate ${eg} dup ${eu}`);
+  });
 });
 
 test("swiglu kernels check lengths", () => {
