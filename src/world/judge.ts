@@ -17,8 +17,8 @@ export interface JudgeReport {
   false_refusal_rate: number | null;
   /** The same, over borderline prompts only (the paper's borderline set). */
   false_refusal_rate_borderline: number | null;
-  /** Fraction of assistant turns k = 1, 2, … that follow the system instruction. */
-  adherence_by_turn: number[];
+  /** Fraction of assistant turns k = 1, 2, … that follow the system instruction (null: no turn k judged). */
+  adherence_by_turn: (number | null)[];
   /** Records judged. */
   n: number;
   counts: { helpful: number; borderline: number; unsafe: number; dialogue_turns: number };
@@ -97,7 +97,7 @@ export class Judge {
     return {
       helpfulness: mean(a.help), accuracy: mean(a.correct), safety_violation_rate: mean(a.violations),
       false_refusal_rate: mean(a.refused), false_refusal_rate_borderline: mean(a.refusedBorderline),
-      adherence_by_turn: a.adh.map((xs) => mean(xs ?? []) ?? 0), n: a.n, counts: a.counts,
+      adherence_by_turn: Array.from({ length: a.adh.length }, (_, k) => mean(a.adh[k] ?? [])), n: a.n, counts: a.counts,
     };
   }
 }
