@@ -6,7 +6,7 @@ import fs from "node:fs";
 import YAML, { isMap, isScalar, LineCounter, type Node } from "yaml";
 
 /** The type of one config field. "?" suffix = may also be null. */
-export type FieldType = "int" | "number" | "string" | "bool" | "int?" | "number?" | "string?" | "string[]";
+export type FieldType = "int" | "number" | "string" | "bool" | "int?" | "number?" | "string?" | "bool?" | "string[]";
 
 export interface FieldSpec {
   type: FieldType | Schema;
