@@ -102,7 +102,19 @@ export interface NativeAddon {
    */
   adamwStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
     lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+
+  // ---- tokenizer training: word counting (native/bpe_count.cpp, used by src/tokenizer/word-count.ts) ----
+  /** A word counter: lines longer than maxSentenceLength bytes are skipped; metaPieces become a boundary. */
+  wordCounterCreate(maxSentenceLength: number, allowWhitespaceOnlyPieces: boolean, metaPieces: string[],
+    maxSentences: number): WordCounterHandle;
+  /** Counts the complete lines of a chunk (the tail waits for the next chunk, or ends at endOfFile); false once maxSentences is reached. */
+  wordCounterAdd(counter: WordCounterHandle, chunk: Uint8Array, endOfFile: boolean): boolean;
+  /** Distinct words (spaces as ▁, dummy prefix included) and their frequencies. */
+  wordCounterResult(counter: WordCounterHandle): { words: string[]; counts: Float64Array; lines: number; usedLines: number; tooLong: number };
 }
+
+/** Opaque native word-counter state (freed by the garbage collector). */
+export type WordCounterHandle = { readonly __wordCounter: unique symbol };
 
 function findAddon(): string {
   // dist/src/native/addon.js -> package root is three levels up; src/native/addon.ts -> two.

@@ -1,0 +1,157 @@
+// Word counting for the BPE tokenizer trainer (src/tokenizer/word-count.ts): the hot loop of
+// sentencepiece's LoadSentences + SplitSentencesByWhitespace over raw UTF-8 bytes. Lines are
+// skipped when empty, longer than max_sentence_length bytes, or holding U+2585; meta pieces become
+// a tab boundary; ▁ in the text counts as a space; a word is a run of spaces (the dummy prefix is
+// one more leading space) plus the non-space run after it. Keys keep ' ' (turned into ▁ on output).
+#include "napi_util.h"
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+struct WordCounter {
+  int64_t maxSentenceLength = 4192;
+  bool wsOnly = true;
+  int64_t maxSentences = 0;
+  std::vector<std::string> meta;  // longest first
+  bool metaFirst[256] = {};
+  std::string carry, line;
+  std::unordered_map<std::string, double> counts;
+  double lines = 0, usedLines = 0, tooLong = 0;
+  bool stopped = false;
+
+  // Returns false once maxSentences lines were used.
+  bool addLine(const uint8_t* s, size_t n) {
+    lines += 1;
+    if (n == 0) return true;
+    if (static_cast<int64_t>(n) > maxSentenceLength) { tooLong += 1; return true; }
+    for (size_t i = 0; i + 2 < n; i++)
+      if (s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x85) return true;  // U+2585 reserved
+    usedLines += 1;
+    line.assign(1, ' ');  // dummy prefix
+    for (size_t i = 0; i < n;) {
+      if (metaFirst[s[i]]) {
+        size_t m = 0;
+        for (const auto& p : meta)
+          if (p.size() <= n - i && std::equal(p.begin(), p.end(), s + i)) { m = p.size(); break; }
+        if (m > 0) { line.push_back('\t'); i += m; continue; }
+      }
+      if (s[i] == 0xE2 && i + 2 < n && s[i + 1] == 0x96 && s[i + 2] == 0x81) { line.push_back(' '); i += 3; continue; }
+      line.push_back(static_cast<char>(s[i]));
+      i++;
+    }
+    const size_t len = line.size();
+    std::string word;
+    for (size_t i = 0; i < len;) {
+      size_t j = i + 1;
+      if (wsOnly) while (j < len && line[j] == ' ') j++;
+      size_t k = line.find(' ', j);
+      if (k == std::string::npos) k = len;
+      word.assign(line, i, k - i);
+      counts[word] += 1;
+      i = k;
+    }
+    return maxSentences <= 0 || usedLines < static_cast<double>(maxSentences);
+  }
+};
+
+WordCounter* counterArg(const Napi::CallbackInfo& info, const char* fn) {
+  if (!info[0].IsExternal()) llama2::fail(info, std::string(fn) + ": argument 0 (counter) must be a word counter from wordCounterCreate");
+  return info[0].As<Napi::External<WordCounter>>().Data();
+}
+
+// wordCounterCreate(maxSentenceLength, allowWhitespaceOnlyPieces, metaPieces: string[], maxSentences)
+Napi::Value wordCounterCreate(const Napi::CallbackInfo& info) {
+  const char* fn = "wordCounterCreate";
+  llama2::expectArgs(info, fn, 4);
+  auto* c = new WordCounter();
+  c->maxSentenceLength = llama2::dim(info, fn, 0, "maxSentenceLength");
+  c->wsOnly = llama2::flag(info, fn, 1, "allowWhitespaceOnlyPieces");
+  if (!info[2].IsArray()) { delete c; llama2::fail(info, std::string(fn) + ": argument 2 (metaPieces) must be an array of strings"); }
+  auto arr = info[2].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsString()) { delete c; llama2::fail(info, std::string(fn) + ": metaPieces[" + std::to_string(i) + "] must be a string"); }
+    std::string p = v.As<Napi::String>().Utf8Value();
+    if (!p.empty()) { c->metaFirst[static_cast<uint8_t>(p[0])] = true; c->meta.push_back(std::move(p)); }
+  }
+  std::stable_sort(c->meta.begin(), c->meta.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  c->maxSentences = llama2::dim(info, fn, 3, "maxSentences");
+  return Napi::External<WordCounter>::New(info.Env(), c, [](Napi::Env, WordCounter* p) { delete p; });
+}
+LLAMA2_EXPORT("wordCounterCreate", wordCounterCreate);
+
+// wordCounterAdd(counter, chunk: Uint8Array, endOfFile): counts every complete line; the tail
+// after the last "\n" waits for the next chunk (or is a line of its own at endOfFile).
+Napi::Value wordCounterAdd(const Napi::CallbackInfo& info) {
+  const char* fn = "wordCounterAdd";
+  llama2::expectArgs(info, fn, 3);
+  WordCounter* c = counterArg(info, fn);
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    llama2::fail(info, std::string(fn) + ": argument 1 (chunk) must be a Uint8Array");
+  auto chunk = info[1].As<Napi::Uint8Array>();
+  const bool eof = llama2::flag(info, fn, 2, "endOfFile");
+  const uint8_t* d = chunk.Data();
+  const size_t n = chunk.ElementLength();
+  if (c->stopped) return Napi::Boolean::New(info.Env(), false);
+  size_t s = 0;
+  for (;;) {
+    const void* hit = n > s ? std::memchr(d + s, '\n', n - s) : nullptr;
+    if (!hit) break;
+    const size_t nl = static_cast<const uint8_t*>(hit) - d;
+    bool more;
+    if (!c->carry.empty()) {
+      c->carry.append(reinterpret_cast<const char*>(d + s), nl - s);
+      more = c->addLine(reinterpret_cast<const uint8_t*>(c->carry.data()), c->carry.size());
+      c->carry.clear();
+    } else {
+      more = c->addLine(d + s, nl - s);
+    }
+    s = nl + 1;
+    if (!more) { c->stopped = true; return Napi::Boolean::New(info.Env(), false); }
+  }
+  c->carry.append(reinterpret_cast<const char*>(d + s), n - s);
+  if (eof && !c->carry.empty()) {
+    bool more = c->addLine(reinterpret_cast<const uint8_t*>(c->carry.data()), c->carry.size());
+    c->carry.clear();
+    if (!more) c->stopped = true;
+  }
+  if (eof) c->carry.clear();
+  return Napi::Boolean::New(info.Env(), !c->stopped);
+}
+LLAMA2_EXPORT("wordCounterAdd", wordCounterAdd);
+
+// wordCounterResult(counter) -> { words: string[] (spaces as ▁), counts: Float64Array, lines, usedLines, tooLong }
+Napi::Value wordCounterResult(const Napi::CallbackInfo& info) {
+  const char* fn = "wordCounterResult";
+  llama2::expectArgs(info, fn, 1);
+  WordCounter* c = counterArg(info, fn);
+  Napi::Env env = info.Env();
+  auto words = Napi::Array::New(env, c->counts.size());
+  auto counts = Napi::Float64Array::New(env, c->counts.size());
+  uint32_t i = 0;
+  std::string w;
+  for (const auto& [key, count] : c->counts) {
+    w.clear();
+    for (char ch : key) {
+      if (ch == ' ') w.append("\xE2\x96\x81");
+      else w.push_back(ch);
+    }
+    words.Set(i, Napi::String::New(env, w));
+    counts[i] = count;
+    i++;
+  }
+  auto out = Napi::Object::New(env);
+  out.Set("words", words);
+  out.Set("counts", counts);
+  out.Set("lines", c->lines);
+  out.Set("usedLines", c->usedLines);
+  out.Set("tooLong", c->tooLong);
+  return out;
+}
+LLAMA2_EXPORT("wordCounterResult", wordCounterResult);
+
+}  // namespace
