@@ -2,7 +2,7 @@
 // English words plus pseudo-words built from syllables and affixes, drawn with Zipf frequencies,
 // with punctuation, capitals, numbers, quotes, accented words and a few rare non-Latin characters
 // (which character_coverage leaves to byte fallback). Usage:
-//   node dist/bench/corpus-gen.js --seed 1 --mb 20 --out /tmp/corpus.txt
+//   node dist/bench/corpus-gen.js --seed 1 --mb 20 --out /tmp/corpus.txt [--edge-cases]
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -122,8 +122,20 @@ function sentence(r: () => number, lex: { words: string[]; cdf: Float64Array }):
   return out.join(r() < 0.01 ? "  " : " ") + (end < 0.8 ? "." : end < 0.9 ? "?" : end < 0.97 ? "!" : "...");
 }
 
-/** About `bytes` bytes of prose, one paragraph (1–8 sentences) a line, seeded. */
-export function generateCorpus(seed: number, bytes: number, lexiconSize = 12000): string {
+/** Lines that exercise sentencepiece's corner cases (meta pieces in text, ▁, tabs, spaces, CR, U+2585, an over-long line). */
+export const EDGE_LINES = [
+  "Markers like <s> and </s> or <unk> and <0x41> appear in raw text.",
+  "Already\u2581escaped\u2581words and a\u2581b.",
+  "tab\tseparated\tvalues\tin a line",
+  "   leading spaces and trailing spaces   ",
+  "double  spaces  between  words",
+  "a windows line ending\r",
+  "this line has the reserved \u2585 character and is skipped",
+  "long ".repeat(1000),
+];
+
+/** About `bytes` bytes of prose, one paragraph (1–8 sentences) a line, seeded; edge lines spread through it. */
+export function generateCorpus(seed: number, bytes: number, lexiconSize = 12000, edgeCases = false): string {
   const lexR = rng(0x5eed); // one lexicon for every seed, so held-out text shares the vocabulary
   const lex = lexicon(lexR, lexiconSize);
   const r = rng(seed);
@@ -137,6 +149,7 @@ export function generateCorpus(seed: number, bytes: number, lexiconSize = 12000)
     if (r() < 0.01) line = "\t" + line;
     lines.push(line);
     size += Buffer.byteLength(line) + 1;
+    if (edgeCases && lines.length % 97 === 0) lines.push(EDGE_LINES[(lines.length / 97) % EDGE_LINES.length]!);
   }
   return lines.join("\n") + "\n";
 }
@@ -148,7 +161,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === fs.realpathSync(proces
   };
   const out = arg("out", "");
   if (!out) { console.error("usage: node dist/bench/corpus-gen.js --seed N --mb MB --out FILE"); process.exit(2); }
-  const text = generateCorpus(Number(arg("seed", "1")), Number(arg("mb", "1")) * 1e6);
+  const text = generateCorpus(Number(arg("seed", "1")), Number(arg("mb", "1")) * 1e6, 12000, process.argv.includes("--edge-cases"));
   fs.writeFileSync(out, text);
   console.error(`wrote ${out}: ${(Buffer.byteLength(text) / 1e6).toFixed(2)} MB`);
 }

@@ -26,9 +26,10 @@ from tokenizers import Tokenizer
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def train_spm(files, vocab_size, prefix, coverage, threads):
+def train_spm(files, vocab_size, prefix, coverage, threads, user_symbols):
     t0 = time.perf_counter()
     spm.SentencePieceTrainer.train(
+        user_defined_symbols=user_symbols,
         input=",".join(files), model_prefix=prefix, model_type="bpe", vocab_size=vocab_size,
         character_coverage=coverage, byte_fallback=True, split_digits=True,
         allow_whitespace_only_pieces=True, normalization_rule_name="identity",
@@ -38,9 +39,11 @@ def train_spm(files, vocab_size, prefix, coverage, threads):
     return time.perf_counter() - t0
 
 
-def train_ours(files, vocab_size, out, coverage):
+def train_ours(files, vocab_size, out, coverage, user_symbols):
     cmd = ["node", os.path.join(ROOT, "dist/src/cli/main.js"), "tokenizer", "train", "--vocab-size", str(vocab_size),
            "--out", out, "--character-coverage", str(coverage), "--quiet"]
+    if user_symbols:
+        cmd += ["--user-defined-symbols", ",".join(user_symbols)]
     for f in files:
         cmd += ["--input", f]
     t0 = time.perf_counter()
@@ -56,16 +59,19 @@ def main():
     ap.add_argument("--coverage", type=float, default=0.9995)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--user-defined-symbols", default="")
+    ap.add_argument("--record-pieces", action="store_true", help="store sentencepiece's normal pieces in the JSON")
     ap.add_argument("--out", help="write the result JSON here")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="bpe-compare-")
     prefix = os.path.join(work, "spm")
     ours_dir = os.path.join(work, "ours")
+    users = [u for u in args.user_defined_symbols.split(",") if u]
     t_spm, t_ours = [], []
     for _ in range(args.repeat):
-        t_spm.append(train_spm(args.train, args.vocab_size, prefix, args.coverage, args.threads))
-        t_ours.append(train_ours(args.train, args.vocab_size, ours_dir, args.coverage))
+        t_spm.append(train_spm(args.train, args.vocab_size, prefix, args.coverage, args.threads, users))
+        t_ours.append(train_ours(args.train, args.vocab_size, ours_dir, args.coverage, users))
 
     sp = spm.SentencePieceProcessor(model_file=prefix + ".model")
     ours_sp = spm.SentencePieceProcessor(model_file=os.path.join(ours_dir, "tokenizer.model"))
@@ -91,6 +97,10 @@ def main():
         if sp.id_to_piece(i) != ours_sp.id_to_piece(i):
             break
         same_order += 1
+    def normal_pieces(p):
+        return [p.id_to_piece(i) for i in range(p.get_piece_size())
+                if not (p.is_control(i) or p.is_unknown(i) or p.is_byte(i) or p.is_unused(i)) and p.id_to_piece(i) not in users]
+    spm_normal, ours_normal = normal_pieces(sp), normal_pieces(ours_sp)
     bpt_spm = n_bytes / n_spm
     bpt_ours = n_ours_hf and n_bytes / n_ours_hf
     result = {
@@ -108,10 +118,14 @@ def main():
         "lines_where_our_tokenizer_json_and_tokenizer_model_differ": mismatched,
         "vocab_overlap": len(spm_pieces & ours_pieces) / len(spm_pieces),
         "identical_leading_ids": same_order,
+        "user_defined_symbols": users,
+        "normal_pieces_identical_in_order": spm_normal == ours_normal,
         "train_seconds": {"sentencepiece": t_spm, "ours": t_ours,
                           "median_ratio_ours_over_sentencepiece": statistics.median(t_ours) / statistics.median(t_spm)},
     }
-    text = json.dumps(result, indent=2)
+    if args.record_pieces:
+        result["sentencepiece_normal_pieces"] = spm_normal
+    text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
     if args.out:
         with open(args.out, "w") as f:
