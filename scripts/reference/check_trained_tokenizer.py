@@ -63,6 +63,9 @@ def main():
             res["mismatch"]["auto_vs_sentencepiece"].append(t)
         if auto.decode(ids, skip_special_tokens=True) != t:
             res["mismatch"]["auto_decode_roundtrip"].append(t)
+    chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"},
+            {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "Bye"}]
+    res["chat_template_render"] = auto.apply_chat_template(chat, tokenize=False)
     # Known, not ours: HF matches "<s>"/"</s>" typed in text as special tokens (sentencepiece treats
     # them as text), and transformers 5's LlamaTokenizer replaces tokenizer.json's normalizer with
     # its own Metaspace(prepend_scheme="first"), which adds no dummy ▁ before text that starts with

@@ -1,19 +1,16 @@
 // Writes a trained vocabulary as a Hugging Face tokenizer directory (DESIGN.md §1): tokenizer.json
 // laid out exactly like meta-llama/Llama-2-7b-hf's (BPE with byte_fallback and fuse_unk, the
 // Prepend("▁") + Replace(" ", "▁") normalizer, no pre-tokenizer, <s> post-processor, the
-// Replace/ByteFallback/Fuse/Strip decoder) and tokenizer_config.json (LlamaTokenizer, add_bos_token).
+// Replace/ByteFallback/Fuse/Strip decoder) and tokenizer_config.json (LlamaTokenizer, add_bos_token, the Llama 2 chat template).
 import fs from "node:fs";
 import path from "node:path";
 import type { TrainedTokenizer, VocabPiece } from "./trainer.js";
 import { BOS, EOS, UNK } from "./trainer.js";
+import { LLAMA2_CHAT_TEMPLATE } from "./chat-template.js";
 import { writeSentencePieceModel } from "./spm-model.js";
 
-/**
- * TODO(chat-template): the Llama 2 chat template comes from src/tokenizer/chat-template.ts
- * (LLAMA2_CHAT_TEMPLATE, another helper's part). Until it lands this hook stays null and
- * tokenizer_config.json carries no "chat_template"; replace with the import when it exists.
- */
-export const CHAT_TEMPLATE_HOOK: string | null = null;
+/** The chat_template written into tokenizer_config.json (Llama 2 chat format, src/tokenizer/chat-template.ts). */
+export const CHAT_TEMPLATE: string | null = LLAMA2_CHAT_TEMPLATE;
 
 /** Llama 2's context length (paper Table 1), written as model_max_length. */
 export const LLAMA2_MODEL_MAX_LENGTH = 4096;
@@ -104,7 +101,7 @@ function tokenObject(content: string): object {
 }
 
 /** The tokenizer_config.json object (Llama-2-7b-hf's keys; chat_template when the hook is set). */
-export function tokenizerConfig(pieces: readonly VocabPiece[], chatTemplate: string | null = CHAT_TEMPLATE_HOOK): object {
+export function tokenizerConfig(pieces: readonly VocabPiece[], chatTemplate: string | null = CHAT_TEMPLATE): object {
   const decoder: Record<string, object> = {};
   pieces.forEach((p, i) => {
     if (p.type === "unknown" || p.type === "control" || p.type === "user")
@@ -136,7 +133,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 }
 
 /** Writes tokenizer.json, tokenizer_config.json and tokenizer.model into dir (created if needed). */
-export function saveTokenizerDir(dir: string, trained: TrainedTokenizer, chatTemplate: string | null = CHAT_TEMPLATE_HOOK): string[] {
+export function saveTokenizerDir(dir: string, trained: TrainedTokenizer, chatTemplate: string | null = CHAT_TEMPLATE): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const files = {
     "tokenizer.json": JSON.stringify(tokenizerJson(trained.pieces), null, 2) + "\n",

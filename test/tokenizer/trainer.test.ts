@@ -9,6 +9,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Tokenizer as HfJsTokenizer } from "@huggingface/tokenizers";
+import { LLAMA2_CHAT_TEMPLATE } from "../../src/tokenizer/chat-template.js";
 import { generateMerges, saveTokenizerDir, tokenizerJson } from "../../src/tokenizer/hf-export.js";
 import { isDecimalDigit } from "../../src/tokenizer/piece-rules.js";
 import { Tokenizer } from "../../src/tokenizer/tokenizer.js";
@@ -126,6 +128,16 @@ test("held-out text round-trips through our tokenizer.json, and tokenizer.model 
   }
 });
 
+test("the npm @huggingface/tokenizers loader accepts our files and encodes held-out text to the same ids", async () => {
+  const ours = await Tokenizer.load(dir);
+  const read = (n: string): object => JSON.parse(fs.readFileSync(path.join(dir, n), "utf8")) as object;
+  const hf = new HfJsTokenizer(read("tokenizer.json"), read("tokenizer_config.json"));
+  for (const line of heldoutLines().slice(0, 200)) {
+    assert.deepEqual(hf.encode(line, { add_special_tokens: false }).ids, ours.encode(line, { bos: false }), line);
+  }
+  assert.deepEqual(hf.encode("Hello world").ids, ours.encode("Hello world"), "with <s> from the post-processor");
+});
+
 test("bytes per token on held-out text is within 2% of sentencepiece's recorded figure", async () => {
   const tok = await Tokenizer.load(dir);
   let bytes = 0, tokens = 0;
@@ -149,7 +161,7 @@ test("training is deterministic and writes the files that transformers and sente
   }
 });
 
-test("tokenizer_config.json declares a LlamaTokenizer that adds <s> and not </s>", () => {
+test("tokenizer_config.json declares a LlamaTokenizer that adds <s> and not </s>, with the Llama 2 chat template", () => {
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
   assert.equal(cfg.tokenizer_class, "LlamaTokenizer");
   assert.equal(cfg.add_bos_token, true);
@@ -158,4 +170,5 @@ test("tokenizer_config.json declares a LlamaTokenizer that adds <s> and not </s>
   assert.equal((cfg.eos_token as { content: string }).content, "</s>");
   assert.equal((cfg.unk_token as { content: string }).content, "<unk>");
   assert.equal(cfg.model_max_length, 4096);
+  assert.equal(cfg.chat_template, LLAMA2_CHAT_TEMPLATE);
 });
