@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LlamaConfig } from "../model/config.js";
+import { fsyncDir } from "./atomic-file.js";
 import { configToHf, generationConfigToHf, type ModelKind, readHfConfig } from "./hf-config.js";
 import { readSafetensors, type Tensor, writeSafetensors, type WriteDtype } from "./safetensors.js";
 
@@ -195,6 +196,7 @@ function replaceDir(tmp: string, target: string): void {
   if (!fs.existsSync(target)) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.renameSync(tmp, target);
+    fsyncDir(path.dirname(target));
     return;
   }
   if (!fs.statSync(target).isDirectory()) throw new Error(`saveModelDir: ${target} exists and is not a directory`);
@@ -207,5 +209,6 @@ function replaceDir(tmp: string, target: string): void {
     fs.renameSync(old, target); // put the previous model back
     throw e;
   }
+  fsyncDir(path.dirname(target));
   fs.rmSync(old, { recursive: true, force: true });
 }

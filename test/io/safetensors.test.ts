@@ -18,11 +18,11 @@ function randomTensor(shape: number[], seed: number): Tensor {
 }
 
 /** A file with a hand-written header and `dataBytes` bytes of data. */
-function rawFile(file: string, header: unknown, dataBytes: number): void {
+function rawFile(file: string, header: unknown, data: number | Uint8Array): void {
   const h = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(h.length));
-  fs.writeFileSync(file, Buffer.concat([len, h, Buffer.alloc(dataBytes)]));
+  fs.writeFileSync(file, Buffer.concat([len, h, typeof data === "number" ? Buffer.alloc(data) : data]));
 }
 
 test("float32 tensors, metadata, a scalar and an empty tensor round-trip exactly", () => {
@@ -97,6 +97,18 @@ test("files written by the Python safetensors library are read, including I64 id
   assert.deepEqual(r.get("loss")!.shape, []);
   const json = JSON.parse(fs.readFileSync(path.join(MODELS, "llama-gqa", "expected.json"), "utf8"));
   assert.ok(Math.abs(r.get("loss")!.data[0]! - json.loss) < 1e-6);
+});
+
+test("F64 tensors are read and converted to float32", () => {
+  const { dir, done } = tempDir();
+  try {
+    const file = path.join(dir, "f64.safetensors");
+    const vals = new Float64Array([1.5, -2.25, 1e-3]);
+    rawFile(file, { x: { dtype: "F64", shape: [3], data_offsets: [0, 24] } }, new Uint8Array(vals.buffer));
+    const t = readSafetensors(file).tensors.get("x")!;
+    assert.equal(t.dtype, "F64");
+    assert.deepEqual(t.data, Float32Array.from(vals));
+  } finally { done(); }
 });
 
 test("a truncated file is reported with the file and the tensor whose data is cut", () => {
