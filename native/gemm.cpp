@@ -3,6 +3,9 @@
 // version replaces the body of sgemm() without changing its contract.
 #include "gemm.h"
 
+// AVX-512 intrinsics built on _mm512_undefined_*(): GCC 12 reports a false "maybe uninitialized".
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <algorithm>
 #include <cstdlib>
 #include <new>
@@ -12,12 +15,21 @@
 
 #include "napi_util.h"
 #include "gemm_kernels.h"
+#include "gemm_pack.h"
+#include "gemm_small.h"
 #include "simd.h"
 
 namespace llama2 {
 namespace gemm {
 
+// At most this many rows go to the unpacked small-M path (gemm_small.cpp).
+constexpr int64_t kSmallM = 16;
+
 using Kernel = void (*)(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, float beta);
+using PackA = void (*)(bool transA, const float* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
+                       int64_t kc, float* Ap);
+using PackB = void (*)(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t j0, int64_t kc, int nr,
+                       float* dst);
 
 // One micro-kernel family and its cache blocking: KC (depth of a packed panel), MC (rows of A
 // packed per thread block, L2-resident), NC (columns of B packed and shared by all threads).
@@ -25,6 +37,8 @@ struct Config {
   int MR, NR;
   int64_t KC, MC, NC;
   Kernel kernel;
+  PackA packA;
+  PackB packB;
 };
 
 static int64_t envInt(const char* name, int64_t fallback) {
@@ -34,10 +48,12 @@ static int64_t envInt(const char* name, int64_t fallback) {
 
 static const Config& config(SimdLevel level) {
   // LLAMA2_GEMM_KC/MC/NC override the blocking (tuning experiments only).
-  static const Config avx512{12, 32, envInt("LLAMA2_GEMM_KC", 256), envInt("LLAMA2_GEMM_MC", 144),
-                             envInt("LLAMA2_GEMM_NC", 2048), kernelAvx512<12>};
-  static const Config avx2{6, 16, 256, 120, 2048, kernelAvx2<6>};
-  static const Config portable{4, 16, 256, 128, 2048, kernelPortable<4, 16>};
+  static const Config avx512{12, 32, envInt("LLAMA2_GEMM_KC", 512), envInt("LLAMA2_GEMM_MC", 144),
+                             envInt("LLAMA2_GEMM_NC", 2048), kernelAvx512<12>,
+                             packAAvx512<12>, packB32Avx512};
+  static const Config avx2{6, 16, 256, 120, 2048, kernelAvx2<6>, packAGeneric<6>, packBGeneric<16>};
+  static const Config portable{4, 16, 256, 128, 2048, kernelPortable<4, 16>, packAGeneric<4>,
+                               packBGeneric<16>};
   return level == SimdLevel::Avx512 ? avx512 : level == SimdLevel::Avx2 ? avx2 : portable;
 }
 
@@ -59,57 +75,6 @@ static float* scratch(size_t floats, int which) {
   return b.p;
 }
 
-// Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row micro-panels, each kc x MR (p-major), rows past
-// mc zero-filled, so the micro-kernel never branches.
-static void packA(bool transA, const float* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
-                  int64_t kc, int MR, float* Ap) {
-  for (int64_t ir = 0; ir < mc; ir += MR) {
-    const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-    float* dst = Ap + ir * kc;
-    if (transA) {  // op(A)(m,k) = A[k*lda + m]: rows of the panel are contiguous
-      for (int64_t p = 0; p < kc; p++) {
-        const float* src = A + (p0 + p) * lda + i0 + ir;
-        float* d = dst + p * MR;
-        for (int i = 0; i < mr; i++) d[i] = src[i];
-        for (int i = mr; i < MR; i++) d[i] = 0.0f;
-      }
-    } else {  // op(A)(m,k) = A[m*lda + k]: gather, in 16-deep strips to stay in L1
-      for (int64_t pb = 0; pb < kc; pb += 16) {
-        const int64_t pe = std::min<int64_t>(kc, pb + 16);
-        for (int i = 0; i < mr; i++) {
-          const float* src = A + (i0 + ir + i) * lda + p0;
-          for (int64_t p = pb; p < pe; p++) dst[p * MR + i] = src[p];
-        }
-        for (int i = mr; i < MR; i++)
-          for (int64_t p = pb; p < pe; p++) dst[p * MR + i] = 0.0f;
-      }
-    }
-  }
-}
-
-// Packs op(B)[p0:p0+kc, j0 + jr] for one NR-column micro-panel (kc x NR, p-major, zero-padded).
-static void packBPanel(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t j0, int64_t kc,
-                       int nr, int NR, float* dst) {
-  if (!transB) {  // op(B)(k,n) = B[k*ldb + n]: contiguous rows
-    for (int64_t p = 0; p < kc; p++) {
-      const float* src = B + (p0 + p) * ldb + j0;
-      float* d = dst + p * NR;
-      for (int j = 0; j < nr; j++) d[j] = src[j];
-      for (int j = nr; j < NR; j++) d[j] = 0.0f;
-    }
-  } else {  // op(B)(k,n) = B[n*ldb + k]: gather in 16-deep strips
-    for (int64_t pb = 0; pb < kc; pb += 16) {
-      const int64_t pe = std::min<int64_t>(kc, pb + 16);
-      for (int j = 0; j < nr; j++) {
-        const float* src = B + (j0 + j) * ldb + p0;
-        for (int64_t p = pb; p < pe; p++) dst[p * NR + j] = src[p];
-      }
-      for (int j = nr; j < NR; j++)
-        for (int64_t p = pb; p < pe; p++) dst[p * NR + j] = 0.0f;
-    }
-  }
-}
-
 // C[mr,nr] tile from packed panels; edge tiles go through an aligned temporary.
 static inline void tile(const Config& cf, int64_t kc, const float* Ap, const float* Bp, float* C,
                         int64_t ldc, float beta, int mr, int nr) {
@@ -129,7 +94,7 @@ static void macroBlock(const Config& cf, bool transA, const float* A, int64_t ld
                        int64_t mc, int64_t p0, int64_t kc, const float* Bp, int64_t j0, int64_t nc,
                        int64_t jrBegin, int64_t jrEnd, float beta, float* C, int64_t ldc) {
   float* Ap = scratch(static_cast<size_t>(((mc + cf.MR - 1) / cf.MR) * cf.MR * kc), 0);
-  packA(transA, A, lda, i0, p0, mc, kc, cf.MR, Ap);
+  cf.packA(transA, A, lda, i0, p0, mc, kc, Ap);
   for (int64_t jp = jrBegin; jp < jrEnd; jp++) {
     const int64_t jr = jp * cf.NR;
     const int nr = static_cast<int>(std::min<int64_t>(cf.NR, nc - jr));
@@ -149,7 +114,9 @@ static void packed(const Config& cf, bool transA, bool transB, int64_t M, int64_
   // Below ~1 MFLOP the fork/join costs more than a second core gains.
   if (static_cast<double>(M) * N * K < 2.5e5) nt = 1;
 #endif
-  const int64_t KC = cf.KC, NC = std::min<int64_t>(cf.NC, ((N + cf.NR - 1) / cf.NR) * cf.NR);
+  // Equal K blocks of at most cf.KC (K = 288 is one block of 288, not 256 + 32).
+  const int64_t kBlocks = (K + cf.KC - 1) / cf.KC;
+  const int64_t KC = ((K + kBlocks - 1) / kBlocks + 7) / 8 * 8, NC = std::min<int64_t>(cf.NC, ((N + cf.NR - 1) / cf.NR) * cf.NR);
   // M blocks: whole MR units spread evenly over a multiple of nt blocks of at most MC rows.
   const int64_t units = (M + cf.MR - 1) / cf.MR;
   int64_t nb = std::max<int64_t>(1, (M + cf.MC - 1) / cf.MC);
@@ -171,8 +138,8 @@ static void packed(const Config& cf, bool transA, bool transB, int64_t M, int64_
         const float b = p0 == 0 ? beta : 1.0f;
 #pragma omp for schedule(static)
         for (int64_t jp = 0; jp < panels; jp++)
-          packBPanel(transB, B, ldb, p0, j0 + jp * cf.NR, kc,
-                     static_cast<int>(std::min<int64_t>(cf.NR, nc - jp * cf.NR)), cf.NR, Bp + jp * cf.NR * kc);
+          cf.packB(transB, B, ldb, p0, j0 + jp * cf.NR, kc,
+                   static_cast<int>(std::min<int64_t>(cf.NR, nc - jp * cf.NR)), Bp + jp * cf.NR * kc);
         if (splitM) {
 #pragma omp for schedule(static)
           for (int64_t blk = 0; blk < nb; blk++) {
@@ -203,7 +170,12 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, const floa
       for (int64_t n = 0; n < N; n++) C[m * ldc + n] = beta == 0.0f ? 0.0f : beta * C[m * ldc + n];
     return;
   }
-  gemm::packed(gemm::config(simdLevel()), transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc);
+  const SimdLevel level = simdLevel();
+  if (M <= gemm::kSmallM) {
+    gemm::smallM(level, transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  gemm::packed(gemm::config(level), transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 }  // namespace llama2

@@ -1,0 +1,13 @@
+// Small-M GEMM (native/gemm_small.cpp): C[M,N] = beta*C + op(A)·op(B) for few rows (decoding),
+// reading B in place instead of packing it. Same contract as llama2::sgemm (gemm.h).
+#pragma once
+#include <cstdint>
+
+#include "simd.h"
+
+namespace llama2::gemm {
+
+void smallM(SimdLevel level, bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A,
+            int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
+}  // namespace llama2::gemm
