@@ -52,6 +52,6 @@ export function tinySets(data: string, out: string, more: string[] = []): string
     `data=${data}`, `out=${out}`, "model.preset=stories260K", "model.hidden_size=32", "model.intermediate_size=64",
     "model.num_hidden_layers=2", "model.num_attention_heads=4", "model.num_key_value_heads=2",
     "model.max_position_embeddings=64", "batch_size=4", "seq_len=16", "max_steps=6", "warmup=2", "lr=1e-2",
-    "eval_every=0", "save_every=0", "seed=7", ...more,
+    "eval_every=0", "save_every=0", "seed=7", "threads=1", ...more,
   ];
 }
