@@ -2,20 +2,25 @@
 // repeat_kv, scores = q k^T / sqrt(D), mask, softmax in float32, out = p v), with the masks the
 // later stages need: a KV cache of capacity S filled up to pos0 + T, keyStart[b] for left-padded
 // batched decoding, and segIds[B,S] for packed sequences (block-diagonal causal mask).
-// Backward (training, pos0 = 0, S = T) from the saved probabilities:
-//   dv_j += p_j dout; dp_j = dout . v_j; ds_j = p_j (dp_j - sum_k p_k dp_k);
-//   dq = scale sum_j ds_j k_j; dk_j += scale ds_j q.
+// Backward (training, pos0 = 0, S = T) from the saved probabilities. Parallel over (b, head);
+// the inner products are native/attention_tiles.h's register-blocked tiles (no GEMM call).
 #include <cfloat>
 #include <vector>
-#include "kernel_util.h"
+#include "attention_tiles.h"
 
 using namespace llama2;
 
 namespace {
 
+using tiles::roundUp;
+
 struct Shape {
   int64_t B, T, S, pos0, H, KH, D;
 };
+
+// Below this many queries (decoding) the forward reads K and V in place, one dot product per key;
+// from it on it packs K^T and V per head and runs the register-blocked tiles.
+constexpr int64_t kTiledMinT = 16;
 
 LLAMA2_INLINE float dot(const float* a, const float* b, int64_t D) {
   float acc = 0.0f;
@@ -29,95 +34,170 @@ LLAMA2_INLINE void axpy(float* y, float a, const float* x, int64_t D) {
   for (int64_t d = 0; d < D; d++) y[d] += a * x[d];
 }
 
-// One (batch row b, query head h): all T queries. scores is scratch of length S.
-LLAMA2_INLINE void forwardHead(const Shape& s, int64_t b, int64_t h, float* out, float* probs, const float* q,
-                               const float* k, const float* v, const int32_t* keyStart, const int32_t* segIds,
-                               float* scores) {
-  const int64_t D = s.D, kh = h / (s.H / s.KH);
+// Softmax in place over sc[j0, j1) (masked entries already -inf, they become exactly 0); returns
+// false when every key is masked.
+LLAMA2_INLINE bool softmaxRange(float* sc, int64_t j0, int64_t j1) {
+  float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+  for (int64_t j = j0; j < j1; j++) mx = sc[j] > mx ? sc[j] : mx;
+  if (mx == -INFINITY) return false;
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t j = j0; j < j1; j++) {
+    const float e = fastExp(sc[j] - mx);
+    sc[j] = e;
+    sum += e;
+  }
+  const float inv = 1.0f / sum;
+#pragma omp simd
+  for (int64_t j = j0; j < j1; j++) sc[j] *= inv;
+  return true;
+}
+
+// Scores of query t against keys [j0, j1) are in sc (scaled); masks, softmax, probs row, out row.
+LLAMA2_INLINE bool finishRow(float* sc, const int32_t* seg, int64_t qpos, int64_t j0, int64_t j1, float* prow,
+                             int64_t S) {
+  if (seg) {
+    const int32_t qseg = seg[qpos];
+    for (int64_t j = j0; j < j1; j++)
+      if (seg[j] != qseg) sc[j] = -INFINITY;
+  }
+  const bool any = j0 < j1 && softmaxRange(sc, j0, j1);
+  if (prow) {
+    std::memset(prow, 0, sizeof(float) * S);
+    if (any) std::memcpy(prow + j0, sc + j0, sizeof(float) * (j1 - j0));
+  }
+  return any;
+}
+
+// Decoding path for one (b, h): K and V read in place. scratch: S floats.
+LLAMA2_INLINE void forwardHeadDirect(const Shape& s, int64_t b, int64_t h, float* out, float* probs, const float* q,
+                                     const float* k, const float* v, const int32_t* keyStart, const int32_t* segIds,
+                                     float* sc) {
+  const int64_t D = s.D, kh = h / (s.H / s.KH), ld = s.KH * D;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+  const int64_t lo = keyStart ? keyStart[b] : 0;
+  const float* kb = k + (b * s.S * s.KH + kh) * D;
+  const float* vb = v + (b * s.S * s.KH + kh) * D;
+  for (int64_t t = 0; t < s.T; t++) {
+    const int64_t qpos = s.pos0 + t, j0 = lo, j1 = qpos + 1;
+    const float* qr = q + ((b * s.T + t) * s.H + h) * D;
+    float* orow = out + ((b * s.T + t) * s.H + h) * D;
+    for (int64_t j = j0; j < j1; j++) sc[j] = dot(qr, kb + j * ld, D) * scale;
+    float* prow = probs ? probs + ((b * s.H + h) * s.T + t) * s.S : nullptr;
+    std::memset(orow, 0, sizeof(float) * D);
+    if (!finishRow(sc, segIds ? segIds + b * s.S : nullptr, qpos, j0, j1, prow, s.S)) continue;
+    for (int64_t j = j0; j < j1; j++)
+      if (sc[j] != 0.0f) axpy(orow, sc[j], vb + j * ld, D);
+  }
+}
+
+// Floats of scratch forwardHeadTiled needs.
+int64_t forwardScratch(const Shape& s) {
+  const int64_t Sv = s.pos0 + s.T, Sp = roundUp(Sv), Dp = roundUp(s.D);
+  return s.D * Sp + Sv * Dp + Sp + s.D + Dp;
+}
+
+// Prefill / training path for one (b, h): K^T [D][Sp] and V [Sv][Dp] packed, then tiles.
+LLAMA2_INLINE void forwardHeadTiled(const Shape& s, int64_t b, int64_t h, float* out, float* probs, const float* q,
+                                    const float* k, const float* v, const int32_t* keyStart, const int32_t* segIds,
+                                    float* scratch) {
+  const int64_t D = s.D, kh = h / (s.H / s.KH), ld = s.KH * D;
+  const int64_t Sv = s.pos0 + s.T, Sp = roundUp(Sv), Dp = roundUp(D);
+  float* Kt = scratch;
+  float* Vp = Kt + D * Sp;
+  float* sc = Vp + Sv * Dp;
+  float* qs = sc + Sp;
+  float* ob = qs + D;
+  tiles::packTransposed(Kt, k + (b * s.S * s.KH + kh) * D, ld, Sv, D, Sp);
+  tiles::packRows(Vp, v + (b * s.S * s.KH + kh) * D, ld, Sv, D, Dp);
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
   const int64_t lo = keyStart ? keyStart[b] : 0;
   for (int64_t t = 0; t < s.T; t++) {
-    const int64_t qpos = s.pos0 + t;
+    const int64_t qpos = s.pos0 + t, j0 = lo, j1 = qpos + 1;
     const float* qr = q + ((b * s.T + t) * s.H + h) * D;
     float* orow = out + ((b * s.T + t) * s.H + h) * D;
-    const int32_t* seg = segIds ? segIds + b * s.S : nullptr;
-    const int32_t qseg = seg ? seg[qpos] : 0;
-    float mx = -FLT_MAX;
-    bool any = false;
-    for (int64_t j = lo; j <= qpos; j++) {
-      if (seg && seg[j] != qseg) continue;
-      const float sc = dot(qr, k + ((b * s.S + j) * s.KH + kh) * D, D) * scale;
-      scores[j] = sc;
-      mx = sc > mx ? sc : mx;
-      any = true;
-    }
+#pragma omp simd
+    for (int64_t d = 0; d < D; d++) qs[d] = qr[d] * scale;
+    if (j0 < j1) tiles::scoreRow(sc, qs, Kt, Sp, D, j0, j1);
     float* prow = probs ? probs + ((b * s.H + h) * s.T + t) * s.S : nullptr;
-    if (prow) std::memset(prow, 0, sizeof(float) * s.S);
-    std::memset(orow, 0, sizeof(float) * D);
-    if (!any) continue;  // a query with no visible key (a padding slot) outputs 0
-    float sum = 0.0f;
-    for (int64_t j = lo; j <= qpos; j++) {
-      if (seg && seg[j] != qseg) { scores[j] = 0.0f; continue; }
-      const float e = fastExp(scores[j] - mx);
-      scores[j] = e;
-      sum += e;
+    if (!finishRow(sc, segIds ? segIds + b * s.S : nullptr, qpos, j0, j1, prow, s.S)) {
+      std::memset(orow, 0, sizeof(float) * D);  // a query with no visible key (a padding slot) outputs 0
+      continue;
     }
-    const float inv = 1.0f / sum;
-    for (int64_t j = lo; j <= qpos; j++) {
-      const float p = scores[j] * inv;
-      if (prow) prow[j] = p;
-      if (p != 0.0f) axpy(orow, p, v + ((b * s.S + j) * s.KH + kh) * D, D);
-    }
+    tiles::rowTimes(ob, sc, Vp, Dp, j0, j1);
+    std::memcpy(orow, ob, sizeof(float) * D);
   }
 }
 
+LLAMA2_INLINE void forwardHead(const Shape& s, int64_t b, int64_t h, float* out, float* probs, const float* q,
+                               const float* k, const float* v, const int32_t* keyStart, const int32_t* segIds,
+                               float* scratch) {
+  if (s.T < kTiledMinT) forwardHeadDirect(s, b, h, out, probs, q, k, v, keyStart, segIds, scratch);
+  else forwardHeadTiled(s, b, h, out, probs, q, k, v, keyStart, segIds, scratch);
+}
 LLAMA2_SIMD_VARIANTS(forwardHeadSimd, forwardHead,
                      (const Shape& s, int64_t b, int64_t h, float* out, float* probs, const float* q, const float* k,
-                      const float* v, const int32_t* keyStart, const int32_t* segIds, float* scores),
-                     (s, b, h, out, probs, q, k, v, keyStart, segIds, scores))
+                      const float* v, const int32_t* keyStart, const int32_t* segIds, float* scratch),
+                     (s, b, h, out, probs, q, k, v, keyStart, segIds, scratch))
 
-// One (batch row b, kv head kh) with its H/KH query heads, so dk/dv have a single writer.
-LLAMA2_INLINE void backwardGroup(const Shape& s, int64_t b, int64_t kh, float* dq, float* dk, float* dv,
-                                 const float* dout, const float* probs, const float* q, const float* k,
-                                 const float* v, float* dp) {
-  const int64_t D = s.D, T = s.T, group = s.H / s.KH;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-  for (int64_t j = 0; j < T; j++) {
-    std::memset(dk + ((b * T + j) * s.KH + kh) * D, 0, sizeof(float) * D);
-    std::memset(dv + ((b * T + j) * s.KH + kh) * D, 0, sizeof(float) * D);
-  }
-  for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
-    for (int64_t t = 0; t < T; t++) {
-      const float* prow = probs + ((b * s.H + h) * T + t) * T;
-      const float* go = dout + ((b * T + t) * s.H + h) * D;
-      const float* qr = q + ((b * T + t) * s.H + h) * D;
-      float* dqr = dq + ((b * T + t) * s.H + h) * D;
-      std::memset(dqr, 0, sizeof(float) * D);
-      float pdp = 0.0f;
-      for (int64_t j = 0; j <= t; j++) {
-        const float p = prow[j];
-        if (p == 0.0f) { dp[j] = 0.0f; continue; }
-        const int64_t kv = ((b * T + j) * s.KH + kh) * D;
-        dp[j] = dot(go, v + kv, D);
-        pdp += p * dp[j];
-        axpy(dv + kv, p, go, D);
-      }
-      for (int64_t j = 0; j <= t; j++) {
-        const float p = prow[j];
-        if (p == 0.0f) continue;
-        const int64_t kv = ((b * T + j) * s.KH + kh) * D;
-        const float ds = p * (dp[j] - pdp) * scale;
-        axpy(dqr, ds, k + kv, D);
-        axpy(dk + kv, ds, qr, D);
-      }
-    }
-  }
+// Floats of scratch backwardGroup needs.
+int64_t backwardScratch(const Shape& s) {
+  const int64_t Tp = roundUp(s.T), Dp = roundUp(s.D);
+  return 5 * s.T * Dp + s.D * Tp + s.T * Tp + Tp + Dp;
 }
 
+// One (batch row b, kv head kh) with its H/KH query heads, so dk/dv have a single writer.
+//   dP[t][j] = dout_t . v_j;  ds[t][j] = p (dP - sum_j p dP) * scale;  dq_t = sum_j ds[t][j] k_j;
+//   dk_j += sum_t ds[t][j] q_t;  dv_j += sum_t p[t][j] dout_t  (t >= j: causal).
+LLAMA2_INLINE void backwardGroup(const Shape& s, int64_t b, int64_t kh, float* dq, float* dk, float* dv,
+                                 const float* dout, const float* probs, const float* q, const float* k,
+                                 const float* v, float* scratch) {
+  const int64_t D = s.D, T = s.T, H = s.H, group = s.H / s.KH, Tp = roundUp(T), Dp = roundUp(D);
+  const int64_t ldkv = s.KH * D, ldq = H * D;
+  float* Kp = scratch;       // [T][Dp]
+  float* Qp = Kp + T * Dp;   // [T][Dp]
+  float* dOp = Qp + T * Dp;  // [T][Dp]
+  float* dKa = dOp + T * Dp; // [T][Dp]
+  float* dVa = dKa + T * Dp; // [T][Dp]
+  float* Vt = dVa + T * Dp;  // [D][Tp]
+  float* dS = Vt + D * Tp;   // [T][Tp]
+  float* dP = dS + T * Tp;   // [Tp]
+  float* dqb = dP + Tp;      // [Dp]
+  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+  tiles::packRows(Kp, k + (b * T * s.KH + kh) * D, ldkv, T, D, Dp);
+  tiles::packTransposed(Vt, v + (b * T * s.KH + kh) * D, ldkv, T, D, Tp);
+  std::memset(dKa, 0, sizeof(float) * 2 * T * Dp);
+  for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
+    tiles::packRows(Qp, q + (b * T * H + h) * D, ldq, T, D, Dp);
+    tiles::packRows(dOp, dout + (b * T * H + h) * D, ldq, T, D, Dp);
+    const float* P = probs + (b * H + h) * T * T;
+    for (int64_t t = 0; t < T; t++) {
+      const float* prow = P + t * T;
+      float* dsr = dS + t * Tp;
+      tiles::scoreRow(dP, dOp + t * Dp, Vt, Tp, D, 0, t + 1);
+      float pdp = 0.0f;
+#pragma omp simd reduction(+ : pdp)
+      for (int64_t j = 0; j <= t; j++) pdp += prow[j] * dP[j];
+#pragma omp simd
+      for (int64_t j = 0; j <= t; j++) dsr[j] = prow[j] * (dP[j] - pdp) * scale;
+      tiles::rowTimes(dqb, dsr, Kp, Dp, 0, t + 1);
+      std::memcpy(dq + ((b * T + t) * H + h) * D, dqb, sizeof(float) * D);
+    }
+    for (int64_t j = 0; j < T; j++) {
+      tiles::colTimes(dKa + j * Dp, dS, Tp, j, Qp, Dp, j, T);
+      tiles::colTimes(dVa + j * Dp, P, T, j, dOp, Dp, j, T);
+    }
+  }
+  for (int64_t j = 0; j < T; j++) {
+    std::memcpy(dk + ((b * T + j) * s.KH + kh) * D, dKa + j * Dp, sizeof(float) * D);
+    std::memcpy(dv + ((b * T + j) * s.KH + kh) * D, dVa + j * Dp, sizeof(float) * D);
+  }
+}
 LLAMA2_SIMD_VARIANTS(backwardGroupSimd, backwardGroup,
                      (const Shape& s, int64_t b, int64_t kh, float* dq, float* dk, float* dv, const float* dout,
-                      const float* probs, const float* q, const float* k, const float* v, float* dp),
-                     (s, b, kh, dq, dk, dv, dout, probs, q, k, v, dp))
+                      const float* probs, const float* q, const float* k, const float* v, float* scratch),
+                     (s, b, kh, dq, dk, dv, dout, probs, q, k, v, scratch))
 
 }  // namespace
 
@@ -150,10 +230,10 @@ static Napi::Value attentionForward(const Napi::CallbackInfo& info) {
   const auto head = forwardHeadSimdPick();
 #pragma omp parallel if (work >= kParallelMin && s.B * s.H > 1)
   {
-    std::vector<float> scores(s.S);
+    std::vector<float> scratch(s.T < kTiledMinT ? s.S : forwardScratch(s));
 #pragma omp for collapse(2) schedule(dynamic, 1)
     for (int64_t b = 0; b < s.B; b++)
-      for (int64_t h = 0; h < s.H; h++) head(s, b, h, out, probs, q, k, v, keyStart, segIds, scores.data());
+      for (int64_t h = 0; h < s.H; h++) head(s, b, h, out, probs, q, k, v, keyStart, segIds, scratch.data());
   }
   return info.Env().Undefined();
 }
@@ -181,10 +261,10 @@ static Napi::Value attentionBackward(const Napi::CallbackInfo& info) {
   const auto group = backwardGroupSimdPick();
 #pragma omp parallel if (work >= kParallelMin && B * KH > 1)
   {
-    std::vector<float> dp(T);
+    std::vector<float> scratch(backwardScratch(s));
 #pragma omp for collapse(2) schedule(dynamic, 1)
     for (int64_t b = 0; b < B; b++)
-      for (int64_t kh = 0; kh < KH; kh++) group(s, b, kh, dq, dk, dv, dout, probs, q, k, v, dp.data());
+      for (int64_t kh = 0; kh < KH; kh++) group(s, b, kh, dq, dk, dv, dout, probs, q, k, v, scratch.data());
   }
   return info.Env().Undefined();
 }

@@ -25,6 +25,10 @@ test("attentionForward matches the float64 twin with GQA, keyStart and segIds; m
       { B: 1, T: 5, S: 9, pos0: 3, H: 3, KH: 1, D: 5 },
       { B: 3, T: 6, S: 6, pos0: 0, H: 2, KH: 2, D: 4, keyStart: Int32Array.from([0, 2, 5]) },
       { B: 2, T: 9, S: 9, pos0: 0, H: 4, KH: 2, D: 6, segIds: Int32Array.from([0, 0, 0, 1, 1, 2, 2, 2, 2, 5, 5, 5, 5, 5, 5, 5, 7, 7]) },
+      // T >= 16 takes the packed (tiled) path: with a cache offset, left padding and segments
+      { B: 2, T: 20, S: 29, pos0: 5, H: 4, KH: 2, D: 17, keyStart: Int32Array.from([0, 7]),
+        segIds: Int32Array.from({ length: 58 }, (_, i) => Math.floor((i % 29) / 6)) },
+      { B: 1, T: 33, S: 33, pos0: 0, H: 2, KH: 1, D: 16 },
     ];
     for (const s of cases) {
       const q = randn(r, s.B * s.T * s.H * s.D, 2), k = randn(r, s.B * s.S * s.KH * s.D, 2), v = randn(r, s.B * s.S * s.KH * s.D);
@@ -45,6 +49,7 @@ test("attentionBackward's dq, dk, dv equal central differences of the twin (GQA,
     const cases: (AttnShape & Masks)[] = [
       { B: 2, T: 5, S: 5, pos0: 0, H: 4, KH: 2, D: 3 },
       { B: 1, T: 6, S: 6, pos0: 0, H: 2, KH: 1, D: 4, segIds: Int32Array.from([3, 3, 4, 4, 4, 9]) },
+      { B: 1, T: 17, S: 17, pos0: 0, H: 2, KH: 1, D: 3, segIds: Int32Array.from({ length: 17 }, (_, i) => (i < 10 ? 0 : 1)) },
     ];
     for (const s of cases) {
       const nq = s.B * s.T * s.H * s.D, nk = s.B * s.T * s.KH * s.D;
@@ -57,7 +62,7 @@ test("attentionBackward's dq, dk, dv equal central differences of the twin (GQA,
       const nvg = numericGrad((x) => attentionRef(q, k, x, s).out, v, dout);
       for (const [name, got, num] of [["dq", dq, nqg], ["dk", dk, nkg], ["dv", dv, nvg]] as const) {
         const err = maxAbsDiff(got, num) / Math.max(1, maxAbs(num));
-        logMaxErr(`[${level}] attentionBackward ${name} segIds=${!!s.segIds}`, err);
+        logMaxErr(`[${level}] attentionBackward T=${s.T} ${name} segIds=${!!s.segIds}`, err);
         assert.ok(err < 1e-5, `[${level}] ${name} err ${err}`);
       }
     }
@@ -66,7 +71,7 @@ test("attentionBackward's dq, dk, dv equal central differences of the twin (GQA,
 
 test("decoding one token at a time into a KV cache of capacity S equals the full forward", () => {
   const r = rng(52);
-  const [B, T, S, H, KH, D] = [2, 6, 10, 4, 2, 8];
+  const [B, T, S, H, KH, D] = [2, 18, 24, 4, 2, 8]; // full forward tiled (T >= 16), decoding direct
   const q = randn(r, B * T * H * D), k = randn(r, B * T * KH * D), v = randn(r, B * T * KH * D);
   const full = forward(q, k, v, { B, T, S: T, pos0: 0, H, KH, D }).out;
   // The cache starts as NaN: any read of a slot not yet written would poison the output.
