@@ -3,14 +3,30 @@
 // adjacent pair with the lowest rank is merged, leftmost first on ties, until none is left — HF
 // tokenizers' `Word::merge_all` (rank = merge index) and sentencepiece's bpe_model.cc (rank = -score).
 
-/** One merge rule table: (left id, right id) → rank and merged id. */
+/**
+ * The merge rules: (left id, right id) → rank and merged id, in an open-addressing hash table of
+ * typed arrays (a JS Map of numeric keys was the encoder's bottleneck).
+ */
 export interface MergeTable {
-  /** key = left * stride + right → index into rank/merged. */
-  index: Map<number, number>;
-  stride: number;
+  left: Int32Array;
+  right: Int32Array;
   /** Lower merges first. */
   rank: Float64Array;
   merged: Int32Array;
+  /** Rule index + 1 per slot, 0 = empty; length a power of two. */
+  slots: Int32Array;
+  mask: number;
+}
+
+const slotOf = (a: number, b: number, mask: number): number => (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) & mask;
+
+/** The rule index of the pair (a, b), or -1. */
+export function findMerge(t: MergeTable, a: number, b: number): number {
+  for (let s = slotOf(a, b, t.mask); ; s = (s + 1) & t.mask) {
+    const r = t.slots[s]!;
+    if (r === 0) return -1;
+    if (t.left[r - 1] === a && t.right[r - 1] === b) return r - 1;
+  }
 }
 
 /** Everything the engine needs to turn one pre-tokenized word into ids. */
@@ -18,6 +34,8 @@ export interface BpeModel {
   merges: MergeTable;
   /** Single characters that are pieces (initial symbols). */
   charIds: Map<string, number>;
+  /** The same for UTF-16 code units below 0x10000 (-1 = not a piece); built lazily from charIds. */
+  bmpIds?: Int32Array;
   /** id of "<0xXX>" for each byte, or -1; null when byte fallback is off. */
   byteIds: Int32Array | null;
   /** id emitted for characters with neither a piece nor byte fallback; -1 = drop (no unk token). */
@@ -29,30 +47,49 @@ export interface BpeModel {
 }
 
 /** Builds a merge table from (left, right, merged, rank) rules; keeps the first rule for a pair. */
-export function buildMergeTable(vocabSize: number, rules: Array<[number, number, number, number]>): MergeTable {
-  const stride = Math.max(vocabSize, 1);
-  const index = new Map<number, number>();
-  const rank = new Float64Array(rules.length);
-  const merged = new Int32Array(rules.length);
+export function buildMergeTable(rules: Array<[number, number, number, number]>): MergeTable {
+  let cap = 16;
+  while (cap < rules.length * 2) cap *= 2;
+  const t: MergeTable = {
+    left: new Int32Array(rules.length), right: new Int32Array(rules.length), rank: new Float64Array(rules.length),
+    merged: new Int32Array(rules.length), slots: new Int32Array(cap), mask: cap - 1,
+  };
   let n = 0;
   for (const [a, b, m, r] of rules) {
-    const key = a * stride + b;
-    if (index.has(key)) continue;
-    index.set(key, n);
-    rank[n] = r;
-    merged[n] = m;
-    n++;
+    if (findMerge(t, a, b) >= 0) continue;
+    t.left[n] = a; t.right[n] = b; t.merged[n] = m; t.rank[n] = r;
+    let s = slotOf(a, b, t.mask);
+    while (t.slots[s] !== 0) s = (s + 1) & t.mask;
+    t.slots[s] = ++n;
   }
-  return { index, stride, rank: rank.subarray(0, n), merged: merged.subarray(0, n) };
+  t.left = t.left.subarray(0, n); t.right = t.right.subarray(0, n); t.rank = t.rank.subarray(0, n); t.merged = t.merged.subarray(0, n);
+  return t;
 }
 
 const utf8 = new TextEncoder();
 
 /** Initial symbols of a word: piece ids per character, byte pieces or (fused) unk otherwise. */
 function initialSymbols(model: BpeModel, word: string, out: number[]): void {
+  let bmp = model.bmpIds;
+  if (bmp === undefined) {
+    bmp = model.bmpIds = new Int32Array(0x10000).fill(-1);
+    for (const [ch, id] of model.charIds) if (ch.length === 1) bmp[ch.charCodeAt(0)] = id;
+  }
   let prevUnk = false;
-  for (const ch of word) {
-    const id = model.charIds.get(ch);
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    let id: number | undefined;
+    let ch: string;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < word.length) {
+      ch = word.slice(i, i + 2); // astral character: a surrogate pair
+      id = model.charIds.get(ch);
+      i++;
+    } else {
+      id = bmp[c]!;
+      if (id >= 0) { out.push(id); prevUnk = false; continue; }
+      ch = word[i]!;
+      id = undefined;
+    }
     if (id !== undefined) {
       out.push(id);
       prevUnk = false;
@@ -117,18 +154,41 @@ class MergeHeap {
   }
 }
 
-/** Naive scan (short words): repeatedly merge the lowest-rank adjacent pair, leftmost on ties. */
+// Scratch buffers for mergeShort, grown on demand (encoding is synchronous, so one set suffices).
+let sRank = new Float64Array(256), sMerged = new Int32Array(256), sNext = new Int32Array(256), sPrev = new Int32Array(256);
+
+/**
+ * Short words: a linked list in typed arrays, the rank of every adjacent pair cached, the minimum found
+ * by a linear scan and only the two pairs touching a merge looked up again. Same order as mergeLong.
+ */
 function mergeShort(t: MergeTable, sym: number[]): void {
-  for (;;) {
-    let best = -1, bestRank = Infinity, bestMerged = -1;
-    for (let i = 0; i + 1 < sym.length; i++) {
-      const k = t.index.get(sym[i]! * t.stride + sym[i + 1]!);
-      if (k !== undefined && t.rank[k]! < bestRank) { best = i; bestRank = t.rank[k]!; bestMerged = t.merged[k]!; }
-    }
-    if (best < 0) return;
-    sym[best] = bestMerged;
-    sym.splice(best + 1, 1);
+  const n = sym.length;
+  if (sRank.length < n) {
+    sRank = new Float64Array(2 * n); sMerged = new Int32Array(2 * n); sNext = new Int32Array(2 * n); sPrev = new Int32Array(2 * n);
   }
+  const rank = sRank, merged = sMerged, next = sNext, prev = sPrev;
+  const look = (i: number): void => {
+    const j = next[i]!;
+    const k = j < 0 ? -1 : findMerge(t, sym[i]!, sym[j]!);
+    if (k < 0) rank[i] = Infinity;
+    else { rank[i] = t.rank[k]!; merged[i] = t.merged[k]!; }
+  };
+  for (let i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
+  for (let i = 0; i < n; i++) look(i);
+  for (;;) {
+    let best = -1, bestRank = Infinity;
+    for (let i = 0; i >= 0; i = next[i]!) if (rank[i]! < bestRank) { best = i; bestRank = rank[i]!; }
+    if (best < 0) break;
+    const j = next[best]!;
+    sym[best] = merged[best]!;
+    next[best] = next[j]!;
+    if (next[j]! >= 0) prev[next[j]!] = best;
+    if (prev[best]! >= 0) look(prev[best]!);
+    look(best);
+  }
+  let w = 0;
+  for (let i = 0; i >= 0; i = next[i]!) sym[w++] = sym[i]!;
+  sym.length = w;
 }
 
 /** Heap + linked list (long words): O(n log n), same order as mergeShort. */
@@ -140,8 +200,7 @@ function mergeLong(t: MergeTable, sym: number[]): void {
   const pairRank = (i: number): number => {
     const j = next[i]!;
     if (j < 0) return -1;
-    const k = t.index.get(sym[i]! * t.stride + sym[j]!);
-    return k === undefined ? -1 : k;
+    return findMerge(t, sym[i]!, sym[j]!);
   };
   for (let i = 0; i + 1 < n; i++) { const k = pairRank(i); if (k >= 0) heap.push(t.rank[k]!, i); }
   while (heap.size > 0) {
@@ -171,7 +230,7 @@ export function bpeWord(model: BpeModel, word: string, out: number[]): void {
   const sym: number[] = [];
   initialSymbols(model, word, sym);
   if (sym.length < 2) { for (const s of sym) out.push(s); return; }
-  if (sym.length <= 32) mergeShort(model.merges, sym);
+  if (sym.length <= 128) mergeShort(model.merges, sym);
   else mergeLong(model.merges, sym);
   for (const s of sym) out.push(s);
 }
@@ -185,8 +244,8 @@ const SPACE = "\u2581";
  * split_by_whitespace) have this property; any other vocabulary falls back to whole-segment BPE.
  */
 export function canSplitAtSpaces(pieces: readonly string[], t: MergeTable): boolean {
-  for (const key of t.index.keys()) {
-    const a = pieces[Math.floor(key / t.stride)] ?? "", b = pieces[key % t.stride] ?? "";
+  for (let r = 0; r < t.left.length; r++) {
+    const a = pieces[t.left[r]!] ?? "", b = pieces[t.right[r]!] ?? "";
     if (b.startsWith(SPACE) && !a.endsWith(SPACE)) return false;
   }
   return true;
@@ -211,11 +270,35 @@ export class BpeEncoder {
     if (start < segment.length) this.word(segment.slice(start), out);
   }
 
+  /**
+   * Same as encode((dummyPrefix ? "▁" : "") + raw.replaceAll(" ", "▁")) without building that string:
+   * words are cut and cached on the raw text (the Llama normalizers only turn " " into ▁).
+   */
+  encodeSpaced(raw: string, dummyPrefix: boolean, out: number[]): void {
+    if (!this.splitAtSpaces) {
+      bpeWord(this.model, (dummyPrefix ? SPACE : "") + raw.replaceAll(" ", SPACE), out);
+      return;
+    }
+    let start = 0;
+    let prevSpace = true; // at i = 0 there is no cut: either the start or right after the dummy ▁
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw.charCodeAt(i);
+      const space = c === 0x20 || c === 0x2581;
+      if (space && !prevSpace) {
+        this.word(start === 0 && dummyPrefix ? SPACE + raw.slice(0, i) : raw.slice(start, i), out);
+        start = i;
+      }
+      prevSpace = space;
+    }
+    if (start < raw.length || dummyPrefix)
+      this.word(start === 0 && dummyPrefix ? SPACE + raw : raw.slice(start), out);
+  }
+
   private word(w: string, out: number[]): void {
     let ids = this.cache.get(w);
     if (ids === undefined) {
       ids = [];
-      bpeWord(this.model, w, ids);
+      bpeWord(this.model, w.includes(" ") ? w.replaceAll(" ", SPACE) : w, ids);
       if (w.length <= 64) {
         if (this.cache.size >= this.cacheLimit) this.cache.clear();
         this.cache.set(w, ids);

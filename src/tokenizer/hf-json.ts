@@ -159,7 +159,7 @@ export function specFromTokenizerJson(json: unknown, src = "tokenizer.json"): To
       throw new TokenizerFormatError(`${src}: model.merges[${r}] ("${a}", "${b}") uses a piece missing from model.vocab`);
     rules.push([ia, ib, im, r]);
   }
-  const table = buildMergeTable(pieces.length, rules);
+  const table = buildMergeTable(rules);
   const charIds = new Map<string, number>();
   for (const [p, id] of Object.entries(vocab)) if ([...p].length === 1) charIds.set(p, id as number);
   const bpe: BpeModel = {

@@ -145,7 +145,7 @@ export function specFromSentencePiece(buf: Uint8Array, src = "tokenizer.model"):
       if (a !== undefined && b !== undefined) rules.push([a, b, id, -pieces[id]!.score]);
     }
   }
-  const table = buildMergeTable(n, rules);
+  const table = buildMergeTable(rules);
   const names = pieces.map((p) => p.piece);
   const valid = (id: number): number => (id >= 0 && id < n ? id : -1);
   return {

@@ -45,6 +45,21 @@ function escapeRegExp(s: string): string {
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 
+/**
+ * The Llama normalizations are all "optional leading ▁, then every space → ▁"; for those the encoder
+ * can cut words on the raw text (BpeEncoder.encodeSpaced).
+ */
+function fastPath(spec: TokenizerSpec): "sentencepiece" | "legacy" | "metaspace" | null {
+  const n = spec.normalization, SP = "\u2581";
+  if (n.kind === "sentencepiece")
+    return n.escapeWhitespaces && !n.removeExtraWhitespaces && spec.addedTokens.length === 0 ? "sentencepiece" : null;
+  const [a, b] = n.steps;
+  if (n.metaspace === null && n.steps.length === 2 && a!.op === "prepend" && a!.text === SP && b!.op === "replace" && b!.from === " " && b!.to === SP)
+    return "legacy";
+  if (n.steps.length === 0 && n.metaspace !== null && n.metaspace.replacement === SP && !n.metaspace.split) return "metaspace";
+  return null;
+}
+
 /** A Llama-family BPE tokenizer. */
 export class Tokenizer {
   private readonly encoder: BpeEncoder;
@@ -61,6 +76,8 @@ export class Tokenizer {
   /** -1 when the tokenizer has no padding token. */
   padId: number;
   unkId: number;
+  /** Which normalization encodeSpaced can do without building the normalized string (null: generic path). */
+  private readonly fast: "sentencepiece" | "legacy" | "metaspace" | null;
   /** The chat template from tokenizer_config.json, if any. */
   chatTemplate: string | undefined;
 
@@ -89,6 +106,7 @@ export class Tokenizer {
     this.unkId = idOf("unk_token", spec.unkId);
     this.padId = idOf("pad_token", spec.padId);
     this.chatTemplate = config.chat_template;
+    this.fast = fastPath(spec);
   }
 
   /**
@@ -151,7 +169,8 @@ export class Tokenizer {
     if (n.kind === "sentencepiece") {
       let t = text;
       if (n.removeExtraWhitespaces) t = t.replace(/ +/g, " ").replace(/^ | $/g, "");
-      if (t.length > 0) {
+      if (t.length > 0 && this.fast === "sentencepiece") this.encoder.encodeSpaced(t, n.addDummyPrefix, out);
+      else if (t.length > 0) {
         if (n.escapeWhitespaces) t = t.replaceAll(" ", "\u2581");
         if (n.addDummyPrefix) t = "\u2581" + t;
         this.splitAdded(t, this.addedRe, (seg) => this.encoder.encode(seg, out), out);
@@ -159,6 +178,13 @@ export class Tokenizer {
     } else {
       const re = opts.parseSpecial === false ? this.plainAddedRe : this.addedRe;
       this.splitAdded(text, re, (seg, offset) => {
+        if (this.fast === "legacy") { this.encoder.encodeSpaced(seg, seg.length > 0, out); return; }
+        if (this.fast === "metaspace") {
+          const c = seg.charCodeAt(0), ms = n.metaspace!;
+          const startsWithSpace = c === 0x20 || c === 0x2581;
+          this.encoder.encodeSpaced(seg, !startsWithSpace && (ms.prepend === "always" || (ms.prepend === "first" && offset === 0)), out);
+          return;
+        }
         let s = seg;
         for (const step of n.steps) {
           if (step.op === "prepend") { if (s.length > 0) s = step.text + s; }
