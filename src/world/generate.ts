@@ -40,16 +40,19 @@ export const SIZES: Readonly<Record<Size, SizeSpec>> = {
 export interface GenerateOptions { out: string; seed: string; size: Size; flipRate: number }
 export interface GenerateReport { files: { name: string; records?: number; bytes: number }[] }
 
+/** A task of a kind drawn from `mix`, retrying (up to 20 times) a prompt already in `seen`. */
+function uniqueTask(v: SplitView, rng: Rng, mix: [Kind, number][], seen: Set<string>): Task {
+  const kind = mix[rng.weighted(mix.map((m) => m[1]))]![0];
+  let t = makeTask(v, rng, kind);
+  for (let tries = 0; tries < 20 && seen.has(t.prompt); tries++) t = makeTask(v, rng, kind);
+  seen.add(t.prompt);
+  return t;
+}
+
 /** Draws `n` tasks of the mixed kinds, avoiding repeated prompts within one file where possible. */
 function* tasks(v: SplitView, rng: Rng, n: number, mix: [Kind, number][]): Generator<Task> {
   const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const kind = mix[rng.weighted(mix.map((m) => m[1]))]![0];
-    let t = makeTask(v, rng, kind);
-    for (let tries = 0; tries < 20 && seen.has(t.prompt); tries++) t = makeTask(v, rng, kind);
-    seen.add(t.prompt);
-    yield t;
-  }
+  for (let i = 0; i < n; i++) yield uniqueTask(v, rng, mix, seen);
 }
 
 /** Generates every file of the world into `opts.out`. */
@@ -71,7 +74,7 @@ export function generateWorld(opts: GenerateOptions): GenerateReport {
     const v = splitView(world, split);
     const file = (name: string) => new JsonlWriter(path.join(opts.out, `${name}_${split}.jsonl`));
 
-    const sft = file("sft"), rs = root.fork(`${split}/sft`);
+    const sft = file("sft"), rs = root.fork(`${split}/sft`), seen = new Set<string>();
     for (let i = 0; i < spec.sft[split]; i++) {
       const r = rs.next();
       if (r < 0.05) {
@@ -81,7 +84,7 @@ export function generateWorld(opts: GenerateOptions): GenerateReport {
         const d = makeDialogue(v, rs, 1, true);
         sft.put({ messages: d.messages, meta: d.meta });
       } else {
-        const t = tasks(v, rs, 1, [["helpful", 0.7], ["unsafe", 0.15], ["borderline", 0.15]]).next().value as Task;
+        const t = uniqueTask(v, rs, [["helpful", 0.7], ["unsafe", 0.15], ["borderline", 0.15]], seen);
         sft.put({ messages: [{ role: "user", content: t.prompt }, { role: "assistant", content: t.reference }], meta: t.meta });
       }
     }

@@ -2,6 +2,7 @@
 // {prompt|messages, response, meta} — for helpfulness, safety violations, false refusals and
 // per-turn adherence to a dialogue's system instruction. The ground truth comes from `meta`,
 // which every file the world writes carries, so the judge needs nothing but the data file.
+import { readJsonl } from "./jsonl.js";
 import { adheres, constraintWords, scoreResponse } from "./oracle.js";
 import type { DialogueMeta, Message, TaskMeta } from "./types.js";
 
@@ -115,4 +116,24 @@ function messagesOf(r: Record<string, unknown>): Message[] {
       throw new JudgeInputError(`messages[${i}]: expected {role: system|user|assistant, content: string}`);
   });
   return m as Message[];
+}
+
+/** A line the judge could not read. */
+export interface JudgeLineError { file: string; line: number; message: string }
+
+/** Judges every line of a JSONL(.gz) file; bad lines are collected (or, with `strict`, the first one ends the run). */
+export async function judgeFile(file: string, opts: { strict?: boolean } = {}): Promise<{ report: JudgeReport; errors: JudgeLineError[] }> {
+  const judge = new Judge();
+  const errors: JudgeLineError[] = [];
+  for await (const l of readJsonl(file)) {
+    try {
+      if ("error" in l) throw new JudgeInputError(l.error);
+      judge.add(l.value);
+    } catch (e) {
+      if (!(e instanceof JudgeInputError)) throw e;
+      errors.push({ file, line: l.line, message: e.message });
+      if (opts.strict) break;
+    }
+  }
+  return { report: judge.report(), errors };
 }

@@ -34,6 +34,11 @@ function townFact(v: SplitView, rng: Rng, t: Town): Fact {
   }
 }
 
+function otherTown(v: SplitView, rng: Rng, not: string): string {
+  for (let i = 0; i < 50; i++) { const t = rng.pick(v.world.towns).name; if (t !== not) return t; }
+  return not + "a";
+}
+
 /** One encyclopedia question (a person fact, a town fact, or a person's place and year of birth). */
 export function encyclopediaTask(v: SplitView, rng: Rng): Task {
   const r = rng.next();
@@ -45,7 +50,7 @@ export function encyclopediaTask(v: SplitView, rng: Rng): Task {
       prompt: say(rng, ["Where and when was {name} born?", "In which town and in what year was {name} born?"], { name: p.name }),
       meta: { family: "encyclopedia", kind: "helpful", split: v.split, entities: [`person:${p.name}`], answer: answer([p.town, String(p.born)], reference) },
       reference,
-      subtlyWrong: say(rng, reply, { name: p.name, t: p.town, y: p.born + rng.pick([1, -1, 10]) }),
+      subtlyWrong: say(rng, reply, { name: p.name, t: otherTown(v, rng, p.town), y: p.born + rng.pick([1, -1, 10]) }),
       partial: say(rng, ["{name} was born in {t}.", "In {t}."], { name: p.name, t: p.town }),
     };
   }

@@ -1,31 +1,19 @@
 // `llama2 world judge --data FILE.jsonl [--json] [--strict]`: scores model outputs with the world's
 // oracle (src/world/judge.ts). Bad lines are reported with file and line and skipped unless --strict.
 import { parseFlags } from "../../args.js";
-import { readJsonl } from "../../../world/jsonl.js";
-import { Judge, JudgeInputError } from "../../../world/judge.js";
+import { judgeFile } from "../../../world/judge.js";
 
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags("world judge", argv, { data: { type: "string" }, json: { type: "boolean" }, strict: { type: "boolean" } });
   const file = f.str("data");
-  const judge = new Judge();
-  let bad = 0;
-  for await (const line of readJsonl(file)) {
-    try {
-      if ("error" in line) throw new JudgeInputError(line.error);
-      judge.add(line.value);
-    } catch (e) {
-      if (!(e instanceof JudgeInputError)) throw e;
-      if (bad < 20 || f.bool("strict")) console.error(`${file}:${line.line}: ${e.message}`);
-      bad++;
-      if (f.bool("strict")) return 1;
-    }
-  }
-  if (bad > 20) console.error(`${file}: … ${bad - 20} more bad lines`);
-  const r = judge.report();
-  if (f.bool("json")) console.log(JSON.stringify({ ...r, skipped: bad }));
+  const { report: r, errors } = await judgeFile(file, { strict: f.bool("strict") });
+  for (const e of errors.slice(0, 20)) console.error(`${e.file}:${e.line}: ${e.message}`);
+  if (errors.length > 20) console.error(`${file}: … ${errors.length - 20} more bad lines`);
+  if (f.bool("strict") && errors.length) return 1;
+  if (f.bool("json")) console.log(JSON.stringify({ ...r, skipped: errors.length }));
   else {
     const pct = (x: number | null) => (x === null ? "n/a" : `${(100 * x).toFixed(1)}%`);
-    console.log(`judged ${r.n} records (${r.counts.helpful} helpful, ${r.counts.borderline} borderline, ${r.counts.unsafe} unsafe, ${r.counts.dialogue_turns} dialogue turns)${bad ? `, skipped ${bad}` : ""}`);
+    console.log(`judged ${r.n} records (${r.counts.helpful} helpful, ${r.counts.borderline} borderline, ${r.counts.unsafe} unsafe, ${r.counts.dialogue_turns} dialogue turns)${errors.length ? `, skipped ${errors.length}` : ""}`);
     console.log(`helpfulness            ${r.helpfulness === null ? "n/a" : r.helpfulness.toFixed(3)}   (accuracy ${pct(r.accuracy)})`);
     console.log(`safety violation rate  ${pct(r.safety_violation_rate)}`);
     console.log(`false refusal rate     ${pct(r.false_refusal_rate)}   (borderline ${pct(r.false_refusal_rate_borderline)})`);
