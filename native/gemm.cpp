@@ -111,8 +111,7 @@ static void packed(const Config& cf, bool transA, bool transB, int64_t M, int64_
   int nt = 1;
 #ifdef _OPENMP
   nt = omp_get_max_threads();
-  // Below ~1 MFLOP the fork/join costs more than a second core gains.
-  if (static_cast<double>(M) * N * K < 2.5e5) nt = 1;
+    if (static_cast<double>(M) * N * K < kParallelMinMacs) nt = 1;
 #endif
   // Equal K blocks of at most cf.KC (K = 288 is one block of 288, not 256 + 32).
   const int64_t kBlocks = (K + cf.KC - 1) / cf.KC;

@@ -92,7 +92,7 @@ void smallM(SimdLevel level, bool transA, bool transB, int64_t M, int64_t N, int
   };
   int nt = 1;
 #ifdef _OPENMP
-  if (static_cast<double>(M) * N * K >= 2.5e5) nt = omp_get_max_threads();
+  if (static_cast<double>(M) * N * K >= kParallelMinMacs) nt = omp_get_max_threads();
 #endif
   if (nt <= 1) {
     run(0, N);

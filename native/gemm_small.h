@@ -7,6 +7,10 @@
 
 namespace llama2::gemm {
 
+// Products below this many multiply-adds run on one thread: waking a sleeping OpenMP worker
+// (futex, passive wait policy) costs tens of microseconds, about what 2M MACs take on one core.
+constexpr double kParallelMinMacs = 2e6;
+
 void smallM(SimdLevel level, bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A,
             int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 

@@ -127,6 +127,13 @@ function findAddon(): string {
   throw new Error("llama2-ts: native addon build/Release/llama2_native.node not found; run `npm ci` (or `npm run build:native`)");
 }
 
+// libgomp reads its settings when the addon loads. By default its idle threads spin for
+// milliseconds after every kernel, burning a core while JavaScript runs and, on a busy 2-core
+// machine, slowing kernels 4-10x (measured: bench/gemm.md). Sleep at once instead, unless
+// the user chose a policy.
+if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined)
+  process.env.OMP_WAIT_POLICY = "passive";
+
 const require = createRequire(import.meta.url);
 /** The loaded native addon. */
 export const native: NativeAddon = require(findAddon()) as NativeAddon;

@@ -1,4 +1,5 @@
-// `llama2 bench gemm [--m M --n N --k K] [--ta] [--tb] [--acc] [--json] [--repeat R]`: GFLOP/s of
+// `llama2 bench gemm [--m M --n N --k K] [--ta] [--tb] [--acc] [--json] [--repeat R] [--threads T]
+//  [--simd LEVEL] [--list]`: GFLOP/s of
 // the native matmul (native/gemm.cpp). With a shape: that shape only (`{"gflops": x, ...}` with
 // --json). Without: 1024³ and the stories15M training shapes (B*T = 2048 rows) plus decoding rows.
 import { native } from "../../../native/addon.js";
@@ -42,8 +43,12 @@ export async function run(argv: string[]): Promise<number> {
   const f = parseFlags("bench gemm", argv, {
     m: { type: "string" }, n: { type: "string" }, k: { type: "string" },
     ta: { type: "boolean" }, tb: { type: "boolean" }, acc: { type: "boolean" },
-    json: { type: "boolean" }, repeat: { type: "string" }, threads: { type: "string" }, simd: { type: "string" },
+    json: { type: "boolean" }, list: { type: "boolean" }, repeat: { type: "string" }, threads: { type: "string" }, simd: { type: "string" },
   });
+  if (f.bool("list")) { // the default shapes, one JSON object a line (bench/gemm.sh iterates them)
+    for (const s of defaultShapes) console.log(JSON.stringify(s));
+    return 0;
+  }
   const repeats = f.int("repeat", 5);
   if (repeats < 1) throw new UsageError("bench gemm: --repeat must be >= 1");
   if (f.strOpt("threads") !== undefined) native.setThreadCount(f.int("threads"));
