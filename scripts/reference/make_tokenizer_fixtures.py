@@ -149,6 +149,14 @@ def main():
         "withSpecial": {"text": "Hello world", "hf": hf("Hello world")["input_ids"]},
         "pieces": {"sp": [sp.id_to_piece(i) for i in range(sp.get_piece_size())]},
     }
+    # Added tokens with normalized: true (older Llama conversions) are matched after the normalizer.
+    spec_norm = json.loads((legacy_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    for t in spec_norm["added_tokens"]:
+        t["normalized"] = True
+    norm_raw = tokenizers.Tokenizer.from_str(json.dumps(spec_norm))
+    special_cases = ["<s>Hello", "Hi <s> there</s>", "<s>[INST] x [/INST] y </s><s>[INST] z [/INST]", " <unk> ", "a</s>b"]
+    expected["normalizedAddedTokens"] = {"cases": special_cases, "ids": [enc(norm_raw, c) for c in special_cases],
+                                          "rawIds": [enc(legacy_raw, c) for c in special_cases]}
     diff_sp_hf = sum(a != b for a, b in zip(expected["sp"], expected["hf"]))
     diff_sp_legacy = sum(a != b for a, b in zip(expected["sp"], expected["hfLegacy"]))
     print(f"cases={len(cases)} vocab={sp.get_piece_size()} sp!=hf:{diff_sp_hf} sp!=hfLegacy:{diff_sp_legacy}")

@@ -122,7 +122,7 @@ export function specFromTokenizerJson(json: unknown, src = "tokenizer.json"): To
     pieces[id] = content;
     pieceToId.set(content, id);
     if (o.special === true) specialIds.add(id);
-    added.push({ id, content, lstrip: o.lstrip === true, rstrip: o.rstrip === true, singleWord: o.single_word === true });
+    added.push({ id, content, lstrip: o.lstrip === true, rstrip: o.rstrip === true, singleWord: o.single_word === true, normalized: o.normalized === true });
   }
   for (let i = 0; i < pieces.length; i++) if (pieces[i] === undefined) throw new TokenizerFormatError(`${src}: no token has id ${i}`);
 

@@ -15,6 +15,8 @@ export interface AddedToken {
   rstrip: boolean;
   /** Only match when not inside a word (HF single_word). */
   singleWord: boolean;
+  /** HF normalized: matched in the normalizer's output instead of the raw text. */
+  normalized?: boolean;
 }
 
 /** How a text segment becomes the string BPE runs on. */

@@ -45,6 +45,18 @@ function escapeRegExp(s: string): string {
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 
+/** HF normalizer steps (Prepend only on non-empty text, as tokenizers does). */
+type Steps = Extract<TokenizerSpec["normalization"], { kind: "hf" }>["steps"];
+
+function applySteps(steps: Steps, seg: string): string {
+  let s = seg;
+  for (const step of steps) {
+    if (step.op === "prepend") { if (s.length > 0) s = step.text + s; }
+    else s = s.replaceAll(step.from, step.to);
+  }
+  return s;
+}
+
 /**
  * The Llama normalizations are all "optional leading ▁, then every space → ▁"; for those the encoder
  * can cut words on the raw text (BpeEncoder.encodeSpaced).
@@ -63,10 +75,15 @@ function fastPath(spec: TokenizerSpec): "sentencepiece" | "legacy" | "metaspace"
 /** A Llama-family BPE tokenizer. */
 export class Tokenizer {
   private readonly encoder: BpeEncoder;
+  /** Added tokens matched in the raw text: all / only non-special ones (encode with parseSpecial: false). */
   private readonly addedRe: RegExp | null;
-  /** Only the non-special added tokens (encode with parseSpecial: false). */
   private readonly plainAddedRe: RegExp | null;
+  /** HF added tokens with normalized: true, matched after the normalizer (same two variants). */
+  private readonly normAddedRe: RegExp | null;
+  private readonly normPlainAddedRe: RegExp | null;
   private readonly addedByContent = new Map<string, AddedToken>();
+  /** Normalized-token patterns (their content run through the normalizer, as tokenizers does) → token. */
+  private readonly addedByNormalized = new Map<string, AddedToken>();
   /** Default for encode({bos}). */
   addBos: boolean;
   /** Default for encode({eos}). */
@@ -84,12 +101,21 @@ export class Tokenizer {
   private constructor(readonly spec: TokenizerSpec, config: TokenizerConfig = {}, configSrc = "tokenizer_config.json") {
     this.encoder = new BpeEncoder(spec.bpe, spec.splitAtSpaces);
     for (const t of spec.addedTokens) this.addedByContent.set(t.content, t);
+    // With no normalizer step, the normalized text is the raw text: match everything there.
+    const n = spec.normalization;
+    const afterNormalizer = (t: AddedToken): boolean => t.normalized === true && n.kind === "hf" && n.steps.length > 0;
+    const all = [...this.addedByContent.values()];
+    for (const t of all.filter(afterNormalizer)) this.addedByNormalized.set(applySteps((n as { steps: Steps }).steps, t.content), t);
     const alternation = (tokens: AddedToken[]): RegExp | null => {
-      const contents = tokens.map((t) => t.content).sort((a, b) => b.length - a.length);
+      const contents = tokens.map((t) => (afterNormalizer(t) ? applySteps((n as { steps: Steps }).steps, t.content) : t.content));
+      contents.sort((a, b) => b.length - a.length);
       return contents.length ? new RegExp(contents.map(escapeRegExp).join("|"), "gu") : null;
     };
-    this.addedRe = alternation([...this.addedByContent.values()]);
-    this.plainAddedRe = alternation([...this.addedByContent.values()].filter((t) => spec.kinds[t.id] !== PieceKind.Control));
+    const plain = (t: AddedToken): boolean => spec.kinds[t.id] !== PieceKind.Control;
+    this.addedRe = alternation(all.filter((t) => !afterNormalizer(t)));
+    this.plainAddedRe = alternation(all.filter((t) => !afterNormalizer(t) && plain(t)));
+    this.normAddedRe = alternation(all.filter(afterNormalizer));
+    this.normPlainAddedRe = alternation(all.filter((t) => afterNormalizer(t) && plain(t)));
     this.addBos = config.add_bos_token ?? spec.addBos;
     this.addEos = config.add_eos_token ?? spec.addEos;
     const idOf = (field: keyof TokenizerConfig, fallback: number): number => {
@@ -176,46 +202,54 @@ export class Tokenizer {
         this.splitAdded(t, this.addedRe, (seg) => this.encoder.encode(seg, out), out);
       }
     } else {
-      const re = opts.parseSpecial === false ? this.plainAddedRe : this.addedRe;
-      this.splitAdded(text, re, (seg, offset) => {
-        if (this.fast === "legacy") { this.encoder.encodeSpaced(seg, seg.length > 0, out); return; }
-        if (this.fast === "metaspace") {
-          const c = seg.charCodeAt(0), ms = n.metaspace!;
-          const startsWithSpace = c === 0x20 || c === 0x2581;
-          this.encoder.encodeSpaced(seg, !startsWithSpace && (ms.prepend === "always" || (ms.prepend === "first" && offset === 0)), out);
-          return;
-        }
-        let s = seg;
-        for (const step of n.steps) {
-          if (step.op === "prepend") { if (s.length > 0) s = step.text + s; }
-          else s = s.replaceAll(step.from, step.to);
-        }
-        const ms = n.metaspace;
-        if (ms) {
-          s = s.replaceAll(" ", ms.replacement);
-          if (!s.startsWith(ms.replacement) && (ms.prepend === "always" || (ms.prepend === "first" && offset === 0)))
-            s = ms.replacement + s;
-          if (ms.split) {
-            let start = 0;
-            for (let i = 1; i < s.length; i++)
-              if (s.startsWith(ms.replacement, i)) { this.encoder.encode(s.slice(start, i), out); start = i; }
-            s = s.slice(start);
-          }
-        }
-        if (s.length > 0) this.encoder.encode(s, out);
+      const special = opts.parseSpecial !== false;
+      const normRe = special ? this.normAddedRe : this.normPlainAddedRe;
+      this.splitAdded(text, special ? this.addedRe : this.plainAddedRe, (seg, offset) => {
+        if (normRe === null) { this.encodeHfSegment(seg, offset, true, out); return; }
+        // tokenizers' AddedVocabulary::extract_and_normalize: normalize, then split on normalized tokens
+        const s = applySteps(n.steps, seg);
+        this.splitAdded(s, normRe, (part, at) => this.encodeHfSegment(part, offset + at, false, out), out, true);
       }, out);
     }
     if ((opts.eos ?? this.addEos) && this.eosId >= 0) out.push(this.eosId);
     return out;
   }
 
+  /** One HF segment between added tokens: normalizer (unless done), Metaspace pre-tokenizer, BPE. */
+  private encodeHfSegment(seg: string, offset: number, normalize: boolean, out: number[]): void {
+    const n = this.spec.normalization;
+    if (n.kind !== "hf") return;
+    if (this.fast === "legacy") { this.encoder.encodeSpaced(seg, normalize && seg.length > 0, out); return; }
+    const ms = n.metaspace;
+    if (this.fast === "metaspace") {
+      const c = seg.charCodeAt(0);
+      const startsWithSpace = c === 0x20 || c === 0x2581;
+      this.encoder.encodeSpaced(seg, !startsWithSpace && (ms!.prepend === "always" || (ms!.prepend === "first" && offset === 0)), out);
+      return;
+    }
+    let s = normalize ? applySteps(n.steps, seg) : seg;
+    if (ms) {
+      s = s.replaceAll(" ", ms.replacement);
+      if (!s.startsWith(ms.replacement) && (ms.prepend === "always" || (ms.prepend === "first" && offset === 0)))
+        s = ms.replacement + s;
+      if (ms.split) {
+        let start = 0;
+        for (let i = 1; i < s.length; i++)
+          if (s.startsWith(ms.replacement, i)) { this.encoder.encode(s.slice(start, i), out); start = i; }
+        s = s.slice(start);
+      }
+    }
+    if (s.length > 0) this.encoder.encode(s, out);
+  }
+
   /** Cuts `text` at added tokens: calls onText(segment, offset) for the text between them, pushes their ids. */
-  private splitAdded(text: string, re: RegExp | null, onText: (segment: string, offset: number) => void, out: number[]): void {
+  private splitAdded(text: string, re: RegExp | null, onText: (segment: string, offset: number) => void, out: number[], normalized = false): void {
     if (re === null) { onText(text, 0); return; }
+    const byContent = normalized ? this.addedByNormalized : this.addedByContent;
     let last = 0;
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const tok = this.addedByContent.get(m[0])!;
+      const tok = byContent.get(m[0])!;
       let start = m.index, end = start + m[0].length;
       if (tok.singleWord && ((start > 0 && WORD_CHAR.test(text[start - 1]!)) || (end < text.length && WORD_CHAR.test(text[end]!)))) {
         re.lastIndex = start + 1;

@@ -24,6 +24,8 @@ export interface Expected {
   full: { sp: number[]; hf: number[]; hfLegacy: number[] };
   withSpecial: { text: string; hf: number[] };
   chat: ChatCase[];
+  /** The legacy tokenizer.json with added_tokens normalized: true (ids) and as committed (rawIds). */
+  normalizedAddedTokens: { cases: string[]; ids: number[][]; rawIds: number[][] };
   chatTemplateCheckedWithTransformers: boolean;
 }
 

@@ -97,3 +97,17 @@ test("bad inputs fail with the file and field named", async () => {
   const tok = await load("sp");
   assert.throws(() => tok.decode([tok.vocabSize]), RangeError);
 });
+
+test("added tokens marked normalized are matched after the normalizer, as HF tokenizers does", async () => {
+  const json = JSON.parse(fs.readFileSync(path.join(FIXTURES, "hf-legacy", "tokenizer.json"), "utf8")) as { added_tokens: Array<{ normalized: boolean }> };
+  const raw = Tokenizer.fromJSON(json);
+  for (const t of json.added_tokens) t.normalized = true;
+  const norm = Tokenizer.fromJSON(json);
+  const e = expected().normalizedAddedTokens;
+  e.cases.forEach((text, i) => {
+    assert.deepEqual(norm.encode(text, { bos: false }), e.ids[i], `normalized: ${text}`);
+    assert.deepEqual(raw.encode(text, { bos: false }), e.rawIds[i], `raw: ${text}`);
+  });
+  // parseSpecial: false leaves "<s>" as text in both
+  assert.ok(!raw.encode("a <s> b", { bos: false, parseSpecial: false }).includes(raw.bosId));
+});
