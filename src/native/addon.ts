@@ -111,6 +111,15 @@ export interface NativeAddon {
   wordCounterAdd(counter: WordCounterHandle, chunk: Uint8Array, endOfFile: boolean): boolean;
   /** Distinct words (spaces as ▁, dummy prefix included) and their frequencies. */
   wordCounterResult(counter: WordCounterHandle): { words: string[]; counts: Float64Array; lines: number; usedLines: number; tooLong: number };
+  /**
+   * The BPE merge loop (native/bpe_train.cpp, twin of src/tokenizer/bpe-merge.ts learnMerges): C character symbols
+   * (charStrs[C], charFlags[C] piece-rules flags, charScript[C] or -1), runs sym[N] split by runStart[R+1] with
+   * runFreq[R]; rules = [maxPieceLength, splitDigits, splitByUnicodeScript, allowWhitespaceOnlyPieces]; taken = pieces
+   * already in the vocabulary. Returns the merges in learning order.
+   */
+  bpeLearnMerges(charStrs: string[], charFlags: Uint8Array, charScript: Int32Array, sym: Int32Array, runStart: Int32Array,
+    runFreq: Float64Array, maxMerges: number, rules: [number, boolean, boolean, boolean], taken: string[],
+    onProgress: ((done: number) => void) | null): { piece: string[]; left: string[]; right: string[]; freq: Float64Array };
 }
 
 /** Opaque native word-counter state (freed by the garbage collector). */

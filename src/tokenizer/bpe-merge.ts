@@ -3,6 +3,7 @@
 // by the word's frequency); each step takes the most frequent pair (ties: shorter piece, then
 // smaller UTF-8 string), and updates only the neighbours of its occurrences. Pair counts only
 // fall except for pairs with the new symbol, so a lazy max-heap (re-push on a stale pop) is exact.
+import { native } from "../native/addon.js";
 import { ALL_WS, HAS_DIGIT, HAS_WS, WS_AFTER_START, type PieceRules, type SymbolFacts } from "./piece-rules.js";
 
 /** Distinct words as runs of symbol ids (characters 0..C-1), each run with its frequency. */
@@ -238,4 +239,23 @@ export function learnMerges(input: MergeInput, maxMerges: number, rules: PieceRu
   }
   onProgress?.(merges.length);
   return merges;
+}
+
+/**
+ * The same merge loop in native code (native/bpe_train.cpp): identical merges, several times faster
+ * and with flat memory. `taken` lists the pieces already in the vocabulary (meta pieces).
+ */
+export function learnMergesNative(input: MergeInput, maxMerges: number, rules: PieceRules, taken: string[],
+  onProgress?: (done: number) => void): Merge[] {
+  const C = input.chars.length;
+  const flags = new Uint8Array(C), script = new Int32Array(C);
+  input.chars.forEach((c, i) => {
+    if (c.facts.len !== 1) throw new Error(`bpe: character symbol ${i} has length ${c.facts.len}`);
+    flags[i] = c.facts.flags; script[i] = c.facts.script;
+  });
+  const r = native.bpeLearnMerges(input.chars.map((c) => c.str), flags, script, input.sym, input.runStart, input.runFreq,
+    maxMerges, [rules.maxPieceLength, rules.splitDigits, rules.splitByUnicodeScript, rules.allowWhitespaceOnlyPieces],
+    taken, onProgress ?? null);
+  onProgress?.(r.piece.length);
+  return r.piece.map((piece, k) => ({ piece, left: r.left[k]!, right: r.right[k]!, freq: r.freq[k]! }));
 }

@@ -3,7 +3,7 @@
 // count words -> pick the alphabet by character_coverage (rarer characters are left to byte
 // fallback) -> learn merges -> vocabulary = <unk>, <s>, </s>, <0x00>..<0xFF>, user symbols,
 // merged pieces in learning order, then single characters by frequency.
-import { learnMerges, type Merge, type MergeInput } from "./bpe-merge.js";
+import { learnMerges, learnMergesNative, type Merge, type MergeInput } from "./bpe-merge.js";
 import { charFacts, type PieceRules } from "./piece-rules.js";
 import { Progress } from "./progress.js";
 import { BOUNDARY, bytePiece } from "./spm-text.js";
@@ -23,6 +23,8 @@ export interface TrainerOptions extends PieceRules {
   maxSentences: number;
   /** Show progress bars on stderr. */
   progress: boolean;
+  /** Merge loop: "native" (native/bpe_train.cpp) or its TypeScript twin (same output). */
+  engine: "native" | "typescript";
 }
 
 /** Llama 2's tokenizer.model trainer_spec, with sentencepiece's default character coverage. */
@@ -33,6 +35,7 @@ export const LLAMA2_TRAINER_DEFAULTS: TrainerOptions = {
   maxSentenceLength: 4192,
   maxSentences: 0,
   progress: false,
+  engine: "native",
   maxPieceLength: 16,
   splitDigits: true,
   splitByNumber: true,
@@ -182,7 +185,10 @@ export function trainFromCounts(counts: WordCounts, options: Partial<TrainerOpti
     return true;
   };
   const bar = new Progress("merging", numMerges, "merges", o.progress);
-  const merges = learnMerges(input, numMerges, o, claim, (d) => bar.update(d));
+  const onProgress = (d: number): void => bar.update(d);
+  const merges = o.engine === "native"
+    ? learnMergesNative(input, numMerges, o, [...taken], onProgress)
+    : learnMerges(input, numMerges, o, claim, onProgress);
   bar.finish(merges.length);
   if (merges.length < numMerges)
     throw new Error(`vocabSize ${o.vocabSize} is too large for this corpus: it yields at most ${meta.length + chars.length + merges.length} pieces`);

@@ -83,6 +83,14 @@ test("user-defined symbols take the ids after the bytes, are added tokens, and a
   assert.deepEqual(json.added_tokens.map((a) => [a.id, a.content, a.special]), [[0, "<unk>", true], [1, "<s>", true], [2, "</s>", true], [259, "<|tool|>", false]]);
 });
 
+test("the native merge loop and its TypeScript twin learn the same merges, in the same order, with the same counts", async () => {
+  const counts = await countWords([CORPUS], { maxSentenceLength: 4192, allowWhitespaceOnlyPieces: true, metaPieces: metaPieces([]).map((p) => p.piece), maxSentences: 0, progress: false });
+  const a = trainFromCounts(counts, { vocabSize: 3000, engine: "native" });
+  const b = trainFromCounts(counts, { vocabSize: 3000, engine: "typescript" });
+  assert.equal(a.merges.length, 3000 - 259 - a.stats.alphabet);
+  assert.deepEqual(a.merges, b.merges);
+});
+
 test("a vocabulary too small for the alphabet, or too large for the corpus, is refused with the numbers", () => {
   const counts = countText("the cat sat on the mat\nthe dog sat on the log");
   assert.throws(() => trainFromCounts(counts, { vocabSize: 262 }), /vocabSize 262 is smaller than the 259 special\/byte pieces plus the \d+-character alphabet/);
