@@ -8,6 +8,7 @@ import { Rng } from "../../../model/rng.js";
 import { AdamW, LLAMA2_ADAMW } from "../../../train/adamw.js";
 import { trainStepFlops } from "../../../bench/train-step.js";
 import { native } from "../../../native/addon.js";
+import { summarize } from "../../../bench/timing.js";
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags("bench train", argv, {
@@ -36,13 +37,12 @@ export async function run(argv: string[]): Promise<void> {
     times.push(Number(process.hrtime.bigint() - t0) / 1e9);
     if (!f.bool("json")) process.stderr.write(`step ${i + 1}/${steps}: ${times[i]!.toFixed(3)} s, loss ${loss.toFixed(4)}\n`);
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const t = summarize(times), median = t.median;
   const result = {
     tokens_per_s: (B * T) / median,
     gflops: trainStepFlops(config, B, T) / median / 1e9,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-    step_s_median: median, step_s_min: sorted[0]!, step_s_max: sorted[sorted.length - 1]!,
+    step_s_median: median, step_s_min: t.min, step_s_max: t.max,
     steps, batch: B, seq: T, preset: f.str("preset", "stories15M"), threads: native.threadCount(), simd: native.simdLevel(),
     loss,
   };

@@ -1,0 +1,52 @@
+// `llama2 bench generate [--preset stories15M] [--batch 1] [--prompt-len 16] [--new-tokens 128] [--repeat 3] [--json]`:
+// decoding speed against the KV cache on random weights: prefill tokens/s and decode tokens/s
+// (new tokens over all rows per second), medians over repeats. llama2.c's run.c does ~650 tokens/s
+// on stories15M at batch 1 on this machine type (DESIGN.md §7).
+import { parseFlags } from "../../args.js";
+import { Llama } from "../../../model/llama.js";
+import { KVCache } from "../../../model/kv-cache.js";
+import { preset } from "../../../model/presets.js";
+import { summarize } from "../../../bench/timing.js";
+import { native } from "../../../native/addon.js";
+
+export async function run(argv: string[]): Promise<void> {
+  const f = parseFlags("bench generate", argv, {
+    preset: { type: "string" }, batch: { type: "string" }, "prompt-len": { type: "string" }, "new-tokens": { type: "string" },
+    repeat: { type: "string" }, json: { type: "boolean" },
+  });
+  const name = f.str("preset", "stories15M");
+  const config = preset(name);
+  const B = f.int("batch", 1), P = f.int("prompt-len", 16), N = f.int("new-tokens", 128), repeats = f.int("repeat", 3);
+  const model = new Llama(config).initRandom(1);
+  const engine = model.inference();
+  const cache = new KVCache(config, B, P + N);
+  const prompt = new Int32Array(B * P).map((_, i) => (i * 7919 + 1) % config.vocabSize);
+  const next = new Int32Array(B);
+  const prefill: number[] = [], decode: number[] = [];
+  for (let r = 0; r <= repeats; r++) {  // r = 0 is the warm-up
+    cache.reset();
+    let t0 = performance.now();
+    let logits = engine.forward(cache, prompt, B, P);
+    const tPrefill = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    for (let s = 0; s < N; s++) {
+      for (let b = 0; b < B; b++) next[b] = argmax(logits, b * config.vocabSize, config.vocabSize);
+      logits = engine.forward(cache, next, B, 1);
+    }
+    const tDecode = (performance.now() - t0) / 1000;
+    if (r > 0) { prefill.push(tPrefill); decode.push(tDecode); }
+  }
+  const p = summarize(prefill), d = summarize(decode);
+  const result = {
+    preset: name, batch: B, prompt_len: P, new_tokens: N, threads: native.threadCount(), simd: native.simdLevel(),
+    prefill_tokens_per_s: (B * P) / p.median, decode_tokens_per_s: (B * N) / d.median, decode_spread: d.spread,
+  };
+  if (f.bool("json")) console.log(JSON.stringify(result));
+  else console.log(`${name} batch ${B}: prefill ${result.prefill_tokens_per_s.toFixed(0)} tokens/s, decode ${result.decode_tokens_per_s.toFixed(0)} tokens/s (median of ${repeats}, spread ${(d.spread * 100).toFixed(0)}%)`);
+}
+
+function argmax(x: Float32Array, offset: number, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (x[offset + i]! > x[offset + best]!) best = i;
+  return best;
+}
