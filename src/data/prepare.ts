@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { readDocuments } from "./documents.js";
+import { EncodePool } from "./encode-pool.js";
 import { ShardWriter } from "./shard-writer.js";
 import {
   INDEX_FILE, INDEX_FORMAT, SHARD_PATTERN, dtypeForVocab, writeTokenIndex,
@@ -39,7 +40,16 @@ export interface PrepareOptions {
   /** Max tokens per shard (default 100M, ~200 MB as uint16). */
   shardTokens?: number;
   onProgress?: (p: PrepareProgress) => void;
+  /**
+   * Tokenize in `workers` worker threads, each loading the tokenizer from `tokenizerDir` (must be
+   * the same tokenizer as `encoder`); output is identical to single-threaded. 0 = in this thread.
+   */
+  workers?: number;
+  tokenizerDir?: string;
 }
+
+/** Documents per worker batch are cut at this many UTF-16 code units. */
+const BATCH_CHARS = 1 << 18;
 
 /** Tokenizes `inputs` into shards under `out`; returns the index written last. */
 export async function prepareTokens(opts: PrepareOptions): Promise<TokenIndex> {
@@ -67,28 +77,74 @@ export async function prepareTokens(opts: PrepareOptions): Promise<TokenIndex> {
   const totalBytes = sources.reduce((a, s) => a + s.bytes, 0);
   let bytes = 0;
   let n = 0; // documents seen
+  let currentFile = "";
+  const emit = (ids: ArrayLike<number>, file: string, line: number): void => {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!(id >= 0 && id < V && Number.isInteger(id)))
+        throw new Error(`${file}:${line}: tokenizer produced id ${id} outside [0, ${V})`);
+    }
+    // Document n is held out when the running count of val documents ticks over.
+    const split: SplitName = Math.floor((n + 1) * valFraction) > Math.floor(n * valFraction) ? "val" : "train";
+    writers[split].write(ids);
+    docs[split]++;
+    n++;
+    opts.onProgress?.({ bytes, totalBytes, tokens: writers.train.tokens + writers.val.tokens, documents: n, file: currentFile });
+  };
+  const workers = opts.workers ?? 0;
+  if (workers > 0 && !opts.tokenizerDir) throw new Error("data prepare: workers need tokenizerDir");
+  const pool = workers > 0 ? await EncodePool.start(opts.tokenizerDir!, workers) : null;
+  // In-flight batches, awaited in submission order so the stream does not depend on thread timing.
+  const queue: { result: Promise<{ ids: Int32Array; lengths: Int32Array }>; where: [string, number][] }[] = [];
+  const drainOne = async (): Promise<void> => {
+    const b = queue.shift()!;
+    const r = await b.result;
+    let o = 0;
+    b.where.forEach(([file, line], i) => {
+      emit(r.ids.subarray(o, o + r.lengths[i]), file, line);
+      o += r.lengths[i];
+    });
+  };
+  let texts: string[] = [];
+  let where: [string, number][] = [];
+  let chars = 0;
+  const submit = (): void => {
+    if (texts.length === 0) return;
+    const result = pool!.encode(texts);
+    result.catch(() => undefined); // awaited (and rethrown) by drainOne; avoid an unhandled rejection meanwhile
+    queue.push({ result, where });
+    texts = [];
+    where = [];
+    chars = 0;
+  };
   try {
     for (const src of sources) {
+      currentFile = src.file;
       for await (const doc of readDocuments(src.file, (b) => { bytes += b; })) {
         if (doc.text.length === 0) continue;
-        const ids = encoder.encode(doc.text, { bos: true, eos: true });
-        for (let i = 0; i < ids.length; i++) {
-          const id = ids[i];
-          if (!(id >= 0 && id < V && Number.isInteger(id)))
-            throw new Error(`${doc.file}:${doc.line}: tokenizer produced id ${id} outside [0, ${V})`);
+        if (!pool) {
+          emit(encoder.encode(doc.text, { bos: true, eos: true }), doc.file, doc.line);
+          continue;
         }
-        // Document n is held out when the running count of val documents ticks over.
-        const split: SplitName = Math.floor((n + 1) * valFraction) > Math.floor(n * valFraction) ? "val" : "train";
-        writers[split].write(ids);
-        docs[split]++;
-        n++;
-        opts.onProgress?.({ bytes, totalBytes, tokens: writers.train.tokens + writers.val.tokens, documents: n, file: src.file });
+        texts.push(doc.text);
+        where.push([doc.file, doc.line]);
+        chars += doc.text.length;
+        if (chars >= BATCH_CHARS) {
+          submit();
+          while (queue.length >= 2 * workers) await drainOne();
+        }
       }
+    }
+    if (pool) {
+      submit();
+      while (queue.length > 0) await drainOne();
     }
   } catch (e) {
     writers.train.abort();
     writers.val.abort();
     throw e;
+  } finally {
+    await pool?.close();
   }
   const index: TokenIndex = {
     format: INDEX_FORMAT,

@@ -140,6 +140,7 @@ export class Trainer<Batch> {
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     try {
+      const startStep = this.step;
       let savedAt = -1;
       let skipsInARow = 0;
       let emaStep = 0; // smoothed seconds per step, for the ETA
@@ -174,7 +175,8 @@ export class Trainer<Batch> {
         }
         await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run between steps
       }
-      if (savedAt !== this.step && (this.step > 0 || this.stop !== null)) await this.save();
+      // The final checkpoint, unless this call trained nothing (e.g. resuming a finished run) or just saved.
+      if (savedAt !== this.step && (this.step > startStep || this.stop !== null)) await this.save();
       this.progress.done();
       return { step: this.step, stopped: this.stop ?? "done", lastCheckpoint: this.lastCheckpoint };
     } finally {

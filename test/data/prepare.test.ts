@@ -125,3 +125,21 @@ test("txt documents carry the line they start on", async () => {
   for await (const d of readDocuments(f)) docs.push(d);
   assert.deepEqual(docs.map((d) => [d.text, d.line]), [["a\nb", 3], ["c", 6]]);
 });
+
+test("tokenizing in worker threads gives byte-identical shards to tokenizing in this thread", async () => {
+  const { Tokenizer } = await import("../../src/tokenizer/tokenizer.js");
+  const { fileURLToPath } = await import("node:url");
+  const tokDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/tokenizer/hf");
+  const tok = await Tokenizer.load(tokDir);
+  const dir = tmpDir();
+  const f = path.join(dir, "a.txt");
+  // Enough text for several worker batches (batches are cut at 256K characters).
+  fs.writeFileSync(f, Array.from({ length: 6000 }, (_, i) => `Paragraph ${i}: simple is better than complex, ${"flat ".repeat(i % 40)}ünïcode.`).join("\n\n"));
+  const serial = path.join(dir, "serial"), parallel = path.join(dir, "parallel");
+  await prepareTokens({ inputs: [f], out: serial, encoder: tok, tokenizerPath: tokDir, valFraction: 0.02, workers: 0 });
+  const idx = await prepareTokens({ inputs: [f], out: parallel, encoder: tok, tokenizerPath: tokDir, valFraction: 0.02, workers: 2, tokenizerDir: tokDir });
+  assert.equal(idx.splits.train.documents + idx.splits.val.documents, 6000);
+  assert.ok(fs.statSync(f).size > 2 * (1 << 18), "the input spans more than two worker batches");
+  for (const name of fs.readdirSync(serial).filter((n) => n.endsWith(".bin")))
+    assert.ok(fs.readFileSync(path.join(serial, name)).equals(fs.readFileSync(path.join(parallel, name))), name);
+});

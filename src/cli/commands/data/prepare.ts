@@ -1,6 +1,7 @@
-// `llama2 data prepare --tokenizer DIR --input FILE... --out DIR [--val-fraction f] [--shard-tokens N]`:
+// `llama2 data prepare --tokenizer DIR --input FILE... --out DIR [--val-fraction f] [--shard-tokens N] [--workers N]`:
 // tokenizes .txt (a document = a paragraph, lines up to a blank line) and JSONL {"text"} files,
 // plain or .gz, into binary token shards + index.json (src/data/prepare.ts), with a live MB/s line.
+import os from "node:os";
 import path from "node:path";
 import { parseFlags } from "../../args.js";
 import { ProgressLine, bar, formatDuration } from "../../progress.js";
@@ -14,6 +15,7 @@ export async function run(argv: string[]): Promise<number> {
     out: { type: "string" },
     "val-fraction": { type: "string" },
     "shard-tokens": { type: "string" },
+    workers: { type: "string" },
     quiet: { type: "boolean" },
     json: { type: "boolean" },
   }, true);
@@ -27,6 +29,9 @@ export async function run(argv: string[]): Promise<number> {
     inputs, out, encoder: tokenizer, tokenizerPath: path.resolve(tokDir),
     valFraction: f.num("val-fraction", 0.01),
     shardTokens: f.int("shard-tokens", 100_000_000),
+    // Tokenizer threads (0 = this thread); the default leaves the main thread to reading and writing.
+    workers: f.int("workers", Math.min(4, os.availableParallelism())),
+    tokenizerDir: tokDir,
     onProgress: (p) => {
       const s = (performance.now() - t0) / 1000;
       const mbps = p.bytes / 1e6 / Math.max(s, 1e-9);
