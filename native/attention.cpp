@@ -4,6 +4,7 @@
 // batched decoding, and segIds[B,S] for packed sequences (block-diagonal causal mask).
 // Backward (training, pos0 = 0, S = T) from the saved probabilities. Parallel over (b, head);
 // the inner products are native/attention_tiles.h's register-blocked tiles (no GEMM call).
+#include <algorithm>
 #include <cfloat>
 #include <vector>
 #include "attention_tiles.h"
@@ -95,38 +96,52 @@ LLAMA2_INLINE void forwardHeadDirect(const Shape& s, int64_t b, int64_t h, float
 // Floats of scratch forwardHeadTiled needs.
 int64_t forwardScratch(const Shape& s) {
   const int64_t Sv = s.pos0 + s.T, Sp = roundUp(Sv), Dp = roundUp(s.D);
-  return s.D * Sp + Sv * Dp + Sp + s.D + Dp;
+  return s.D * Sp + Sv * Dp + 4 * (Sp + s.D + Dp);
 }
 
-// Prefill / training path for one (b, h): K^T [D][Sp] and V [Sv][Dp] packed, then tiles.
+// Prefill / training path for one (b, h): K^T [D][Sp] and V [Sv][Dp] packed, then four queries
+// at a time through the tiles (each K^T / V block loaded once for the four).
 LLAMA2_INLINE void forwardHeadTiled(const Shape& s, int64_t b, int64_t h, float* out, float* probs, const float* q,
                                     const float* k, const float* v, const int32_t* keyStart, const int32_t* segIds,
                                     float* scratch) {
   const int64_t D = s.D, kh = h / (s.H / s.KH), ld = s.KH * D;
   const int64_t Sv = s.pos0 + s.T, Sp = roundUp(Sv), Dp = roundUp(D);
-  float* Kt = scratch;
-  float* Vp = Kt + D * Sp;
-  float* sc = Vp + Sv * Dp;
-  float* qs = sc + Sp;
-  float* ob = qs + D;
+  float* Kt = scratch;         // [D][Sp]
+  float* Vp = Kt + D * Sp;     // [Sv][Dp]
+  float* sc = Vp + Sv * Dp;    // [4][Sp]
+  float* qs = sc + 4 * Sp;     // [4][D]
+  float* ob = qs + 4 * D;      // [4][Dp]
   tiles::packTransposed(Kt, k + (b * s.S * s.KH + kh) * D, ld, Sv, D, Sp);
   tiles::packRows(Vp, v + (b * s.S * s.KH + kh) * D, ld, Sv, D, Dp);
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-  const int64_t lo = keyStart ? keyStart[b] : 0;
-  for (int64_t t = 0; t < s.T; t++) {
-    const int64_t qpos = s.pos0 + t, j0 = lo, j1 = qpos + 1;
-    const float* qr = q + ((b * s.T + t) * s.H + h) * D;
-    float* orow = out + ((b * s.T + t) * s.H + h) * D;
+  const int64_t j0 = keyStart ? keyStart[b] : 0;
+  const int32_t* seg = segIds ? segIds + b * s.S : nullptr;
+  for (int64_t t0 = 0; t0 < s.T; t0 += 4) {
+    const int64_t n = std::min<int64_t>(4, s.T - t0), jEnd = s.pos0 + t0 + n;  // keys of the last query
+    for (int64_t i = 0; i < n; i++) {
+      const float* qr = q + ((b * s.T + t0 + i) * s.H + h) * D;
 #pragma omp simd
-    for (int64_t d = 0; d < D; d++) qs[d] = qr[d] * scale;
-    if (j0 < j1) tiles::scoreRow(sc, qs, Kt, Sp, D, j0, j1);
-    float* prow = probs ? probs + ((b * s.H + h) * s.T + t) * s.S : nullptr;
-    if (!finishRow(sc, segIds ? segIds + b * s.S : nullptr, qpos, j0, j1, prow, s.S)) {
-      std::memset(orow, 0, sizeof(float) * D);  // a query with no visible key (a padding slot) outputs 0
-      continue;
+      for (int64_t d = 0; d < D; d++) qs[i * D + d] = qr[d] * scale;
     }
-    tiles::rowTimes(ob, sc, Vp, Dp, j0, j1);
-    std::memcpy(orow, ob, sizeof(float) * D);
+    std::memset(qs + n * D, 0, sizeof(float) * (4 - n) * D);
+    if (j0 < jEnd) tiles::scoreRows4(sc, Sp, qs, D, Kt, Sp, D, j0, jEnd);
+    bool any[4] = {false, false, false, false};
+    for (int64_t i = 0; i < 4; i++) {
+      float* si = sc + i * Sp;
+      const int64_t qpos = s.pos0 + t0 + i, j1 = std::min(qpos + 1, jEnd);
+      if (i < n) {
+        float* prow = probs ? probs + ((b * s.H + h) * s.T + t0 + i) * s.S : nullptr;
+        any[i] = finishRow(si, seg, qpos, j0, j1, prow, s.S);
+      }
+      // keys this query may not see (later positions, or all when it sees none) weigh 0 in p·V
+      for (int64_t j = any[i] ? j1 : j0; j < jEnd; j++) si[j] = 0.0f;
+    }
+    if (j0 < jEnd) tiles::weightedRows4(ob, false, sc, Sp, 1, Vp, Dp, j0, jEnd);
+    for (int64_t i = 0; i < n; i++) {
+      float* orow = out + ((b * s.T + t0 + i) * s.H + h) * D;
+      if (any[i]) std::memcpy(orow, ob + i * Dp, sizeof(float) * D);
+      else std::memset(orow, 0, sizeof(float) * D);  // a query with no visible key (a padding slot) outputs 0
+    }
   }
 }
 
@@ -141,10 +156,10 @@ LLAMA2_SIMD_VARIANTS(forwardHeadSimd, forwardHead,
                       const float* v, const int32_t* keyStart, const int32_t* segIds, float* scratch),
                      (s, b, h, out, probs, q, k, v, keyStart, segIds, scratch))
 
-// Floats of scratch backwardGroup needs.
+// Floats of scratch backwardGroup needs (row counts rounded up to 4 for the 4-row tiles).
 int64_t backwardScratch(const Shape& s) {
-  const int64_t Tp = roundUp(s.T), Dp = roundUp(s.D);
-  return 5 * s.T * Dp + s.D * Tp + s.T * Tp + Tp + Dp;
+  const int64_t Tr = (s.T + 3) / 4 * 4, Tp = roundUp(s.T), Dp = roundUp(s.D);
+  return 5 * Tr * Dp + s.D * Tp + Tr * Tp + 4 * Tp + 4 * Dp;
 }
 
 // One (batch row b, kv head kh) with its H/KH query heads, so dk/dv have a single writer.
@@ -153,38 +168,54 @@ int64_t backwardScratch(const Shape& s) {
 LLAMA2_INLINE void backwardGroup(const Shape& s, int64_t b, int64_t kh, float* dq, float* dk, float* dv,
                                  const float* dout, const float* probs, const float* q, const float* k,
                                  const float* v, float* scratch) {
-  const int64_t D = s.D, T = s.T, H = s.H, group = s.H / s.KH, Tp = roundUp(T), Dp = roundUp(D);
+  const int64_t D = s.D, T = s.T, H = s.H, group = s.H / s.KH;
+  const int64_t Tr = (T + 3) / 4 * 4, Tp = roundUp(T), Dp = roundUp(D);
   const int64_t ldkv = s.KH * D, ldq = H * D;
-  float* Kp = scratch;       // [T][Dp]
-  float* Qp = Kp + T * Dp;   // [T][Dp]
-  float* dOp = Qp + T * Dp;  // [T][Dp]
-  float* dKa = dOp + T * Dp; // [T][Dp]
-  float* dVa = dKa + T * Dp; // [T][Dp]
-  float* Vt = dVa + T * Dp;  // [D][Tp]
-  float* dS = Vt + D * Tp;   // [T][Tp]
-  float* dP = dS + T * Tp;   // [Tp]
-  float* dqb = dP + Tp;      // [Dp]
+  float* Kp = scratch;         // [Tr][Dp]
+  float* Qp = Kp + Tr * Dp;    // [Tr][Dp], rows >= T zero
+  float* dOp = Qp + Tr * Dp;   // [Tr][Dp], rows >= T zero
+  float* dKa = dOp + Tr * Dp;  // [Tr][Dp]
+  float* dVa = dKa + Tr * Dp;  // [Tr][Dp]
+  float* Vt = dVa + Tr * Dp;   // [D][Tp]
+  float* dS = Vt + D * Tp;     // [Tr][Tp]: row t holds ds[t][j] for j <= t, zeros after
+  float* dP = dS + Tr * Tp;    // [4][Tp]
+  float* dqb = dP + 4 * Tp;    // [4][Dp]
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
   tiles::packRows(Kp, k + (b * T * s.KH + kh) * D, ldkv, T, D, Dp);
   tiles::packTransposed(Vt, v + (b * T * s.KH + kh) * D, ldkv, T, D, Tp);
-  std::memset(dKa, 0, sizeof(float) * 2 * T * Dp);
+  std::memset(Qp + T * Dp, 0, sizeof(float) * (Tr - T) * Dp);
+  std::memset(dOp + T * Dp, 0, sizeof(float) * (Tr - T) * Dp);
+  std::memset(dKa, 0, sizeof(float) * 2 * Tr * Dp);
+  std::memset(dS + T * Tp, 0, sizeof(float) * (Tr - T) * Tp);
   for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
     tiles::packRows(Qp, q + (b * T * H + h) * D, ldq, T, D, Dp);
     tiles::packRows(dOp, dout + (b * T * H + h) * D, ldq, T, D, Dp);
     const float* P = probs + (b * H + h) * T * T;
-    for (int64_t t = 0; t < T; t++) {
-      const float* prow = P + t * T;
-      float* dsr = dS + t * Tp;
-      tiles::scoreRow(dP, dOp + t * Dp, Vt, Tp, D, 0, t + 1);
-      float pdp = 0.0f;
+    for (int64_t t0 = 0; t0 < T; t0 += 4) {
+      const int64_t n = std::min<int64_t>(4, T - t0), jEnd = t0 + n;
+      tiles::scoreRows4(dP, Tp, dOp + t0 * Dp, Dp, Vt, Tp, D, 0, jEnd);
+      for (int64_t i = 0; i < n; i++) {
+        const int64_t t = t0 + i;
+        const float* prow = P + t * T;
+        const float* dpr = dP + i * Tp;
+        float* dsr = dS + t * Tp;
+        float pdp = 0.0f;
 #pragma omp simd reduction(+ : pdp)
-      for (int64_t j = 0; j <= t; j++) pdp += prow[j] * dP[j];
+        for (int64_t j = 0; j <= t; j++) pdp += prow[j] * dpr[j];
 #pragma omp simd
-      for (int64_t j = 0; j <= t; j++) dsr[j] = prow[j] * (dP[j] - pdp) * scale;
-      tiles::rowTimes(dqb, dsr, Kp, Dp, 0, t + 1);
-      std::memcpy(dq + ((b * T + t) * H + h) * D, dqb, sizeof(float) * D);
+        for (int64_t j = 0; j <= t; j++) dsr[j] = prow[j] * (dpr[j] - pdp) * scale;
+        std::memset(dsr + t + 1, 0, sizeof(float) * (Tp - t - 1));
+      }
+      tiles::weightedRows4(dqb, false, dS + t0 * Tp, Tp, 1, Kp, Dp, 0, jEnd);
+      for (int64_t i = 0; i < n; i++) std::memcpy(dq + ((b * T + t0 + i) * H + h) * D, dqb + i * Dp, sizeof(float) * D);
     }
-    for (int64_t j = 0; j < T; j++) {
+    // keys four at a time: dK[j..j+3] += dS[t][j..j+3] q_t, dV[j..j+3] += P[t][j..j+3] dout_t, t >= j
+    int64_t j = 0;
+    for (; j + 4 <= T; j += 4) {
+      tiles::weightedRows4(dKa + j * Dp, true, dS + j, 1, Tp, Qp, Dp, j, T);
+      tiles::weightedRows4(dVa + j * Dp, true, P + j, 1, T, dOp, Dp, j, T);
+    }
+    for (; j < T; j++) {
       tiles::colTimes(dKa + j * Dp, dS, Tp, j, Qp, Dp, j, T);
       tiles::colTimes(dVa + j * Dp, P, T, j, dOp, Dp, j, T);
     }

@@ -1,9 +1,11 @@
 // Register-blocked building blocks for native/attention.cpp: 16-wide accumulators the compiler
 // keeps in SIMD registers (one zmm, two ymm or four xmm), over operands packed so the vectorized
-// index is contiguous and padded to a multiple of 16 with zeros. Each is a small matrix product:
-//   scoreRow:  out[j]  = sum_d x[d] * Mt[d][j]         (q·K^T, dout·V^T; Mt is [D][ldm])
-//   rowTimes:  out[d]  = sum_j w[j] * M[j][d]          (p·V, ds·K; M is [rows][Dp])
-//   colTimes:  acc[d] += sum_t W[t][j] * M[t][d]       (ds^T·Q, p^T·dout for key j)
+// index is contiguous and padded to a multiple of 16 with zeros. Each is a small matrix product
+// over four rows at once (four queries, or four keys), so each loaded block of M feeds four FMAs
+// and four independent accumulator chains hide the FMA latency:
+//   scoreRows4:    out[r][j]  = sum_d x[r][d] * Mt[d][j]   (q·K^T, dout·V^T; Mt is [D][ldm])
+//   weightedRows4: acc[r][d] (+)= sum_i W[r][i] * M[i][d]  (p·V, ds·K, ds^T·Q, p^T·dout)
+//   colTimes:      acc[d] += sum_t W[t][j] * M[t][d]       (one key: the tail of the 4-key loop)
 #pragma once
 #include "kernel_util.h"
 
@@ -12,37 +14,6 @@ namespace llama2::tiles {
 constexpr int64_t kW = 16;  // block width; packed leading dimensions are multiples of it
 
 inline int64_t roundUp(int64_t n) { return (n + kW - 1) / kW * kW; }
-
-// Each tile keeps four 16-wide accumulators over interleaved terms of its sum: one accumulator
-// would chain every FMA on the previous one (4-cycle latency); four let them overlap.
-
-// out[j] for j in [j0, j1), computed over whole aligned blocks from j0 rounded down to 16 (so
-// out must have room up to roundUp(j1); Mt's padding columns are zero).
-LLAMA2_INLINE void scoreRow(float* out, const float* x, const float* Mt, int64_t ldm, int64_t D, int64_t j0,
-                            int64_t j1) {
-  for (int64_t jb = j0 / kW * kW; jb < j1; jb += kW) {
-    float a0[kW] = {0}, a1[kW] = {0}, a2[kW] = {0}, a3[kW] = {0};
-    const float* m = Mt + jb;
-    int64_t d = 0;
-    for (; d + 4 <= D; d += 4, m += 4 * ldm) {
-      const float x0 = x[d], x1 = x[d + 1], x2 = x[d + 2], x3 = x[d + 3];
-#pragma omp simd
-      for (int64_t l = 0; l < kW; l++) {
-        a0[l] += x0 * m[l];
-        a1[l] += x1 * m[ldm + l];
-        a2[l] += x2 * m[2 * ldm + l];
-        a3[l] += x3 * m[3 * ldm + l];
-      }
-    }
-    for (; d < D; d++, m += ldm) {
-      const float xd = x[d];
-#pragma omp simd
-      for (int64_t l = 0; l < kW; l++) a0[l] += xd * m[l];
-    }
-#pragma omp simd
-    for (int64_t l = 0; l < kW; l++) out[jb + l] = (a0[l] + a1[l]) + (a2[l] + a3[l]);
-  }
-}
 
 // acc[d] (+)= sum over rows r in [r0, r1) of w(r) * M[r * Dp + d], d < Dp; w(r) = W[r * ldw].
 LLAMA2_INLINE void weightedRows(float* accOut, bool accumulate, const float* W, int64_t ldw, const float* M,
@@ -78,15 +49,69 @@ LLAMA2_INLINE void weightedRows(float* accOut, bool accumulate, const float* W, 
   }
 }
 
-// out[d] for d < Dp (Dp a multiple of 16): sum over j in [j0, j1) of w[j] * M[j * Dp + d].
-LLAMA2_INLINE void rowTimes(float* out, const float* w, const float* M, int64_t Dp, int64_t j0, int64_t j1) {
-  weightedRows(out, false, w, 1, M, Dp, j0, j1);
-}
-
 // acc[d] += sum over t in [t0, t1) of W[t * ldw + j] * M[t * Dp + d], for d < Dp.
 LLAMA2_INLINE void colTimes(float* acc, const float* W, int64_t ldw, int64_t j, const float* M, int64_t Dp,
                             int64_t t0, int64_t t1) {
   weightedRows(acc, true, W + j, ldw, M, Dp, t0, t1);
+}
+
+// Four rows at once: out[r][j] = sum_d x[r][d] * Mt[d][j] for r < 4 (x rows ldx apart, out rows
+// ldo apart), over the aligned blocks covering [j0, j1).
+LLAMA2_INLINE void scoreRows4(float* out, int64_t ldo, const float* x, int64_t ldx, const float* Mt, int64_t ldm,
+                              int64_t D, int64_t j0, int64_t j1) {
+  const float *x0 = x, *x1 = x + ldx, *x2 = x + 2 * ldx, *x3 = x + 3 * ldx;
+  for (int64_t jb = j0 / kW * kW; jb < j1; jb += kW) {
+    float a0[kW] = {0}, a1[kW] = {0}, a2[kW] = {0}, a3[kW] = {0};
+    const float* m = Mt + jb;
+    for (int64_t d = 0; d < D; d++, m += ldm) {
+      const float c0 = x0[d], c1 = x1[d], c2 = x2[d], c3 = x3[d];
+#pragma omp simd
+      for (int64_t l = 0; l < kW; l++) {
+        const float ml = m[l];
+        a0[l] += c0 * ml;
+        a1[l] += c1 * ml;
+        a2[l] += c2 * ml;
+        a3[l] += c3 * ml;
+      }
+    }
+#pragma omp simd
+    for (int64_t l = 0; l < kW; l++) {
+      out[jb + l] = a0[l];
+      out[ldo + jb + l] = a1[l];
+      out[2 * ldo + jb + l] = a2[l];
+      out[3 * ldo + jb + l] = a3[l];
+    }
+  }
+}
+
+// Four weight vectors at once: acc[r][d] (+)= sum over rows i in [i0, i1) of W[r][i] * M[i][d]
+// (acc rows Dp apart, d < Dp). W's r-th weight for row i is W[r * ldr + i * ldi].
+LLAMA2_INLINE void weightedRows4(float* acc, bool accumulate, const float* W, int64_t ldr, int64_t ldi,
+                                 const float* M, int64_t Dp, int64_t i0, int64_t i1) {
+  for (int64_t db = 0; db < Dp; db += kW) {
+    float a0[kW] = {0}, a1[kW] = {0}, a2[kW] = {0}, a3[kW] = {0};
+    for (int64_t i = i0; i < i1; i++) {
+      const float* w = W + i * ldi;
+      const float c0 = w[0], c1 = w[ldr], c2 = w[2 * ldr], c3 = w[3 * ldr];
+      const float* m = M + i * Dp + db;
+#pragma omp simd
+      for (int64_t l = 0; l < kW; l++) {
+        const float ml = m[l];
+        a0[l] += c0 * ml;
+        a1[l] += c1 * ml;
+        a2[l] += c2 * ml;
+        a3[l] += c3 * ml;
+      }
+    }
+    float* o = acc + db;
+#pragma omp simd
+    for (int64_t l = 0; l < kW; l++) {
+      o[l] = (accumulate ? o[l] : 0.0f) + a0[l];
+      o[Dp + l] = (accumulate ? o[Dp + l] : 0.0f) + a1[l];
+      o[2 * Dp + l] = (accumulate ? o[2 * Dp + l] : 0.0f) + a2[l];
+      o[3 * Dp + l] = (accumulate ? o[3 * Dp + l] : 0.0f) + a3[l];
+    }
+  }
 }
 
 // dst[rows][Dp] = src rows (stride ld) of D floats, zero-padded to Dp.
