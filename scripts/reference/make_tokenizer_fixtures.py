@@ -157,6 +157,23 @@ def main():
     special_cases = ["<s>Hello", "Hi <s> there</s>", "<s>[INST] x [/INST] y </s><s>[INST] z [/INST]", " <unk> ", "a</s>b"]
     expected["normalizedAddedTokens"] = {"cases": special_cases, "ids": [enc(norm_raw, c) for c in special_cases],
                                           "rawIds": [enc(legacy_raw, c) for c in special_cases]}
+    # Less common tokenizer.json features, each applied to the legacy file (test/tokenizer applies the same edits).
+    n_vocab = len(spec_norm["model"]["vocab"])
+    variants = {
+        "metaspaceSplit": lambda d: d.update(normalizer=None, pre_tokenizer={
+            "type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}),
+        "ignoreMerges": lambda d: d["model"].update(ignore_merges=True),
+        "addedStrip": lambda d: d["added_tokens"].extend([
+            {"id": n_vocab, "content": "<tool>", "single_word": False, "lstrip": True, "rstrip": True, "normalized": False, "special": True},
+            {"id": n_vocab + 1, "content": "xyz", "single_word": True, "lstrip": False, "rstrip": False, "normalized": False, "special": False}]),
+    }
+    variant_cases = cases[:80] + ["a <tool> b", "a<tool>b", "  <tool>  x", "xyz xyzabc abcxyz (xyz) xyz", "<tool>\n<tool>", "the   end   "]
+    expected["variants"] = {"cases": variant_cases}
+    for name, edit in variants.items():
+        d = json.loads((legacy_dir / "tokenizer.json").read_text(encoding="utf-8"))
+        edit(d)
+        t = tokenizers.Tokenizer.from_str(json.dumps(d))
+        expected["variants"][name] = [enc(t, c) for c in variant_cases]
     diff_sp_hf = sum(a != b for a, b in zip(expected["sp"], expected["hf"]))
     diff_sp_legacy = sum(a != b for a, b in zip(expected["sp"], expected["hfLegacy"]))
     print(f"cases={len(cases)} vocab={sp.get_piece_size()} sp!=hf:{diff_sp_hf} sp!=hfLegacy:{diff_sp_legacy}")

@@ -111,3 +111,25 @@ test("added tokens marked normalized are matched after the normalizer, as HF tok
   // parseSpecial: false leaves "<s>" as text in both
   assert.ok(!raw.encode("a <s> b", { bos: false, parseSpecial: false }).includes(raw.bosId));
 });
+
+test("Metaspace split, ignore_merges and lstrip/rstrip/single_word added tokens match HF tokenizers", () => {
+  type Spec = { normalizer: unknown; pre_tokenizer: unknown; model: Record<string, unknown>; added_tokens: unknown[] };
+  const base = (): Spec => JSON.parse(fs.readFileSync(path.join(FIXTURES, "hf-legacy", "tokenizer.json"), "utf8")) as Spec;
+  const v = expected().variants;
+  const edits: Record<"metaspaceSplit" | "ignoreMerges" | "addedStrip", (d: Spec) => void> = {
+    metaspaceSplit: (d) => { d.normalizer = null; d.pre_tokenizer = { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true }; },
+    ignoreMerges: (d) => { d.model.ignore_merges = true; },
+    addedStrip: (d) => {
+      const n = Object.keys(d.model.vocab as object).length;
+      d.added_tokens.push(
+        { id: n, content: "<tool>", single_word: false, lstrip: true, rstrip: true, normalized: false, special: true },
+        { id: n + 1, content: "xyz", single_word: true, lstrip: false, rstrip: false, normalized: false, special: false });
+    },
+  };
+  for (const [name, edit] of Object.entries(edits) as Array<[keyof typeof edits, (d: Spec) => void]>) {
+    const d = base();
+    edit(d);
+    const tok = Tokenizer.fromJSON(d);
+    v.cases.forEach((text, i) => assert.deepEqual(tok.encode(text, { bos: false }), v[name][i], `${name}: ${JSON.stringify(text)}`));
+  }
+});

@@ -1,4 +1,4 @@
-// `llama2 bench tokenize [--tokenizer DIR] [--input FILE] [--mb N] [--repeat R] [--json]`: encoding
+// `llama2 bench tokenize [--tokenizer DIR] [--input FILE] [--mb N] [--doc-chars N] [--repeat R] [--json]`: encoding
 // throughput (MB/s of UTF-8 input) of our Tokenizer from tokenizer.json and tokenizer.model, side by
 // side with the pure-JS @huggingface/tokenizers package (a devDependency) on the same documents.
 import fs from "node:fs";
@@ -35,12 +35,12 @@ function syntheticText(corpus: string, bytes: number): string {
   return out.join("\n");
 }
 
-/** Cuts text into documents of about 2 KB at line ends (what data prepare feeds the tokenizer). */
-function documents(text: string): string[] {
+/** Cuts text into documents of about `size` characters at line ends (what data prepare feeds the tokenizer). */
+function documents(text: string, size: number): string[] {
   const docs: string[] = [];
   let start = 0;
   while (start < text.length) {
-    let end = text.indexOf("\n", start + 2000);
+    let end = text.indexOf("\n", start + Math.max(size - 1, 0));
     end = end < 0 ? text.length : end + 1;
     docs.push(text.slice(start, end));
     start = end;
@@ -65,12 +65,13 @@ function measure(name: string, encode: (doc: string) => number, docs: string[], 
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags("bench tokenize", argv, {
     tokenizer: { type: "string" }, input: { type: "string" }, mb: { type: "string" }, repeat: { type: "string" }, json: { type: "boolean" },
+    "doc-chars": { type: "string" },
   });
   const dir = f.str("tokenizer", DEFAULT_TOKENIZER);
   const input = f.strOpt("input");
   let text = input ? fs.readFileSync(input, "utf8") : syntheticText(fs.readFileSync(DEFAULT_CORPUS, "utf8"), f.num("mb", 4) * 1e6);
   if (input && f.strOpt("mb")) text = text.slice(0, Math.floor(f.num("mb") * 1e6));
-  const docs = documents(text);
+  const docs = documents(text, f.int("doc-chars", 2000));
   const mb = Buffer.byteLength(text) / 1e6;
   const repeats = f.int("repeat", 3);
   const rows: Row[] = [];
