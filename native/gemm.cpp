@@ -22,8 +22,9 @@
 namespace llama2 {
 namespace gemm {
 
-// At most this many rows go to the unpacked small-M path (gemm_small.cpp).
-constexpr int64_t kSmallM = 16;
+// At most this many rows go to the unpacked small-M path (gemm_small.cpp): measured crossover
+// with the packed path on Zen 4 (dot-product form with transposed B stays ahead longer).
+constexpr int64_t kSmallMTransB = 32, kSmallM = 8;
 
 using Kernel = void (*)(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, float beta);
 using PackA = void (*)(bool transA, const float* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
@@ -170,7 +171,7 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, const floa
     return;
   }
   const SimdLevel level = simdLevel();
-  if (M <= gemm::kSmallM) {
+  if (M <= (transB ? gemm::kSmallMTransB : gemm::kSmallM)) {
     gemm::smallM(level, transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc);
     return;
   }
