@@ -2,6 +2,7 @@
 # tensors) and compares its output with an expected file written by our side: `input_ids` [B,T] plus `logits`
 # [B,T,V] (causal LM) or `scores` [B,num_labels] (sequence classification, optional `attention_mask`).
 # Usage: /root/.cache/llama2-reference-venv/bin/python scripts/reference/check_hf_load.py DIR EXPECTED.safetensors [--tol 1e-4]
+# (scripts/reference/save_roundtrip.mjs SRC OUT --ours writes OUT and OUT.expected.safetensors from llama2-ts.)
 # Prints the max abs error; exit status 1 when it exceeds --tol or loading reports a problem.
 import argparse
 import json
