@@ -2,6 +2,8 @@
 // {prompt|messages, response, meta} — for helpfulness, safety violations, false refusals and
 // per-turn adherence to a dialogue's system instruction. The ground truth comes from `meta`,
 // which every file the world writes carries, so the judge needs nothing but the data file.
+import fs from "node:fs";
+import path from "node:path";
 import { readJsonl } from "./jsonl.js";
 import { adheres, constraintWords, scoreResponse } from "./oracle.js";
 import type { DialogueMeta, Message, TaskMeta } from "./types.js";
@@ -34,12 +36,13 @@ interface Acc { help: number[]; correct: number[]; refused: number[]; refusedBor
 export class Judge {
   private acc: Acc = { help: [], correct: [], refused: [], refusedBorderline: [], violations: [], adh: [], n: 0, counts: { helpful: 0, borderline: 0, unsafe: 0, dialogue_turns: 0 } };
 
-  add(record: unknown): void {
+  /** Judges one record; without `meta`, `index` (a world directory's prompts) may supply it. */
+  add(record: unknown, index?: MetaIndex): void {
     if (typeof record !== "object" || record === null || Array.isArray(record)) throw new JudgeInputError("record: expected a JSON object");
     const r = record as Record<string, unknown>;
-    const meta = r.meta as (TaskMeta | DialogueMeta | undefined);
+    const meta = (r.meta ?? index?.lookup(r)) as (TaskMeta | DialogueMeta | undefined);
     if (typeof meta !== "object" || meta === null || typeof meta.family !== "string")
-      throw new JudgeInputError("meta: missing (the judge needs the ground truth the world writes beside each prompt)");
+      throw new JudgeInputError(`meta: missing${index ? " and the prompt is not in the --world directory" : " (the judge needs the ground truth the world writes beside each prompt; or pass --world DIR)"}`);
     if (meta.family === "dialogue") this.dialogue(r, meta as DialogueMeta);
     else this.single(r, meta as TaskMeta);
     this.acc.n++;
@@ -118,17 +121,56 @@ function messagesOf(r: Record<string, unknown>): Message[] {
   return m as Message[];
 }
 
+/**
+ * Ground truth by prompt, read from a generated world directory, for outputs written without
+ * `meta`: single-turn prompts by their text, dialogues by (system instruction, first user turn).
+ */
+export class MetaIndex {
+  private map = new Map<string, TaskMeta | DialogueMeta>();
+
+  static key(r: Record<string, unknown>): string | undefined {
+    if (typeof r.prompt === "string") return `p\u0000${r.prompt}`;
+    if (!Array.isArray(r.messages)) return undefined;
+    const msgs = r.messages as Partial<Message>[];
+    const sys = msgs.find((m) => m?.role === "system")?.content;
+    const users = msgs.filter((m) => m?.role === "user");
+    if (sys === undefined && users.length === 1 && typeof users[0]!.content === "string") return `p\u0000${users[0]!.content}`;
+    return users.length ? `d\u0000${sys ?? ""}\u0000${String(users[0]!.content)}` : undefined;
+  }
+
+  static async load(dir: string): Promise<MetaIndex> {
+    const idx = new MetaIndex();
+    const files = fs.readdirSync(dir).filter((f) => /^(prompts|sft|dialogues|prefs_helpful|prefs_safety)_\w+\.jsonl(\.gz)?$/.test(f)).sort();
+    if (files.length === 0) throw new Error(`${dir}: no world files (prompts_*.jsonl, dialogues_*.jsonl, …)`);
+    for (const f of files)
+      for await (const l of readJsonl(path.join(dir, f))) {
+        if ("error" in l) continue;
+        const r = l.value as Record<string, unknown>;
+        const k = MetaIndex.key(r);
+        if (k && r.meta && !idx.map.has(k)) idx.map.set(k, r.meta as TaskMeta | DialogueMeta);
+      }
+    return idx;
+  }
+
+  lookup(r: Record<string, unknown>): TaskMeta | DialogueMeta | undefined {
+    const k = MetaIndex.key(r);
+    return k === undefined ? undefined : this.map.get(k);
+  }
+
+  get size(): number { return this.map.size; }
+}
+
 /** A line the judge could not read. */
 export interface JudgeLineError { file: string; line: number; message: string }
 
 /** Judges every line of a JSONL(.gz) file; bad lines are collected (or, with `strict`, the first one ends the run). */
-export async function judgeFile(file: string, opts: { strict?: boolean } = {}): Promise<{ report: JudgeReport; errors: JudgeLineError[] }> {
+export async function judgeFile(file: string, opts: { strict?: boolean; index?: MetaIndex } = {}): Promise<{ report: JudgeReport; errors: JudgeLineError[] }> {
   const judge = new Judge();
   const errors: JudgeLineError[] = [];
   for await (const l of readJsonl(file)) {
     try {
       if ("error" in l) throw new JudgeInputError(l.error);
-      judge.add(l.value);
+      judge.add(l.value, opts.index);
     } catch (e) {
       if (!(e instanceof JudgeInputError)) throw e;
       errors.push({ file, line: l.line, message: e.message });

@@ -1,12 +1,15 @@
-// `llama2 world judge --data FILE.jsonl [--json] [--strict]`: scores model outputs with the world's
-// oracle (src/world/judge.ts). Bad lines are reported with file and line and skipped unless --strict.
+// `llama2 world judge --data FILE.jsonl [--world DIR] [--json] [--strict]`: scores model outputs with
+// the world's oracle (src/world/judge.ts). Records without `meta` find it by prompt in --world DIR.
+// Bad lines are reported with file and line and skipped unless --strict.
 import { parseFlags } from "../../args.js";
-import { judgeFile } from "../../../world/judge.js";
+import { judgeFile, MetaIndex } from "../../../world/judge.js";
 
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("world judge", argv, { data: { type: "string" }, json: { type: "boolean" }, strict: { type: "boolean" } });
+  const f = parseFlags("world judge", argv, { data: { type: "string" }, world: { type: "string" }, json: { type: "boolean" }, strict: { type: "boolean" } });
   const file = f.str("data");
-  const { report: r, errors } = await judgeFile(file, { strict: f.bool("strict") });
+  const worldDir = f.strOpt("world");
+  const index = worldDir ? await MetaIndex.load(worldDir) : undefined;
+  const { report: r, errors } = await judgeFile(file, { strict: f.bool("strict"), index });
   for (const e of errors.slice(0, 20)) console.error(`${e.file}:${e.line}: ${e.message}`);
   if (errors.length > 20) console.error(`${file}: … ${errors.length - 20} more bad lines`);
   if (f.bool("strict") && errors.length) return 1;
