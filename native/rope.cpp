@@ -31,16 +31,44 @@ Napi::Value rope(const Napi::CallbackInfo& info, const char* fn, float sign) {
   if (!(theta > 0)) fail(info, std::string(fn) + ": theta must be positive");
   const int64_t half = D / 2;
   const std::vector<float> inv = invFreq(static_cast<float>(theta), D);
-#pragma omp parallel if (N * nHeads * D >= kParallelMin)
+  // Training batches repeat positions (B rows of 0..T-1): when the position range is no longer
+  // than N, cos/sin are computed once per distinct position into a table; decoding rows (few
+  // tokens at scattered positions) compute their own. Same float arithmetic either way.
+  int64_t pmin = 0, pmax = -1;
+  for (int64_t n = 0; n < N; n++) {
+    if (n == 0 || pos[n] < pmin) pmin = pos[n];
+    if (n == 0 || pos[n] > pmax) pmax = pos[n];
+  }
+  const int64_t P = pmax - pmin + 1;
+  const bool tabled = N > 1 && P <= N;
+  std::vector<float> tab(tabled ? 2 * P * half : 0);  // [P][cos half | sin half]
+  const auto angles = [&](int64_t p, float* cs, float* sn) {
+    const float pf = static_cast<float>(p);
+    for (int64_t i = 0; i < half; i++) {
+      const float a = pf * inv[i];
+      cs[i] = std::cos(a);
+      sn[i] = sign * std::sin(a);
+    }
+  };
+  const bool par = N * nHeads * D >= kParallelMin;
+  if (tabled) {
+#pragma omp parallel for if (par) schedule(static)
+    for (int64_t p = 0; p < P; p++) angles(pmin + p, tab.data() + 2 * p * half, tab.data() + (2 * p + 1) * half);
+  }
+#pragma omp parallel if (par)
   {
-    std::vector<float> cs(half), sn(half);
+    std::vector<float> own(tabled ? 0 : 2 * half);
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < N; n++) {
-      const float p = static_cast<float>(pos[n]);
-      for (int64_t i = 0; i < half; i++) {
-        const float a = p * inv[i];
-        cs[i] = std::cos(a);
-        sn[i] = sign * std::sin(a);
+      const float* cs;
+      const float* sn;
+      if (tabled) {
+        cs = tab.data() + 2 * (pos[n] - pmin) * half;
+        sn = cs + half;
+      } else {
+        angles(pos[n], own.data(), own.data() + half);
+        cs = own.data();
+        sn = own.data() + half;
       }
       for (int64_t h = 0; h < nHeads; h++) {
         float* x1 = x + (n * nHeads + h) * D;

@@ -8,9 +8,11 @@ import { numericGrad, randn, rng, maxAbsDiff, maxAbs, logMaxErr, readFixture } f
 
 test("ropeForward matches the float64 twin on several shapes, thetas and positions", () => {
   const r = rng(30);
-  for (const [N, nH, D, theta] of [[5, 3, 8, 10000], [33, 4, 64, 10000], [7, 1, 2, 500000], [300, 6, 48, 10000]] as const) {
+  for (const [N, nH, D, theta] of [[5, 3, 8, 10000], [33, 4, 64, 10000], [7, 1, 2, 500000], [300, 6, 48, 10000], [300, 2, 64, 500000]] as const) {
     const x = randn(r, N * nH * D);
-    const pos = Int32Array.from({ length: N }, (_, n) => (n * 37 + 3) % 4096);
+    // scattered positions (per-token angles) and, for N=300, a training batch of rows 0..T-1
+    // starting at 1000 (the per-call cos/sin table over repeated positions)
+    const pos = Int32Array.from({ length: N }, (_, n) => (N === 300 ? 1000 + (n % 50) : (n * 37 + 3) % 4096));
     const y = Float32Array.from(x);
     native.ropeForward(y, pos, N, nH, D, theta);
     const err = maxAbsDiff(y, ropeRef(x, pos, N, nH, D, theta));
@@ -36,7 +38,7 @@ test("ropeBackward undoes ropeForward (a rotation's transpose is its inverse)", 
   const r = rng(32);
   const [N, nH, D] = [50, 3, 16];
   const x = randn(r, N * nH * D);
-  const pos = Int32Array.from({ length: N }, (_, n) => n * 13);
+  const pos = Int32Array.from({ length: N }, (_, n) => (n % 10) * 13); // repeated: the tabled path
   const y = Float32Array.from(x);
   native.ropeForward(y, pos, N, nH, D, 10000);
   assert.ok(maxAbsDiff(y, x) > 0.1);
