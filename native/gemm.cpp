@@ -5,6 +5,7 @@
 
 // AVX-512 intrinsics built on _mm512_undefined_*(): GCC 12 reports a false "maybe uninitialized".
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <algorithm>
 #include <cstdlib>
@@ -50,7 +51,7 @@ static int64_t envInt(const char* name, int64_t fallback) {
 static const Config& config(SimdLevel level) {
   // LLAMA2_GEMM_KC/MC/NC override the blocking (tuning experiments only).
   static const Config avx512{12, 32, envInt("LLAMA2_GEMM_KC", 512), envInt("LLAMA2_GEMM_MC", 144),
-                             envInt("LLAMA2_GEMM_NC", 2048), kernelAvx512<12>,
+                             envInt("LLAMA2_GEMM_NC", 4096), kernelAvx512<12>,
                              packAAvx512<12>, packB32Avx512};
   static const Config avx2{6, 16, 256, 120, 2048, kernelAvx2<6>, packAGeneric<6>, packBGeneric<16>};
   static const Config portable{4, 16, 256, 128, 2048, kernelPortable<4, 16>, packAGeneric<4>,
@@ -111,7 +112,8 @@ static void packed(const Config& cf, bool transA, bool transB, int64_t M, int64_
                    int64_t ldc) {
   int nt = 1;
 #ifdef _OPENMP
-  nt = omp_get_max_threads();
+  // Inside another kernel's parallel region: run on the calling thread (no nested teams).
+  nt = omp_in_parallel() ? 1 : omp_get_max_threads();
     if (static_cast<double>(M) * N * K < kParallelMinMacs) nt = 1;
 #endif
   // Equal K blocks of at most cf.KC (K = 288 is one block of 288, not 256 + 32).

@@ -10,8 +10,9 @@
 #include <omp.h>
 #endif
 
-// _mm512_reduce_add_ps uses _mm256_undefined_pd(): a GCC 12 false "maybe uninitialized".
+// _mm512_extractf64x4_pd uses _mm256_undefined_pd(): a GCC 12 false "maybe uninitialized".
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,fma")
 namespace llama2::gemm::avx512 {
@@ -27,7 +28,17 @@ static inline void vstoren(float* p, VF v, int n) {
   else _mm512_mask_storeu_ps(p, vmask(n), v);
 }
 static inline VF vfma(VF a, VF b, VF c) { return _mm512_fmadd_ps(a, b, c); }
-static inline float vsum(VF v) { return _mm512_reduce_add_ps(v); }
+// Four horizontal sums at once: pairwise unpack-and-add, then fold the 128-bit lanes.
+static inline void vsum4(VF a, VF b, VF c, VF d, float* out) {
+  const VF ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+  const VF cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+  const __m512d abd = _mm512_castps_pd(ab), cdd = _mm512_castps_pd(cd);
+  const VF t = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(abd, cdd)),
+                             _mm512_castpd_ps(_mm512_unpackhi_pd(abd, cdd)));
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(t),
+                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1)));
+  _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
 #include "gemm_small.inc"
 }  // namespace llama2::gemm::avx512
 #pragma GCC pop_options
@@ -49,11 +60,9 @@ static inline void vstoren(float* p, VF v, int n) {
   else _mm256_maskstore_ps(p, vmask(n), v);
 }
 static inline VF vfma(VF a, VF b, VF c) { return _mm256_fmadd_ps(a, b, c); }
-static inline float vsum(VF v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
+static inline void vsum4(VF a, VF b, VF c, VF d, float* out) {
+  const VF t = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+  _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
 }
 #include "gemm_small.inc"
 }  // namespace llama2::gemm::avx2
@@ -68,7 +77,9 @@ static inline VF vload(const float* p) { return *p; }
 static inline VF vloadn(const float* p, int) { return *p; }
 static inline void vstoren(float* p, VF v, int) { *p = v; }
 static inline VF vfma(VF a, VF b, VF c) { return a * b + c; }
-static inline float vsum(VF v) { return v; }
+static inline void vsum4(VF a, VF b, VF c, VF d, float* out) {
+  out[0] = a; out[1] = b; out[2] = c; out[3] = d;
+}
 #include "gemm_small.inc"
 }  // namespace llama2::gemm::portable
 
@@ -92,7 +103,7 @@ void smallM(SimdLevel level, bool transA, bool transB, int64_t M, int64_t N, int
   };
   int nt = 1;
 #ifdef _OPENMP
-  if (static_cast<double>(M) * N * K >= kParallelMinMacs) nt = omp_get_max_threads();
+  if (static_cast<double>(M) * N * K >= kParallelMinMacs && !omp_in_parallel()) nt = omp_get_max_threads();
 #endif
   if (nt <= 1) {
     run(0, N);

@@ -63,8 +63,8 @@ const shapes: [number, number, number][] = [
   [1, 1, 1], [9, 2100, 3], [1, 7, 17], [2, 40, 21], [10, 70, 19], [7, 1, 33], [17, 33, 1], [33, 17, 7], [1, 257, 33], [5, 33, 300],
   [16, 48, 16], [257, 33, 17], [17, 257, 33], [33, 17, 257], [13, 1100, 40], [300, 70, 700],
   // two threads (>= 2M multiply-adds): small-M column split, packed column split (few rows),
-  // packed row split, and more columns than one packed B block (NC = 2048).
-  [16, 2100, 70], [40, 1100, 50], [150, 130, 140], [20, 2100, 50],
+  // packed row split, and more columns than one packed B block (NC = 4096).
+  [16, 2100, 70], [40, 1100, 50], [150, 130, 140], [40, 4200, 13],
 ];
 
 function runAll(level: Level) {
