@@ -50,6 +50,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   progress.done(`prepared ${summary.train_tokens} train + ${summary.val_tokens} val tokens (${index.dtype}) in ${summary.shards} shard(s) ` +
     `from ${summary.input_mb.toFixed(1)} MB in ${s.toFixed(1)} s (${summary.mb_per_s.toFixed(2)} MB/s) -> ${out}`);
+  if (index.val_fraction > 0 && index.splits.val.documents === 0)
+    console.error(`warning: --val-fraction ${index.val_fraction} held out no document (only ${index.splits.train.documents} in the input); training will have no eval`);
   if (f.bool("json")) console.log(JSON.stringify(summary));
   return 0;
 }
