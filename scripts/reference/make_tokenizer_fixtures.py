@@ -174,6 +174,22 @@ def main():
         edit(d)
         t = tokenizers.Tokenizer.from_str(json.dumps(d))
         expected["variants"][name] = [enc(t, c) for c in variant_cases]
+    # UNUSED pieces still merge but are split back (bpe_model.cc resegment): mark a few, some of which
+    # are intermediate steps of longer pieces.
+    from sentencepiece import sentencepiece_model_pb2 as pb
+    proto = pb.ModelProto()
+    proto.ParseFromString((sp_dir / "tokenizer.model").read_bytes())
+    marked = []
+    for p in proto.pieces:
+        if p.type == 1 and p.piece in ("\u2581th", "\u2581the", "ing", "\u2581a", "er", "\u2581\u2581\u2581\u2581", "re"):
+            p.type = 5
+            marked.append(p.piece)
+    unused_dir = OUT / "sp-unused"
+    shutil.rmtree(unused_dir, ignore_errors=True)
+    unused_dir.mkdir()
+    (unused_dir / "tokenizer.model").write_bytes(proto.SerializeToString())
+    sp_unused = spm.SentencePieceProcessor(model_file=str(unused_dir / "tokenizer.model"))
+    expected["unused"] = {"marked": marked, "ids": [sp_unused.encode(c) for c in cases[:150]]}
     diff_sp_hf = sum(a != b for a, b in zip(expected["sp"], expected["hf"]))
     diff_sp_legacy = sum(a != b for a, b in zip(expected["sp"], expected["hfLegacy"]))
     print(f"cases={len(cases)} vocab={sp.get_piece_size()} sp!=hf:{diff_sp_hf} sp!=hfLegacy:{diff_sp_legacy}")

@@ -44,7 +44,15 @@ export interface BpeModel {
   fuseUnk: boolean;
   /** HF ignore_merges: a word that is itself a piece is emitted whole. */
   wholeWords: Map<string, number> | null;
+  /**
+   * sentencepiece UNUSED pieces (1 = unused), or null: they take part in merges but are split back
+   * into the two symbols they were merged from (bpe_model.cc `resegment`).
+   */
+  unused?: Uint8Array | null;
 }
+
+/** Records (left, right) of merges that produced an unused piece. */
+type RevMerge = Map<number, [number, number]> | null;
 
 /** Builds a merge table from (left, right, merged, rank) rules; keeps the first rule for a pair. */
 export function buildMergeTable(rules: Array<[number, number, number, number]>): MergeTable {
@@ -161,7 +169,7 @@ let sRank = new Float64Array(256), sMerged = new Int32Array(256), sNext = new In
  * Short words: a linked list in typed arrays, the rank of every adjacent pair cached, the minimum found
  * by a linear scan and only the two pairs touching a merge looked up again. Same order as mergeLong.
  */
-function mergeShort(t: MergeTable, sym: number[]): void {
+function mergeShort(t: MergeTable, sym: number[], unused: Uint8Array | null, rev: RevMerge): void {
   const n = sym.length;
   if (sRank.length < n) {
     sRank = new Float64Array(2 * n); sMerged = new Int32Array(2 * n); sNext = new Int32Array(2 * n); sPrev = new Int32Array(2 * n);
@@ -180,6 +188,7 @@ function mergeShort(t: MergeTable, sym: number[]): void {
     for (let i = 0; i >= 0; i = next[i]!) if (rank[i]! < bestRank) { best = i; bestRank = rank[i]!; }
     if (best < 0) break;
     const j = next[best]!;
+    if (rev !== null && unused![merged[best]!]) rev.set(merged[best]!, [sym[best]!, sym[j]!]);
     sym[best] = merged[best]!;
     next[best] = next[j]!;
     if (next[j]! >= 0) prev[next[j]!] = best;
@@ -192,7 +201,7 @@ function mergeShort(t: MergeTable, sym: number[]): void {
 }
 
 /** Heap + linked list (long words): O(n log n), same order as mergeShort. */
-function mergeLong(t: MergeTable, sym: number[]): void {
+function mergeLong(t: MergeTable, sym: number[], unused: Uint8Array | null, rev: RevMerge): void {
   const n = sym.length;
   const next = new Int32Array(n), prev = new Int32Array(n), alive = new Uint8Array(n).fill(1);
   for (let i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
@@ -210,6 +219,7 @@ function mergeLong(t: MergeTable, sym: number[]): void {
     const k = pairRank(i);
     if (k < 0 || t.rank[k] !== r) continue; // stale: the pair at i changed since it was queued
     const j = next[i]!;
+    if (rev !== null && unused![t.merged[k]!]) rev.set(t.merged[k]!, [sym[i]!, sym[j]!]);
     sym[i] = t.merged[k]!;
     alive[j] = 0;
     next[i] = next[j]!;
@@ -230,9 +240,17 @@ export function bpeWord(model: BpeModel, word: string, out: number[]): void {
   const sym: number[] = [];
   initialSymbols(model, word, sym);
   if (sym.length < 2) { for (const s of sym) out.push(s); return; }
-  if (sym.length <= 128) mergeShort(model.merges, sym);
-  else mergeLong(model.merges, sym);
-  for (const s of sym) out.push(s);
+  const unused = model.unused ?? null;
+  const rev: RevMerge = unused !== null ? new Map() : null;
+  if (sym.length <= 128) mergeShort(model.merges, sym, unused, rev);
+  else mergeLong(model.merges, sym, unused, rev);
+  if (rev === null || rev.size === 0) { for (const s of sym) out.push(s); return; }
+  const resegment = (id: number): void => {
+    const lr = rev.get(id);
+    if (lr === undefined) out.push(id);
+    else { resegment(lr[0]); resegment(lr[1]); }
+  };
+  for (const s of sym) resegment(s);
 }
 
 const SPACE = "\u2581";

@@ -150,7 +150,10 @@ export function specFromSentencePiece(buf: Uint8Array, src = "tokenizer.model"):
   const valid = (id: number): number => (id >= 0 && id < n ? id : -1);
   return {
     source: src, pieces: names, kinds, pieceToId,
-    bpe: { merges: table, charIds, byteIds, unkId, fuseUnk: true, wholeWords: null },
+    bpe: {
+      merges: table, charIds, byteIds, unkId, fuseUnk: true, wholeWords: null,
+      unused: kinds.includes(PieceKind.Unused) ? kinds.map((k) => (k === PieceKind.Unused ? 1 : 0)) : null,
+    },
     splitAtSpaces: canSplitAtSpaces(names, table),
     addedTokens: added, addedOnNormalized: true,
     normalization: { kind: "sentencepiece", addDummyPrefix: norm.addDummyPrefix, removeExtraWhitespaces: norm.removeExtra, escapeWhitespaces: norm.escape },

@@ -26,6 +26,8 @@ export interface Expected {
   chat: ChatCase[];
   /** The legacy tokenizer.json with added_tokens normalized: true (ids) and as committed (rawIds). */
   normalizedAddedTokens: { cases: string[]; ids: number[][]; rawIds: number[][] };
+  /** sp-unused/tokenizer.model (pieces `marked` as UNUSED): sentencepiece ids of the first cases. */
+  unused: { marked: string[]; ids: number[][] };
   /** Ids from HF tokenizers for edited copies of the legacy tokenizer.json (see the fixture script). */
   variants: { cases: string[]; metaspaceSplit: number[][]; ignoreMerges: number[][]; addedStrip: number[][] };
   chatTemplateCheckedWithTransformers: boolean;

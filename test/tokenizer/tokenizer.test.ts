@@ -133,3 +133,15 @@ test("Metaspace split, ignore_merges and lstrip/rstrip/single_word added tokens 
     v.cases.forEach((text, i) => assert.deepEqual(tok.encode(text, { bos: false }), v[name][i], `${name}: ${JSON.stringify(text)}`));
   }
 });
+
+test("UNUSED pieces of a tokenizer.model are merged and split back like sentencepiece's resegment", async () => {
+  const tok = await load("sp-unused");
+  const u = expected().unused;
+  assert.ok(u.marked.length >= 5);
+  let changed = 0;
+  u.ids.forEach((ids, i) => {
+    assert.deepEqual(tok.encode(expected().cases[i]!, { bos: false }), ids, JSON.stringify(expected().cases[i]));
+    if (JSON.stringify(ids) !== JSON.stringify(expected().sp[i])) changed++;
+  });
+  assert.ok(changed > 50, "the unused pieces change most lines");
+});
