@@ -14,6 +14,9 @@ import { TokenLoader } from "../src/data/token-loader.js";
 import { Llama } from "../src/model/llama.js";
 import { AdamW, LLAMA2_ADAMW } from "../src/train/adamw.js";
 import { native } from "../src/native/addon.js";
+import { clipGradNorm } from "../src/train/grad-norm.js";
+import { LmTask } from "../src/train/lm-task.js";
+import { MetricsLog } from "../src/train/metrics-log.js";
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -62,6 +65,32 @@ for (let r = 0; r < rounds; r++) {
   console.error(`round ${r + 1}: raw ${median(a.wall).toFixed(1)} ms wall / ${median(a.cpu).toFixed(1)} ms cpu per step, ` +
     `trainer ${median(b.wall).toFixed(1)} / ${median(b.cpu).toFixed(1)}`);
 }
+/** CPU ms per step of each piece the loop adds around the model (measured alone, 200 times each). */
+async function loopPieces(): Promise<Record<string, number>> {
+  const model = new Llama(modelConfig(cfg.model, idx.vocab_size, idx.bos_id, idx.eos_id)).initRandom(cfg.seed);
+  const loader = new TokenLoader(data, "train", { B: cfg.batch_size, T: cfg.seq_len, seed: cfg.seed });
+  const task = new LmTask(model, loader);
+  const log = new MetricsLog(out);
+  fs.mkdirSync(out, { recursive: true });
+  const n = 200;
+  const time = async (fn: () => unknown): Promise<number> => {
+    const c0 = cpuMs();
+    for (let i = 0; i < n; i++) await fn();
+    return (cpuMs() - c0) / n;
+  };
+  const accum = 1;
+  const r = {
+    next_batch_ms: await time(() => task.nextBatch()),
+    batch_weight_ms: await time(() => task.batchWeight(loader.next())), // includes a loader read (conservative)
+    grad_norm_ms: await time(() => clipGradNorm(model.params, 1e9)),
+    metrics_append_ms: await time(() => log.append({ step: 1, loss: 1.2345, lr: 1e-3, grad_norm: 0.5, tokens_per_s: 1000, tokens: 1, step_s: 0.1 })),
+    yield_ms: await time(() => new Promise((res) => setImmediate(res))),
+  };
+  loader.close();
+  return { ...r, total_ms: accum * (r.next_batch_ms + r.batch_weight_ms) + r.grad_norm_ms + r.metrics_append_ms + r.yield_ms };
+}
+
+const pieces = await loopPieces();
 const tokens = cfg.batch_size * cfg.seq_len;
 const pct = (k: "wall" | "cpu"): number => 100 * (median(loop[k]) / median(raw[k]) - 1);
 const res = {
@@ -70,6 +99,8 @@ const res = {
   raw_tokens_per_s: (tokens / median(raw.wall)) * 1000, trainer_tokens_per_s: (tokens / median(loop.wall)) * 1000,
   overhead_wall_pct: pct("wall"), overhead_cpu_pct: pct("cpu"),
   per_round_cpu_overhead_pct: raw.cpu.map((a, i) => 100 * (loop.cpu[i] / a - 1)),
+  loop_pieces_cpu_ms: pieces,
+  loop_pieces_pct_of_raw_step: (100 * pieces.total_ms) / median(raw.cpu),
 };
 console.log(JSON.stringify(res));
 fs.rmSync(out, { recursive: true, force: true });
