@@ -3,7 +3,8 @@ and encodes exactly like SentencePiece: transformers AutoTokenizer (LlamaTokeniz
 tokenizer_config.json), PreTrainedTokenizerFast(tokenizer_file=...), HF `tokenizers`, and
 sentencepiece on our tokenizer.model. Trains on the committed corpus with the CLI, encodes the
 held-out lines plus a few tricky strings, and records the result (with the sha256 of the files it
-checked, which test/tokenizer/trainer.test.ts compares with what the trainer writes today).
+checked; test/tokenizer/trainer.test.ts compares tokenizer.json's and tokenizer.model's with what
+the trainer writes today, so re-run this script when the trainer's output changes).
 
   /root/.cache/llama2-reference-venv/bin/python scripts/reference/check_trained_tokenizer.py \
       --out test/fixtures/tokenizer/trainer_check.json

@@ -155,7 +155,9 @@ test("training is deterministic and writes the files that transformers and sente
   assert.equal(check.vocab_size, compression.vocab_size);
   assert.ok(check.all_match_except_known_differences);
   assert.equal(check.auto_tokenizer_class, "LlamaTokenizer");
-  for (const name of ["tokenizer.json", "tokenizer.model", "tokenizer_config.json"]) {
+  // tokenizer_config.json is left out: its chat_template belongs to chat-template.ts and may change
+  // without retraining; its other fields are checked in the next test.
+  for (const name of ["tokenizer.json", "tokenizer.model"]) {
     const sha = crypto.createHash("sha256").update(fs.readFileSync(path.join(dir, name))).digest("hex");
     assert.equal(sha, check.sha256[name], `${name} differs from the one scripts/reference/check_trained_tokenizer.py checked`);
   }
