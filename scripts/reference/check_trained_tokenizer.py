@@ -67,6 +67,26 @@ def main():
     chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"},
             {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "Bye"}]
     res["chat_template_render"] = auto.apply_chat_template(chat, tokenize=False)
+    # Option variants: our vocabulary must equal sentencepiece's, id for id.
+    res["variants_identical_to_sentencepiece"] = []
+    for cov, v, ws, maxlen in [(0.9995, 1500, False, 8), (1.0, 2500, True, 16), (0.98, 1200, True, 4)]:
+        prefix = os.path.join(d, "spv")
+        spm.SentencePieceTrainer.train(
+            input=os.path.join(FIX, "trainer-corpus.txt"), model_prefix=prefix, model_type="bpe", vocab_size=v,
+            character_coverage=cov, byte_fallback=True, split_digits=True, allow_whitespace_only_pieces=ws,
+            normalization_rule_name="identity", add_dummy_prefix=True, remove_extra_whitespaces=False,
+            max_sentencepiece_length=maxlen, num_threads=2, minloglevel=2)
+        theirs = spm.SentencePieceProcessor(model_file=prefix + ".model")
+        out = os.path.join(d, "variant")
+        subprocess.run(["node", os.path.join(ROOT, "dist/src/cli/main.js"), "tokenizer", "train", "--input",
+                        os.path.join(FIX, "trainer-corpus.txt"), "--vocab-size", str(v), "--out", out, "--quiet",
+                        "--character-coverage", str(cov), "--max-piece-length", str(maxlen)]
+                       + ([] if ws else ["--no-whitespace-only-pieces"]), check=True)
+        vocab = json.load(open(os.path.join(out, "tokenizer.json"), encoding="utf-8"))["model"]["vocab"]
+        ours = sorted(vocab, key=lambda p: vocab[p])
+        res["variants_identical_to_sentencepiece"].append({
+            "character_coverage": cov, "vocab_size": v, "allow_whitespace_only_pieces": ws, "max_piece_length": maxlen,
+            "identical": ours == [theirs.id_to_piece(i) for i in range(theirs.get_piece_size())]})
     # Known, not ours: HF matches "<s>"/"</s>" typed in text as special tokens (sentencepiece treats
     # them as text), and transformers 5's LlamaTokenizer replaces tokenizer.json's normalizer with
     # its own Metaspace(prepend_scheme="first"), which adds no dummy ▁ before text that starts with

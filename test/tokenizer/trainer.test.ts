@@ -28,6 +28,7 @@ interface Compression {
 const compression = JSON.parse(fs.readFileSync(path.join(FIX, "trainer_compression.json"), "utf8")) as Compression;
 const check = JSON.parse(fs.readFileSync(path.join(FIX, "trainer_check.json"), "utf8")) as {
   vocab_size: number; sha256: Record<string, string>; all_match_except_known_differences: boolean; auto_tokenizer_class: string;
+  variants_identical_to_sentencepiece: { identical: boolean }[];
 };
 
 let trained: TrainedTokenizer;
@@ -155,6 +156,8 @@ test("training is deterministic and writes the files that transformers and sente
   assert.equal(check.vocab_size, compression.vocab_size);
   assert.ok(check.all_match_except_known_differences);
   assert.equal(check.auto_tokenizer_class, "LlamaTokenizer");
+  assert.ok(check.variants_identical_to_sentencepiece.length >= 3 && check.variants_identical_to_sentencepiece.every((v) => v.identical),
+    "other coverage / whitespace / piece-length settings also matched sentencepiece");
   // tokenizer_config.json is left out: its chat_template belongs to chat-template.ts and may change
   // without retraining; its other fields are checked in the next test.
   for (const name of ["tokenizer.json", "tokenizer.model"]) {
