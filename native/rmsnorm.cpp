@@ -2,7 +2,6 @@
 //   rstd = rsqrt(mean(x^2) + eps) in float32; out = w * (x * rstd).
 // Backward with y_i = w_i x_i r, r = (mean(x^2)+eps)^-1/2:
 //   dx_i = r w_i g_i - x_i r^3 / C * sum_j g_j w_j x_j,   dw_i = sum_rows g_i x_i r.
-#include <vector>
 #include "kernel_util.h"
 
 using namespace llama2;

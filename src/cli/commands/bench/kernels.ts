@@ -68,11 +68,10 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify({ shape, ...env, results: out }));
     return 0;
   }
-  const { B, T, C, H, KH, D, F, V } = shape;
+  const { C, H, KH, D, F, V } = shape;
   console.log(`${shape.name} (C=${C} H=${H} KH=${KH} D=${D} F=${F} V=${V}): ${env.threads} threads, ${env.simd}, median of ${repeats}`);
   console.log(`${"kernel".padEnd(20)} ${"median ms".padStart(10)} ${"min ms".padStart(9)}  spread`);
   for (const [name, t] of Object.entries(results))
     console.log(`${name.padEnd(20)} ${(t.median * 1e3).toFixed(2).padStart(10)} ${(t.min * 1e3).toFixed(2).padStart(9)} ${(100 * t.spread).toFixed(0).padStart(6)}%`);
-  void B; void T;
   return 0;
 }
