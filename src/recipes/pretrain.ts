@@ -91,14 +91,17 @@ export function modelConfig(m: ModelSection, vocabSize: number, bosId: number, e
 }
 
 /** Eval batches: the first `n` batches of the val split, in order, the same every time. */
-function evalSource(dir: string, B: number, T: number, n: number): (() => Iterable<LmBatch>) | null {
+function evalSource(dir: string, B: number, T: number, n: number): { batches: () => Iterable<LmBatch>; close: () => void } | null {
   const idx = readTokenIndex(dir);
   if (n === 0 || idx.splits.val.tokens < B * T + 1) return null;
   const loader = new TokenLoader(dir, "val", { B, T, seed: 0, shuffle: false });
-  const batches = Math.min(n, Math.floor(loader.numWindows / B));
-  return function* () {
-    loader.seek({ epoch: 0, cursor: 0 });
-    for (let i = 0; i < batches; i++) yield loader.next();
+  const count = Math.min(n, Math.floor(loader.numWindows / B));
+  return {
+    batches: function* () {
+      loader.seek({ epoch: 0, cursor: 0 });
+      for (let i = 0; i < count; i++) yield loader.next();
+    },
+    close: () => loader.close(),
   };
 }
 
@@ -119,9 +122,9 @@ export async function runPretrain(cfg: PretrainConfig, resumeFrom: string | null
     throw new Error(`seq_len ${cfg.seq_len} exceeds the model's max_position_embeddings ${model.config.maxPositionEmbeddings}`);
 
   const train = new TokenLoader(cfg.data, "train", { B: cfg.batch_size, T: cfg.seq_len, seed: cfg.seed });
-  const evalBatches = evalSource(cfg.data, cfg.batch_size, cfg.seq_len, cfg.eval_batches);
-  if (!evalBatches && cfg.eval_every > 0) process.stderr.write(`warning: ${cfg.data} has no val split of at least one batch; eval is off\n`);
-  const task = new LmTask(model, train as BatchSource<LoaderPosition> as BatchSource, evalBatches);
+  const evalData = evalSource(cfg.data, cfg.batch_size, cfg.seq_len, cfg.eval_batches);
+  if (!evalData && cfg.eval_every > 0) process.stderr.write(`warning: ${cfg.data} has no val split of at least one batch; eval is off\n`);
+  const task = new LmTask(model, train as BatchSource<LoaderPosition> as BatchSource, evalData?.batches ?? null);
 
   fs.mkdirSync(cfg.out, { recursive: true });
   writeFileAtomic(path.join(cfg.out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
@@ -132,7 +135,7 @@ export async function runPretrain(cfg: PretrainConfig, resumeFrom: string | null
     schedule: { lr: cfg.lr, warmup: cfg.warmup, maxSteps: cfg.max_steps, minLrRatio: cfg.min_lr_ratio, kind: cfg.schedule },
     optimizer: { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weight_decay },
     gradClip: cfg.grad_clip,
-    evalEvery: evalBatches ? cfg.eval_every : 0,
+    evalEvery: evalData ? cfg.eval_every : 0,
     saveEvery: cfg.save_every,
     keepCheckpoints: cfg.keep_checkpoints,
     logEvery: cfg.log_every,
@@ -150,6 +153,7 @@ export async function runPretrain(cfg: PretrainConfig, resumeFrom: string | null
     return await trainer.run();
   } finally {
     train.close();
+    evalData?.close();
   }
 }
 

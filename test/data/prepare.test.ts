@@ -1,3 +1,5 @@
+// `data prepare` (src/data/prepare.ts): documents from .txt/.jsonl(.gz) → <s> … </s> token shards + index.json;
+// restartable after a crash; bad JSONL lines named by file:line:field; worker threads give the same bytes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

@@ -1,3 +1,4 @@
+// The token loader (src/data/token-loader.ts): T+1 windows across shards, seeded per-epoch order, exact seek.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

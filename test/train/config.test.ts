@@ -1,3 +1,4 @@
+// Recipe config loading (src/train/config.ts): defaults < YAML file < --set, and errors that name file, line and key.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

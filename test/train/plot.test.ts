@@ -1,3 +1,4 @@
+// `llama2 plot` (src/train/plot.ts): Vega-Lite spec from metrics.jsonl, SVG and PNG output.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

@@ -1,3 +1,4 @@
+// The pretraining recipe's config (src/recipes/pretrain-config.ts, configs/*.yaml): accumulation, presets, the 7B file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";

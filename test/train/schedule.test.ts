@@ -1,3 +1,4 @@
+// The Llama 2 learning-rate schedule (src/train/schedule.ts): linear warm-up, cosine to 10% of the peak.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { learningRate, lrMultiplier } from "../../src/train/schedule.js";
