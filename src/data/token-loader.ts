@@ -5,7 +5,7 @@
 // is all a checkpoint needs to resume the exact same batches.
 import fs from "node:fs";
 import path from "node:path";
-import { Rng, permutation } from "../train/rng.js";
+import { Rng, permutation } from "../model/rng.js";
 import { dtypeBytes, readTokenIndex, type SplitName, type TokenIndex } from "./token-index.js";
 
 /** Where the loader is: `cursor` windows of epoch `epoch` have been served. */

@@ -1,5 +1,6 @@
-// A small seeded PRNG (xoshiro128**, seeded through splitmix32) for weight init, sampling and data
-// order. Its state is four uint32 words, so runs can save and restore it exactly (resume).
+// The project's one seeded PRNG (xoshiro128**, Blackman & Vigna, seeded through splitmix32) for
+// weight init, sampling and data order. Its state is four uint32 words, so runs save it in
+// trainer_state.json and restore it exactly (resume).
 
 export class Rng {
   private s: Uint32Array;
@@ -36,9 +37,14 @@ export class Rng {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  /** Uniform integer in [0, n). */
+  /** Uniform integer in [0, n) for n <= 2^32 (rejection sampling, no modulo bias). */
   int(n: number): number {
-    return Math.floor(this.uniform() * n);
+    if (!(n > 0 && n <= 4294967296)) throw new RangeError(`Rng.int: n must be in (0, 2^32], got ${n}`);
+    const limit = 4294967296 - (4294967296 % n);
+    for (;;) {
+      const x = this.nextU32();
+      if (x < limit) return x % n;
+    }
   }
 
   /** Standard normal (Box–Muller). */
@@ -48,17 +54,32 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.uniform());
   }
 
+  /** The state, for trainer_state.json. */
   state(): number[] {
     return Array.from(this.s);
   }
 
+  /** Restores a state saved by state(). */
   setState(state: number[]): void {
-    if (state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff))
-      throw new Error(`Rng.setState: expected four uint32 words, got ${JSON.stringify(state)}`);
+    if (!Array.isArray(state) || state.length !== 4 || state.every((v) => v === 0) || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff))
+      throw new Error(`Rng state must be 4 unsigned 32-bit words, not all zero, got ${JSON.stringify(state)}`);
     this.s.set(state);
   }
 }
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** Fisher–Yates permutation of 0..n-1 driven by `rng`. */
+export function permutation(n: number, rng: Rng): Uint32Array {
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i]!;
+    p[i] = p[j]!;
+    p[j] = t;
+  }
+  return p;
 }

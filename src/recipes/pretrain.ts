@@ -14,7 +14,7 @@ import { native } from "../native/addon.js";
 import { configToYaml, loadConfig, applySet, type ConfigValues } from "../train/config.js";
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
 import { LmTask, type BatchSource, type LmBatch } from "../train/lm-task.js";
-import { Rng } from "../train/rng.js";
+import { Rng } from "../model/rng.js";
 import { Trainer, type TrainResult } from "../train/trainer.js";
 import type { MetricsLine } from "../train/metrics-log.js";
 import { PRETRAIN_SCHEMA, resolveGradAccum, type ModelSection, type PretrainConfig } from "./pretrain-config.js";

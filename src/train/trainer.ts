@@ -14,7 +14,7 @@ import {
 } from "./checkpoint.js";
 import { clipGradNorm } from "./grad-norm.js";
 import { MetricsLog, type MetricsLine } from "./metrics-log.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../model/rng.js";
 import { learningRate, type ScheduleConfig } from "./schedule.js";
 
 /** The model as the trainer sees it. */

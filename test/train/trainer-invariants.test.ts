@@ -10,7 +10,7 @@ import { listCheckpoints, readTrainerState } from "../../src/train/checkpoint.js
 import { readMetrics } from "../../src/train/metrics-log.js";
 import { LmTask, type BatchSource, type LmBatch } from "../../src/train/lm-task.js";
 import { Trainer } from "../../src/train/trainer.js";
-import { Rng } from "../../src/train/rng.js";
+import { Rng } from "../../src/model/rng.js";
 import { Llama } from "../../src/model/llama.js";
 import { makeDataset, syntheticCorpus, tinySets, tmpDir } from "./helpers.js";
 

@@ -13,7 +13,7 @@ import { readMetrics } from "../../src/train/metrics-log.js";
 import { LmTask, type LmBatch } from "../../src/train/lm-task.js";
 import { NonFiniteError, Trainer } from "../../src/train/trainer.js";
 import { TokenLoader } from "../../src/data/token-loader.js";
-import { Rng } from "../../src/train/rng.js";
+import { Rng } from "../../src/model/rng.js";
 import { Llama } from "../../src/model/llama.js";
 import { makeDataset, syntheticCorpus, tinySets, tmpDir } from "./helpers.js";
 
