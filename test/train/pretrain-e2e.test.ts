@@ -14,28 +14,12 @@ import { TextWriter } from "../../src/world/jsonl.js";
 import { Rng as WorldRng } from "../../src/world/rng.js";
 import { Tokenizer } from "../../src/tokenizer/tokenizer.js";
 import { prepareTokens } from "../../src/data/prepare.js";
-import { readTokenIndex } from "../../src/data/token-index.js";
+import { unigramEntropy } from "../../src/data/token-stats.js";
 import { loadPretrainConfig, runPretrain } from "../../src/recipes/pretrain.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 import { tmpDir } from "./helpers.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-
-/** Unigram entropy (nats/token) of the train split's token stream. */
-function unigramEntropy(dir: string): number {
-  const idx = readTokenIndex(dir);
-  const counts = new Float64Array(idx.vocab_size);
-  let n = 0;
-  for (const sh of idx.splits.train.shards) {
-    const buf = fs.readFileSync(path.join(dir, sh.file));
-    const ids = new Uint16Array(buf.buffer, buf.byteOffset, buf.length / 2);
-    for (const id of ids) counts[id]++;
-    n += ids.length;
-  }
-  let h = 0;
-  for (const c of counts) if (c > 0) h -= (c / n) * Math.log(c / n);
-  return h;
-}
 
 test("a tiny model pretrained on the generated world corpus gets well below the unigram entropy", async () => {
   const dir = tmpDir("e2e-");
