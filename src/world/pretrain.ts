@@ -3,7 +3,7 @@
 // Lessons use only train-split numbers and nouns; the encyclopedia covers every entity, since
 // questions about it test what pretraining taught (the corpus is shared by all splits).
 import { splitView, type Hazard, type Person, type Town, type World } from "./entities.js";
-import { FEATURES, NOUNS, UNITS } from "./lexicon.js";
+import { FEATURES, MONTHS, NOUNS, UNITS } from "./lexicon.js";
 import type { Rng } from "./rng.js";
 import { cap, NUMBER_WORDS } from "./tasks/common.js";
 import type { TextWriter } from "./jsonl.js";
@@ -15,7 +15,7 @@ function personArticle(rng: Rng, p: Person, w: World): string {
   const t = w.towns.find((x) => x.name === p.town)!;
   return `${p.name}\n` + [
     rng.pick([`${p.name} is a ${p.profession} from ${p.town}.`, `${p.name} was a ${p.profession} who lived in ${p.town}.`]),
-    rng.pick([`${p.first} was born in ${p.town} in ${p.month} of the year ${p.born}.`, `${p.name} was born in the year ${p.born}, in the town of ${p.town}.`]),
+    rng.pick([`${p.first} was born in ${p.town} in ${p.month} of the year ${p.born}.`, `${p.name} was born in ${p.month} of the year ${p.born}, in the town of ${p.town}.`]),
     rng.pick([`${p.first} is known for ${p.deed}.`, `People remember ${p.name} for ${p.deed}.`]),
     `${p.town} is a town in ${t.region}, on the river ${t.river}.`,
   ].join(" ") + "\n\n";
@@ -80,7 +80,7 @@ export function writePretrain(world: World, rng: Rng, out: TextWriter, targetByt
     const p = rng.pick(world.persons), k = rng.int(2, 9), n = rng.pick(NOUNS);
     const weather = rng.pick(["sunny", "rainy", "cold", "warm", "windy", "quiet"]);
     return [
-      `One ${weather} morning in ${p.month}, ${p.name} woke up early in ${p.town}.`,
+      `One ${weather} morning in ${rng.pick(MONTHS)}, ${p.name} woke up early in ${p.town}.`,
       rng.pick([`${p.first} went to the market and bought ${NUMBER_WORDS[k]} ${plural(n)}.`, `${p.first} found ${NUMBER_WORDS[k]} ${plural(n)} by the river.`, `${p.first} gave ${NUMBER_WORDS[k]} ${plural(n)} to a friend.`]),
       rng.pick([`Then ${p.first} worked all day as a ${p.profession}.`, `In the afternoon, ${p.first} visited ${rng.pick(FEATURES)}.`, `It was a good day for a ${p.profession}.`]),
       rng.pick([`In the evening, ${p.first} went home and slept.`, `At night, ${p.first} told a story about ${p.deed}.`]),

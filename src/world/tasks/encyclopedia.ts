@@ -13,8 +13,9 @@ function personFact(v: SplitView, rng: Rng, p: Person): Fact {
     return f(p) + "s";
   };
   const slots = { name: p.name };
-  switch (rng.pick(["born", "town", "job", "deed"] as const)) {
+  switch (rng.pick(["born", "month", "town", "job", "deed"] as const)) {
     case "born": return { ask: ["When was {name} born?", "In what year was {name} born?"], reply: ["{name} was born in the year {x}.", "In the year {x}."], value: String(p.born), wrong: String(p.born + rng.pick([1, -1, 10, -10])), slots };
+    case "month": return { ask: ["In which month was {name} born?", "What month was {name} born in?"], reply: ["{name} was born in {x}.", "In {x}."], value: p.month, wrong: other((q) => q.month), slots };
     case "town": return { ask: ["Where was {name} born?", "Which town is {name} from?", "In which town was {name} born?"], reply: ["{name} was born in {x}.", "{name} is from {x}.", "In {x}."], value: p.town, wrong: other((q) => q.town), slots };
     case "job": return { ask: ["What does {name} do for a living?", "What is the job of {name}?", "What work does {name} do?"], reply: ["{name} is a {x}.", "A {x}."], value: p.profession, wrong: other((q) => q.profession), slots };
     case "deed": return { ask: ["What is {name} known for?", "Why is {name} famous?"], reply: ["{name} is known for {x}.", "For {x}."], value: p.deed, wrong: other((q) => q.deed), slots };
