@@ -53,7 +53,7 @@ static const Config& config(SimdLevel level) {
   static const Config avx512{12, 32, envInt("LLAMA2_GEMM_KC", 512), envInt("LLAMA2_GEMM_MC", 144),
                              envInt("LLAMA2_GEMM_NC", 4096), kernelAvx512<12>,
                              packAAvx512<12>, packB32Avx512};
-  static const Config avx2{6, 16, 256, 120, 2048, kernelAvx2<6>, packAGeneric<6>, packBGeneric<16>};
+  static const Config avx2{6, 16, 256, 120, 2048, kernelAvx2<6>, packAAvx2<6>, packB16Avx2};
   static const Config portable{4, 16, 256, 128, 2048, kernelPortable<4, 16>, packAGeneric<4>,
                                packBGeneric<16>};
   return level == SimdLevel::Avx512 ? avx512 : level == SimdLevel::Avx2 ? avx2 : portable;

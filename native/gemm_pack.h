@@ -2,7 +2,7 @@
 //   A: MR-row micro-panels, each kc x MR (element (i,p) at p*MR + i), rows past mc zero;
 //   B: one NR-column micro-panel, kc x NR (element (p,j) at p*NR + j), columns past nr zero.
 // The "gather" cases (A not transposed, B transposed: the forward x·W^T) read rows along k and
-// write across them; the AVX-512 versions do that with 16x16 in-register transposes.
+// write across them; the AVX-512 / AVX2 versions do that with 16x16 / 8x8 in-register transposes.
 #pragma once
 #include <immintrin.h>
 
@@ -129,5 +129,76 @@ LLAMA2_AVX512 inline void packB32Avx512(bool transB, const float* B, int64_t ldb
 }
 
 #undef LLAMA2_AVX512
+
+// ---- AVX2 ----
+#define LLAMA2_AVX2 __attribute__((target("avx2,fma")))
+
+// c[j] = column j of the 8x8 matrix whose rows are r[0..7].
+LLAMA2_AVX2 inline void transpose8(const __m256 r[8], __m256 c[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int g = 0; g < 2; g++) {
+    u[4 * g + 0] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+    u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+    u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+    u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+  }
+  for (int q = 0; q < 4; q++) {
+    c[q] = _mm256_permute2f128_ps(u[q], u[4 + q], 0x20);
+    c[q + 4] = _mm256_permute2f128_ps(u[q], u[4 + q], 0x31);
+  }
+}
+
+LLAMA2_AVX2 inline __m256i lanesBelow(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Rows src[0..rows) (stride ld), 8-deep strips of k, transposed: column p to dst + p*dstStride,
+// lanes [0, width) stored. rows <= 8, width <= 8.
+LLAMA2_AVX2 inline void gatherPanel8(const float* src, int64_t ld, int rows, int64_t kc, float* dst,
+                                     int64_t dstStride, int width) {
+  const __m256i wmask = lanesBelow(width);
+  __m256 r[8], c[8];
+  for (int i = rows; i < 8; i++) r[i] = _mm256_setzero_ps();
+  for (int64_t pb = 0; pb < kc; pb += 8) {
+    const int n = static_cast<int>(std::min<int64_t>(8, kc - pb));
+    if (n == 8)
+      for (int i = 0; i < rows; i++) r[i] = _mm256_loadu_ps(src + i * ld + pb);
+    else
+      for (int i = 0; i < rows; i++) r[i] = _mm256_maskload_ps(src + i * ld + pb, lanesBelow(n));
+    transpose8(r, c);
+    for (int p = 0; p < n; p++) _mm256_maskstore_ps(dst + (pb + p) * dstStride, wmask, c[p]);
+  }
+}
+
+template <int MR>
+LLAMA2_AVX2 void packAAvx2(bool transA, const float* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
+                           int64_t kc, float* Ap) {
+  static_assert(MR <= 8, "one transpose covers at most 8 rows");
+  if (transA) {
+    packAGeneric<MR>(transA, A, lda, i0, p0, mc, kc, Ap);
+    return;
+  }
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+    gatherPanel8(A + (i0 + ir) * lda + p0, lda, mr, kc, Ap + ir * kc, MR, MR);
+  }
+}
+
+LLAMA2_AVX2 inline void packB16Avx2(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t j0,
+                                    int64_t kc, int nr, float* dst) {
+  if (!transB) {
+    packBGeneric<16>(transB, B, ldb, p0, j0, kc, nr, dst);
+    return;
+  }
+  const float* src = B + j0 * ldb + p0;
+  gatherPanel8(src, ldb, std::min(nr, 8), kc, dst, 16, 8);
+  gatherPanel8(src + 8 * ldb, ldb, std::max(nr - 8, 0), kc, dst + 8, 16, 8);
+}
+
+#undef LLAMA2_AVX2
 
 }  // namespace llama2::gemm
