@@ -233,10 +233,13 @@ function mergeLong(t: MergeTable, sym: number[], unused: Uint8Array | null, rev:
   sym.length = w;
 }
 
-/** Encodes one word (already normalized, spaces as ▁) and appends the ids to `out`. */
-export function bpeWord(model: BpeModel, word: string, out: number[]): void {
-  const whole = model.wholeWords?.get(word);
-  if (whole !== undefined) { out.push(whole); return; }
+/**
+ * Encodes one word (already normalized, spaces as ▁) and appends the ids to `out`. `whole`: the word
+ * is HF's whole pre-tokenized word, so ignore_merges applies (false for the cached sub-words).
+ */
+export function bpeWord(model: BpeModel, word: string, out: number[], whole = true): void {
+  const id = whole ? model.wholeWords?.get(word) : undefined;
+  if (id !== undefined) { out.push(id); return; }
   const sym: number[] = [];
   initialSymbols(model, word, sym);
   if (sym.length < 2) { for (const s of sym) out.push(s); return; }
@@ -277,6 +280,8 @@ export class BpeEncoder {
   /** Appends the ids of one normalized segment to `out`. */
   encode(segment: string, out: number[]): void {
     if (!this.splitAtSpaces) { bpeWord(this.model, segment, out); return; }
+    const whole = this.model.wholeWords?.get(segment);
+    if (whole !== undefined) { out.push(whole); return; }
     let start = 0;
     for (let i = 1; i < segment.length; i++) {
       // cut before a ▁ (U+2581) whose predecessor is not ▁
@@ -293,8 +298,8 @@ export class BpeEncoder {
    * words are cut and cached on the raw text (the Llama normalizers only turn " " into ▁).
    */
   encodeSpaced(raw: string, dummyPrefix: boolean, out: number[]): void {
-    if (!this.splitAtSpaces) {
-      bpeWord(this.model, (dummyPrefix ? SPACE : "") + raw.replaceAll(" ", SPACE), out);
+    if (!this.splitAtSpaces || this.model.wholeWords) {
+      this.encode((dummyPrefix ? SPACE : "") + raw.replaceAll(" ", SPACE), out);
       return;
     }
     let start = 0;
@@ -316,7 +321,7 @@ export class BpeEncoder {
     let ids = this.cache.get(w);
     if (ids === undefined) {
       ids = [];
-      bpeWord(this.model, w.includes(" ") ? w.replaceAll(" ", SPACE) : w, ids);
+      bpeWord(this.model, w.includes(" ") ? w.replaceAll(" ", SPACE) : w, ids, false);
       if (w.length <= 64) {
         if (this.cache.size >= this.cacheLimit) this.cache.clear();
         this.cache.set(w, ids);
