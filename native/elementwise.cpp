@@ -5,6 +5,9 @@
 
 using namespace llama2;
 
+// `if (parallel : ...)`, not a bare `if`: on a combined `parallel for simd` a bare if clause also
+// applies to the simd construct (OpenMP 5.0), and when false it turns vectorization off.
+
 // a[n] += b[n]
 static Napi::Value addInPlace(const Napi::CallbackInfo& info) {
   const char* fn = "addInPlace";
@@ -12,7 +15,7 @@ static Napi::Value addInPlace(const Napi::CallbackInfo& info) {
   const int64_t n = dim(info, fn, 2, "n");
   float* a = f32(info, fn, 0, "a", n);
   const float* b = f32(info, fn, 1, "b", n);
-#pragma omp parallel for simd if (n >= 8 * kParallelMin) schedule(static)
+#pragma omp parallel for simd if (parallel : n >= 8 * kParallelMin) schedule(static)
   for (int64_t i = 0; i < n; i++) a[i] += b[i];
   return info.Env().Undefined();
 }
@@ -25,7 +28,7 @@ static Napi::Value scaleInPlace(const Napi::CallbackInfo& info) {
   const float s = static_cast<float>(num(info, fn, 1, "s"));
   const int64_t n = dim(info, fn, 2, "n");
   float* x = f32(info, fn, 0, "x", n);
-#pragma omp parallel for simd if (n >= 8 * kParallelMin) schedule(static)
+#pragma omp parallel for simd if (parallel : n >= 8 * kParallelMin) schedule(static)
   for (int64_t i = 0; i < n; i++) x[i] *= s;
   return info.Env().Undefined();
 }
@@ -38,7 +41,7 @@ static Napi::Value sumSquares(const Napi::CallbackInfo& info) {
   const int64_t n = dim(info, fn, 1, "n");
   const float* x = f32(info, fn, 0, "x", n);
   double acc = 0.0;
-#pragma omp parallel for simd reduction(+ : acc) if (n >= 8 * kParallelMin) schedule(static)
+#pragma omp parallel for simd reduction(+ : acc) if (parallel : n >= 8 * kParallelMin) schedule(static)
   for (int64_t i = 0; i < n; i++) {
     const double xi = x[i];
     acc += xi * xi;
