@@ -72,6 +72,7 @@ export interface NativeAddon {
    * null, only keys with segIds[b,j] == segIds[b,pos0+t] (packed sequences, block-diagonal).
    * probs[B,H,T,S] (writes, saved for backward) or null for inference. Scale 1/sqrt(D).
    * H must be a multiple of KH: query head h uses kv head floor(h / (H/KH)) (HF repeat_kv).
+   * A query that sees no key (a left-pad slot before keyStart[b]) outputs zeros, with all-zero probs.
    */
   attentionForward(out: Float32Array, probs: Float32Array | null, q: Float32Array, k: Float32Array, v: Float32Array,
     B: number, T: number, S: number, pos0: number, H: number, KH: number, D: number,
