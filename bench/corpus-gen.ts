@@ -3,6 +3,8 @@
 // with punctuation, capitals, numbers, quotes, accented words and a few rare non-Latin characters
 // (which character_coverage leaves to byte fallback). Usage:
 //   node dist/bench/corpus-gen.js --seed 1 --mb 20 --out /tmp/corpus.txt [--edge-cases]
+// The trainer fixtures came from it: test/fixtures/tokenizer/trainer-corpus.txt is
+// `--seed 1 --mb 0.7 --edge-cases`, trainer-heldout.txt is `--seed 2 --mb 0.2`.
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 

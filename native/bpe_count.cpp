@@ -7,10 +7,68 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace {
+
+// Distinct words and their counts: open addressing over 64-bit hashes, word bytes in one arena
+// (several times faster than std::unordered_map<std::string, double> at millions of lookups).
+class WordTable {
+ public:
+  WordTable() { slots_.resize(1 << 16); mask_ = slots_.size() - 1; }
+  void add(const char* p, size_t n) {
+    if ((size_ + 1) * 10 > slots_.size() * 7) grow();
+    const uint64_t h = hash(p, n);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.count == 0) {
+        s = {h, arena_.size(), static_cast<uint32_t>(n), 1.0};
+        arena_.append(p, n);
+        size_++;
+        return;
+      }
+      if (s.hash == h && s.len == n && std::memcmp(arena_.data() + s.off, p, n) == 0) { s.count += 1; return; }
+    }
+  }
+  size_t size() const { return size_; }
+  template <typename F> void forEach(F f) const {
+    for (const Slot& s : slots_)
+      if (s.count > 0) f(arena_.data() + s.off, static_cast<size_t>(s.len), s.count);
+  }
+
+ private:
+  struct Slot { uint64_t hash; size_t off; uint32_t len; double count; };
+  static uint64_t hash(const char* p, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t v;
+      std::memcpy(&v, p + i, 8);
+      h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
+      h ^= h >> 31;
+    }
+    uint64_t v = 0;
+    std::memcpy(&v, p + i, n - i);
+    h = (h ^ v) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.count == 0) continue;
+      size_t i = s.hash & mask_;
+      while (slots_[i].count != 0) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::string arena_;
+  size_t mask_ = 0, size_ = 0;
+};
 
 struct WordCounter {
   int64_t maxSentenceLength = 4192;
@@ -19,7 +77,7 @@ struct WordCounter {
   std::vector<std::string> meta;  // longest first
   bool metaFirst[256] = {};
   std::string carry, line;
-  std::unordered_map<std::string, double> counts;
+  WordTable counts;
   double lines = 0, usedLines = 0, tooLong = 0;
   bool stopped = false;
 
@@ -44,14 +102,12 @@ struct WordCounter {
       i++;
     }
     const size_t len = line.size();
-    std::string word;
     for (size_t i = 0; i < len;) {
       size_t j = i + 1;
       if (wsOnly) while (j < len && line[j] == ' ') j++;
       size_t k = line.find(' ', j);
       if (k == std::string::npos) k = len;
-      word.assign(line, i, k - i);
-      counts[word] += 1;
+      counts.add(line.data() + i, k - i);
       i = k;
     }
     return maxSentences <= 0 || usedLines < static_cast<double>(maxSentences);
@@ -134,16 +190,16 @@ Napi::Value wordCounterResult(const Napi::CallbackInfo& info) {
   auto counts = Napi::Float64Array::New(env, c->counts.size());
   uint32_t i = 0;
   std::string w;
-  for (const auto& [key, count] : c->counts) {
+  c->counts.forEach([&](const char* key, size_t n, double count) {
     w.clear();
-    for (char ch : key) {
-      if (ch == ' ') w.append("\xE2\x96\x81");
-      else w.push_back(ch);
+    for (size_t k = 0; k < n; k++) {
+      if (key[k] == ' ') w.append("\xE2\x96\x81");
+      else w.push_back(key[k]);
     }
     words.Set(i, Napi::String::New(env, w));
     counts[i] = count;
     i++;
-  }
+  });
   auto out = Napi::Object::New(env);
   out.Set("words", words);
   out.Set("counts", counts);

@@ -123,6 +123,9 @@ def main():
         "train_seconds": {"sentencepiece": t_spm, "ours": t_ours,
                           "median_ratio_ours_over_sentencepiece": statistics.median(t_ours) / statistics.median(t_spm)},
     }
+    if result["corpus_bytes"] < 5_000_000:
+        result["train_seconds"]["note"] = ("corpus under 5 MB: these times are mostly process start-up; "
+                                           "speed is measured by bench/tokenizer-train-vs-sentencepiece.sh")
     if args.record_pieces:
         result["sentencepiece_normal_pieces"] = spm_normal
     text = json.dumps(result, indent=2, ensure_ascii=False)
