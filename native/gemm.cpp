@@ -1,6 +1,7 @@
 // Single-precision matrix multiply (see gemm.h) and its N-API entry `matmul` (src/native/addon.ts).
-// First landed version: straightforward row-parallel loops; the packed, cache-blocked SIMD
-// version replaces the body of sgemm() without changing its contract.
+// BLIS-style (Goto / Van Zee): B packed in KC x NC blocks shared by the OpenMP team, A packed per
+// thread in MC x KC blocks, register-blocked micro-kernels (gemm_kernels.h) per SIMD level; few
+// rows go to the unpacked small-M path (gemm_small.cpp). Design and measurements: bench/gemm.md.
 #include "gemm.h"
 
 // AVX-512 intrinsics built on _mm512_undefined_*(): GCC 12 reports a false "maybe uninitialized".
@@ -138,12 +139,12 @@ static void packed(const Config& cf, bool transA, bool transB, int64_t M, int64_
       for (int64_t p0 = 0; p0 < K; p0 += KC) {
         const int64_t kc = std::min<int64_t>(KC, K - p0);
         const float b = p0 == 0 ? beta : 1.0f;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 4)
         for (int64_t jp = 0; jp < panels; jp++)
           cf.packB(transB, B, ldb, p0, j0 + jp * cf.NR, kc,
                    static_cast<int>(std::min<int64_t>(cf.NR, nc - jp * cf.NR)), Bp + jp * cf.NR * kc);
-        if (splitM) {
-#pragma omp for schedule(static)
+        if (splitM) {  // dynamic: a thread that gets more CPU (shared machine) takes more blocks
+#pragma omp for schedule(dynamic, 1)
           for (int64_t blk = 0; blk < nb; blk++) {
             const int64_t u0 = blk * units / nb, u1 = (blk + 1) * units / nb;
             const int64_t i0 = u0 * cf.MR, mc = std::min<int64_t>(M, u1 * cf.MR) - i0;

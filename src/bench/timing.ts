@@ -1,5 +1,6 @@
 // Shared benchmark helpers: time a function over warm-up and measured repeats, report the median
-// and spread (the machine is shared and noisy, so medians, never single runs or means).
+// and spread of wall time, and CPU time per call (the machine is shared and noisy, so medians,
+// never single runs or means).
 import { performance } from "node:perf_hooks";
 
 /** Summary of repeated timings, in seconds. */
@@ -12,6 +13,11 @@ export interface Timing {
   spread: number;
   repeats: number;
   samples: number[];
+  /**
+   * Median process CPU seconds (user + system, all threads) per call. On a shared machine
+   * work / cpuMedian measures per-core speed regardless of how much CPU the process was given.
+   */
+  cpuMedian: number;
 }
 
 /** The median of a non-empty list (mean of the two middle values for even lengths). */
@@ -23,10 +29,10 @@ export function median(values: readonly number[]): number {
 }
 
 /** Summarizes samples (seconds) into median, min, max and spread. */
-export function summarize(samples: readonly number[]): Timing {
+export function summarize(samples: readonly number[], cpuSamples: readonly number[] = samples): Timing {
   const med = median(samples);
   const min = Math.min(...samples), max = Math.max(...samples);
-  return { median: med, min, max, spread: med > 0 ? (max - min) / med : 0, repeats: samples.length, samples: [...samples] };
+  return { median: med, min, max, spread: med > 0 ? (max - min) / med : 0, repeats: samples.length, samples: [...samples], cpuMedian: median(cpuSamples) };
 }
 
 export interface TimeOptions {
@@ -50,11 +56,14 @@ export function timeIt(fn: () => void, opts: TimeOptions = {}): Timing {
   fn();
   const once = Math.max((performance.now() - t0) / 1000, 1e-7);
   const batch = Math.max(1, Math.ceil(minSeconds / once));
-  const samples: number[] = [];
+  const samples: number[] = [], cpu: number[] = [];
   for (let r = 0; r < repeats; r++) {
+    const c0 = process.cpuUsage();
     t0 = performance.now();
     for (let i = 0; i < batch; i++) fn();
     samples.push((performance.now() - t0) / 1000 / batch);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6 / batch);
   }
-  return summarize(samples);
+  return summarize(samples, cpu);
 }
