@@ -5,17 +5,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { native } from "../../src/native/addon.js";
+import { Rng } from "../../src/model/rng.js";
 
-/** mulberry32: a small deterministic PRNG so every run checks the same cases. */
+/** A seeded uniform [0, 1) stream (the project's Rng) so every run checks the same cases. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed);
+  return () => g.uniform();
 }
 
 /** n uniform values in [-scale, scale) as float32. */
