@@ -21,7 +21,11 @@ export async function run(argv: string[]): Promise<void> {
   });
   const newIds = out.ids[0]!;
   const tokenizer = hasTokenizer(dir) ? await loadTokenizer(dir) : null;
-  const text = tokenizer?.decode(newIds, { skipSpecial: true });
+  // The continuation as text: decode prompt + new tokens and drop the prompt's text, so the first new
+  // piece keeps its leading space (SentencePiece decode strips a text's first space).
+  const text = tokenizer
+    ? tokenizer.decode([...ids, ...newIds], { skipSpecial: true }).slice(tokenizer.decode(ids, { skipSpecial: true }).length)
+    : undefined;
   if (f.bool("json")) console.log(JSON.stringify(text === undefined ? { ids: newIds } : { ids: newIds, text }));
   else console.log(text ?? newIds.join(" "));
 }
