@@ -52,13 +52,8 @@ export class Llama {
     const model = new Llama(loaded.config, {
       head: loaded.kind === "causal-lm" ? "lm" : "score", numLabels: loaded.numLabels,
     });
-    for (const p of model.params) {
-      const t = loaded.tensors.get(p.name);
-      if (!t) throw new Error(`${dir}: tensor "${p.name}" is missing`);
-      if (t.data.length !== p.data.length || t.shape.join(",") !== p.shape.join(","))
-        throw new Error(`${dir}: tensor "${p.name}" has shape [${t.shape}], expected [${p.shape}]`);
-      p.data.set(t.data);
-    }
+    // loadModelDir has checked every name and shape against the same layout allocateWeights uses.
+    for (const p of model.params) p.data.set(loaded.tensors.get(p.name)!.data);
     return model;
   }
 

@@ -3,6 +3,7 @@
 // Shapes follow PyTorch nn.Linear: weight [out_features, in_features].
 import type { LlamaConfig } from "./config.js";
 import { numel, type Param } from "./params.js";
+import { expectedTensorShapes } from "../io/checkpoint.js";
 
 /** Which head sits on the decoder: next-token logits, or a scalar (reward / value) per position. */
 export type HeadKind = "lm" | "score";
@@ -27,46 +28,45 @@ export interface LlamaWeights {
   lmHead: Param | null;
   /** score [numLabels, C] for the scalar head. */
   score: Param | null;
-  /** Every distinct parameter, in HF order (a tied lm_head is not listed twice). */
+  /** Every distinct parameter, in HF state_dict order (a tied lm_head is not listed twice). */
   all: Param[];
 }
 
-function param(name: string, shape: number[], decay: boolean): Param {
-  const n = numel(shape);
-  return { name, shape, data: new Float32Array(n), grad: new Float32Array(n), decay };
-}
-
-/** Allocates zeroed weights (and gradients) for a config and head. */
+/** Allocates zeroed weights (and gradients) for a config and head; norms start at one. */
 export function allocateWeights(c: LlamaConfig, head: HeadKind, numLabels = 1): LlamaWeights {
-  const C = c.hiddenSize, F = c.intermediateSize, HD = c.numAttentionHeads * c.headDim, KD = c.numKeyValueHeads * c.headDim;
+  // Names and shapes come from the one HF layout (io/checkpoint.ts), so loading, saving and the
+  // model can never disagree. Weight decay on matrices only (llama2-recipe.md §Pretraining).
+  const shapes = expectedTensorShapes(c, head === "lm" ? "causal-lm" : "sequence-classification", numLabels);
   const all: Param[] = [];
-  const add = (name: string, shape: number[], decay: boolean): Param => {
-    const p = param(name, shape, decay);
+  const byName = new Map<string, Param>();
+  for (const [name, shape] of shapes) {
+    const n = numel(shape);
+    const p: Param = { name, shape, data: new Float32Array(n), grad: new Float32Array(n), decay: shape.length > 1 };
+    if (shape.length === 1) p.data.fill(1);
     all.push(p);
-    return p;
-  };
-  const embed = add("model.embed_tokens.weight", [c.vocabSize, C], true);
+    byName.set(name, p);
+  }
+  const get = (name: string): Param => byName.get(name)!;
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.numHiddenLayers; l++) {
     const pre = `model.layers.${l}.`;
     layers.push({
-      inputNorm: add(`${pre}input_layernorm.weight`, [C], false),
-      wq: add(`${pre}self_attn.q_proj.weight`, [HD, C], true),
-      wk: add(`${pre}self_attn.k_proj.weight`, [KD, C], true),
-      wv: add(`${pre}self_attn.v_proj.weight`, [KD, C], true),
-      wo: add(`${pre}self_attn.o_proj.weight`, [C, HD], true),
-      postNorm: add(`${pre}post_attention_layernorm.weight`, [C], false),
-      wGate: add(`${pre}mlp.gate_proj.weight`, [F, C], true),
-      wUp: add(`${pre}mlp.up_proj.weight`, [F, C], true),
-      wDown: add(`${pre}mlp.down_proj.weight`, [C, F], true),
+      inputNorm: get(`${pre}input_layernorm.weight`),
+      wq: get(`${pre}self_attn.q_proj.weight`),
+      wk: get(`${pre}self_attn.k_proj.weight`),
+      wv: get(`${pre}self_attn.v_proj.weight`),
+      wo: get(`${pre}self_attn.o_proj.weight`),
+      postNorm: get(`${pre}post_attention_layernorm.weight`),
+      wGate: get(`${pre}mlp.gate_proj.weight`),
+      wUp: get(`${pre}mlp.up_proj.weight`),
+      wDown: get(`${pre}mlp.down_proj.weight`),
     });
   }
-  const finalNorm = add("model.norm.weight", [C], false);
-  let lmHead: Param | null = null;
-  let score: Param | null = null;
-  if (head === "lm") lmHead = c.tieWordEmbeddings ? embed : add("lm_head.weight", [c.vocabSize, C], true);
-  else score = add("score.weight", [numLabels, C], true);
-  for (const l of layers) { l.inputNorm.data.fill(1); l.postNorm.data.fill(1); }
-  finalNorm.data.fill(1);
-  return { embed, layers, finalNorm, lmHead, score, all };
+  const embed = get("model.embed_tokens.weight");
+  return {
+    embed, layers, finalNorm: get("model.norm.weight"),
+    lmHead: head === "lm" ? (c.tieWordEmbeddings ? embed : get("lm_head.weight")) : null,
+    score: head === "score" ? get("score.weight") : null,
+    all,
+  };
 }
