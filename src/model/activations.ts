@@ -2,6 +2,7 @@
 // (rows N = B*T and max T) and reused across steps (STYLE.md: allocate by capacity, not per call).
 // Everything the backward needs is saved per layer, as llm.c's ActivationTensors.
 import type { LlamaConfig } from "./config.js";
+import type { LayerGrads } from "./layer.js";
 
 /** Saved tensors of one decoder layer; row n = b*T + t. */
 export interface LayerActivations {
@@ -21,20 +22,6 @@ export interface LayerActivations {
   h: Float32Array;      // [N, F]    silu(gate) * up
 }
 
-/** Gradient scratch shared by all layers during the backward pass. */
-export interface GradScratch {
-  dRes: Float32Array;   // [N, C] gradient of the residual stream (running)
-  dMid: Float32Array;   // [N, C] gradient w.r.t. xMid
-  dLn: Float32Array;    // [N, C]
-  dAtt: Float32Array;   // [N, H*D]
-  dq: Float32Array;     // [N, H*D]
-  dk: Float32Array;     // [N, KH*D]
-  dv: Float32Array;     // [N, KH*D]
-  dh: Float32Array;     // [N, F]
-  dGate: Float32Array;  // [N, F]
-  dUp: Float32Array;    // [N, F]
-}
-
 export class Activations {
   readonly rows: number;     // capacity in rows N = B*T
   readonly maxT: number;     // capacity in sequence length
@@ -47,7 +34,8 @@ export class Activations {
   readonly losses: Float32Array;  // [N] per-token loss
   /** [N, V] logits (LM head, gradient written in place) or [N, labels] scores. */
   logits: Float32Array;
-  readonly grads: GradScratch;
+  private grads: LayerGrads | null = null;
+  private readonly dims: { N: number; C: number; F: number; HD: number; KD: number };
 
   constructor(c: LlamaConfig, maxB: number, maxT: number, headWidth: number) {
     const N = maxB * maxT, C = c.hiddenSize, F = c.intermediateSize;
@@ -65,10 +53,19 @@ export class Activations {
     this.xFinal = f(N * C); this.lnF = f(N * C); this.rstdF = f(N);
     this.pos = new Int32Array(N); this.losses = f(N);
     this.logits = f(N * headWidth);
-    this.grads = {
-      dRes: f(N * C), dMid: f(N * C), dLn: f(N * C), dAtt: f(N * HD), dq: f(N * HD),
-      dk: f(N * KD), dv: f(N * KD), dh: f(N * F), dGate: f(N * F), dUp: f(N * F),
-    };
+    this.dims = { N, C, F, HD, KD };
+  }
+
+  /** The backward's gradient scratch, allocated at the first backward (a no-grad user never pays for it). */
+  gradScratch(): LayerGrads {
+    if (!this.grads) {
+      const { N, C, F, HD, KD } = this.dims, f = (n: number) => new Float32Array(n);
+      this.grads = {
+        dRes: f(N * C), dMid: f(N * C), dLn: f(N * C), dAtt: f(N * HD), dq: f(N * HD),
+        dk: f(N * KD), dv: f(N * KD), dh: f(N * F), dGate: f(N * F), dUp: f(N * F),
+      };
+    }
+    return this.grads;
   }
 
   fits(B: number, T: number): boolean {

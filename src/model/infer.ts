@@ -1,9 +1,11 @@
 // The no-grad forward against a KV cache: prefill of a prompt and incremental decoding of new
-// tokens (llama2.c run.c's forward, batched). Saves nothing for backward; its scratch buffers are
-// sized by capacity and reused.
+// tokens (llama2.c run.c's forward, batched) through the same layer sequence as training
+// (src/model/layer.ts). Saves nothing for backward; its scratch buffers are sized by capacity and reused.
 import { native } from "../native/addon.js";
 import type { LlamaConfig } from "./config.js";
 import type { KVCache } from "./kv-cache.js";
+import { layerForward, type LayerBuffers } from "./layer.js";
+import type { Linear } from "./linear.js";
 import type { LlamaWeights } from "./weights.js";
 
 class Scratch {
@@ -25,8 +27,9 @@ class Scratch {
 export class InferenceEngine {
   private scratch: Scratch | null = null;
 
-  constructor(private readonly c: LlamaConfig, private readonly w: LlamaWeights, private readonly head: Float32Array,
-    private readonly headWidth: number) {}
+  constructor(private readonly c: LlamaConfig, private readonly w: LlamaWeights, private readonly head: Linear) {}
+
+  private get headWidth(): number { return this.head.outFeatures; }
 
   /**
    * Runs ids[B,T] (T new tokens per row, appended at cache.length) through the model, writing keys and
@@ -35,34 +38,29 @@ export class InferenceEngine {
    */
   forward(cache: KVCache, ids: Int32Array, B: number, T: number, allPositions = false): Float32Array {
     const c = this.c, w = this.w;
-    const C = c.hiddenSize, F = c.intermediateSize, H = c.numAttentionHeads, KH = c.numKeyValueHeads, D = c.headDim;
-    const HD = H * D, KD = KH * D, N = B * T, pos0 = cache.length;
+    const C = c.hiddenSize, H = c.numAttentionHeads, KH = c.numKeyValueHeads, D = c.headDim;
+    const KD = KH * D, N = B * T, pos0 = cache.length;
     if (B !== cache.B) throw new Error(`infer: batch ${B} does not match the cache's ${cache.B} rows`);
     if (pos0 + T > cache.S) throw new RangeError(`infer: ${pos0 + T} positions exceed the cache capacity ${cache.S}`);
     if (!this.scratch || this.scratch.rows < N) this.scratch = new Scratch(Math.max(N, 1), c, this.headWidth);
     const s = this.scratch;
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) s.pos[b * T + t] = Math.max(0, pos0 + t - cache.keyStart[b]!);
     native.embeddingForward(s.x, ids, w.embed.data, N, C, c.vocabSize);
+    // x, xMid and out are one buffer (the residual updated in place); ln1 and ln2 share one too.
+    const buf: LayerBuffers = {
+      x: s.x, ln1: s.ln, rstd1: s.rstd, q: s.q, k: s.k, v: s.v, att: s.att, xMid: s.x,
+      ln2: s.ln, rstd2: s.rstd, gate: s.gate, up: s.up, h: s.h, out: s.x,
+    };
     for (let l = 0; l < c.numHiddenLayers; l++) {
-      const lw = w.layers[l]!, kc = cache.k[l]!, vc = cache.v[l]!;
-      native.rmsnormForward(s.ln, s.rstd, s.x, lw.inputNorm.data, N, C, c.rmsNormEps);
-      native.matmul(s.q, s.ln, lw.wq.data, N, HD, C, false, true, false);
-      native.matmul(s.k, s.ln, lw.wk.data, N, KD, C, false, true, false);
-      native.matmul(s.v, s.ln, lw.wv.data, N, KD, C, false, true, false);
-      native.ropeForward(s.q, s.pos, N, H, D, c.ropeTheta);
-      native.ropeForward(s.k, s.pos, N, KH, D, c.ropeTheta);
-      for (let b = 0; b < B; b++) {  // append this step's keys/values: cache[b, pos0 .. pos0+T)
-        const dst = (b * cache.S + pos0) * KD, src = b * T * KD;
-        kc.set(s.k.subarray(src, src + T * KD), dst);
-        vc.set(s.v.subarray(src, src + T * KD), dst);
-      }
-      native.attentionForward(s.att, null, s.q, kc, vc, B, T, cache.S, pos0, H, KH, D, cache.keyStart, null);
-      native.matmul(s.x, s.att, lw.wo.data, N, C, HD, false, true, true);
-      native.rmsnormForward(s.ln, s.rstd, s.x, lw.postNorm.data, N, C, c.rmsNormEps);
-      native.matmul(s.gate, s.ln, lw.wGate.data, N, F, C, false, true, false);
-      native.matmul(s.up, s.ln, lw.wUp.data, N, F, C, false, true, false);
-      native.swigluForward(s.h, s.gate, s.up, N * F);
-      native.matmul(s.x, s.h, lw.wDown.data, N, C, F, false, true, true);
+      const kc = cache.k[l]!, vc = cache.v[l]!;
+      layerForward(c, w.layers[l]!, buf, N, s.pos, (q, k, v, att) => {
+        for (let b = 0; b < B; b++) {  // append this step's keys/values: cache[b, pos0 .. pos0+T)
+          const dst = (b * cache.S + pos0) * KD, src = b * T * KD;
+          kc.set(k.subarray(src, src + T * KD), dst);
+          vc.set(v.subarray(src, src + T * KD), dst);
+        }
+        native.attentionForward(att, null, q, kc, vc, B, T, cache.S, pos0, H, KH, D, cache.keyStart, null);
+      });
     }
     cache.length = pos0 + T;
     // Final norm and head: on every token, or on each row's last token only (generation).
@@ -74,7 +72,7 @@ export class InferenceEngine {
     }
     native.rmsnormForward(s.ln, s.rstd, x, w.finalNorm.data, rows, C, c.rmsNormEps);
     const out = s.out.subarray(0, rows * this.headWidth);
-    native.matmul(out, s.ln, this.head, rows, this.headWidth, C, false, true, false);
+    this.head.forward(out, s.ln, rows);
     return out;
   }
 }

@@ -8,6 +8,7 @@ import { Activations } from "./activations.js";
 import { decoderBackward, decoderForward, type TokenLayout } from "./decoder.js";
 import { allocateWeights, type HeadKind, type LlamaWeights } from "./weights.js";
 import { zeroGrads, type Param } from "./params.js";
+import type { Linear } from "./linear.js";
 import { Rng } from "./rng.js";
 import { InferenceEngine } from "./infer.js";
 import { loadModelDir, saveModelDir } from "../io/checkpoint.js";
@@ -16,6 +17,14 @@ export interface LlamaOptions {
   head?: HeadKind;
   /** Outputs of the scalar head (1 for reward and value models). */
   numLabels?: number;
+  /**
+   * Whether the parameters start trainable (default true). Gradients are allocated only by a backward
+   * and only for trainable parameters, so a model that is never trained holds its weights and nothing
+   * else either way; `trainable: false` makes backward refuse to touch the weights (PPO's reference).
+   */
+  trainable?: boolean;
+  /** Weight buffers to adopt instead of allocating (HF names; not copied). */
+  tensors?: Map<string, { data: Float32Array }>;
 }
 
 export class Llama {
@@ -33,10 +42,10 @@ export class Llama {
     this.config = config;
     this.head = opts.head ?? "lm";
     this.numLabels = opts.numLabels ?? 1;
-    this.weights = allocateWeights(config, this.head, this.numLabels);
+    this.weights = allocateWeights(config, this.head, this.numLabels, { trainable: opts.trainable, tensors: opts.tensors });
   }
 
-  /** Every parameter (HF names) with its gradient buffer. */
+  /** Every parameter (HF names), trainable or frozen, with its gradient buffer once a backward made one. */
   get params(): Param[] {
     return this.weights.all;
   }
@@ -47,14 +56,14 @@ export class Llama {
   }
 
   /** Loads an HF model directory (LlamaForCausalLM or LlamaForSequenceClassification). */
-  static async load(dir: string): Promise<Llama> {
+  static async load(dir: string, opts: { trainable?: boolean } = {}): Promise<Llama> {
     const loaded = await loadModelDir(dir);
-    const model = new Llama(loaded.config, {
+    // loadModelDir has checked every name and shape against the same layout allocateWeights uses;
+    // the model adopts its buffers (one float32 copy of the weights, never two).
+    return new Llama(loaded.config, {
       head: loaded.kind === "causal-lm" ? "lm" : "score", numLabels: loaded.numLabels,
+      trainable: opts.trainable, tensors: loaded.tensors,
     });
-    // loadModelDir has checked every name and shape against the same layout allocateWeights uses.
-    for (const p of model.params) p.data.set(loaded.tensors.get(p.name)!.data);
-    return model;
   }
 
   /** Writes an HF model directory atomically (config.json, safetensors, generation_config.json). */
@@ -67,7 +76,7 @@ export class Llama {
 
   /** The no-grad engine for cached decoding (shares this model's weights). */
   inference(): InferenceEngine {
-    this.engine ??= new InferenceEngine(this.config, this.weights, this.headWeight().data, this.headWidth);
+    this.engine ??= new InferenceEngine(this.config, this.weights, this.headLinear());
     return this.engine;
   }
 
@@ -101,13 +110,12 @@ export class Llama {
    * reused by the next call (and overwritten in place by losses writing their gradient).
    */
   forward(ids: Int32Array, B: number, T: number, layout: TokenLayout = {}): Float32Array {
-    const N = B * T, C = this.config.hiddenSize, W = this.headWidth;
+    const N = B * T, W = this.headWidth;
     if (ids.length < N) throw new RangeError(`forward: ids has ${ids.length} tokens, B*T = ${N}`);
     const acts = this.reserve(B, T);
     decoderForward(this.config, this.weights, acts, ids, B, T, layout);
-    const headW = this.headWeight();
     const out = acts.logits.subarray(0, N * W);
-    native.matmul(out, acts.lnF, headW.data, N, W, C, false, true, false);
+    this.headLinear().forward(out, acts.lnF, N);
     this.last = { ids, B, T, layout };
     return out;
   }
@@ -119,10 +127,8 @@ export class Llama {
   backward(dOut: Float32Array): void {
     if (!this.last || !this.acts) throw new Error("backward: no forward to differentiate");
     const { ids, B, T, layout } = this.last;
-    const N = B * T, C = this.config.hiddenSize, W = this.headWidth;
-    const acts = this.acts, headW = this.headWeight(), dLnF = acts.grads.dLn;
-    native.matmul(dLnF, dOut, headW.data, N, C, W, false, false, false);
-    native.matmul(headW.grad, dOut, acts.lnF, W, C, N, true, false, true);
+    const acts = this.acts, dLnF = acts.gradScratch().dLn;
+    this.headLinear().backward(dLnF, dOut, acts.lnF, B * T);
     decoderBackward(this.config, this.weights, acts, dLnF, ids, B, T, layout);
   }
 
@@ -148,7 +154,8 @@ export class Llama {
     return { lossSum: sumTo(losses, N), count };
   }
 
-  private headWeight(): Param {
+  /** The head's linear layer: lm_head [V, C] or score [numLabels, C]. */
+  headLinear(): Linear {
     const w = this.head === "lm" ? this.weights.lmHead : this.weights.score;
     if (!w) throw new Error(`model has no ${this.head} head`);
     return w;

@@ -1,7 +1,8 @@
 // The Llama parameter set in transformers' names (LlamaForCausalLM / LlamaForSequenceClassification),
-// with typed per-layer views so the forward and backward read like llama2.c's run.c.
-// Shapes follow PyTorch nn.Linear: weight [out_features, in_features].
+// with typed per-layer views so the forward and backward read like llama2.c's run.c. Every projection
+// is a Linear (src/model/linear.ts) over its Param; shapes follow PyTorch nn.Linear: [out, in].
 import type { LlamaConfig } from "./config.js";
+import { Linear } from "./linear.js";
 import { numel, type Param } from "./params.js";
 import { expectedTensorShapes } from "../io/checkpoint.js";
 
@@ -10,63 +11,81 @@ export type HeadKind = "lm" | "score";
 
 export interface LayerWeights {
   inputNorm: Param;   // [C]            input_layernorm (attention_norm in Meta's code)
-  wq: Param;          // [H*D, C]       self_attn.q_proj
-  wk: Param;          // [KH*D, C]      self_attn.k_proj
-  wv: Param;          // [KH*D, C]      self_attn.v_proj
-  wo: Param;          // [C, H*D]       self_attn.o_proj
+  qProj: Linear;      // [H*D, C]       self_attn.q_proj (wq)
+  kProj: Linear;      // [KH*D, C]      self_attn.k_proj (wk)
+  vProj: Linear;      // [KH*D, C]      self_attn.v_proj (wv)
+  oProj: Linear;      // [C, H*D]       self_attn.o_proj (wo)
   postNorm: Param;    // [C]            post_attention_layernorm (ffn_norm)
-  wGate: Param;       // [F, C]         mlp.gate_proj (w1)
-  wUp: Param;         // [F, C]         mlp.up_proj (w3)
-  wDown: Param;       // [C, F]         mlp.down_proj (w2)
+  gateProj: Linear;   // [F, C]         mlp.gate_proj (w1)
+  upProj: Linear;     // [F, C]         mlp.up_proj (w3)
+  downProj: Linear;   // [C, F]         mlp.down_proj (w2)
 }
 
 export interface LlamaWeights {
   embed: Param;        // [V, C]  model.embed_tokens
   layers: LayerWeights[];
   finalNorm: Param;    // [C]     model.norm
-  /** lm_head [V, C]; the embedding itself when tie_word_embeddings. */
-  lmHead: Param | null;
+  /** lm_head [V, C]; over the embedding itself when tie_word_embeddings. */
+  lmHead: Linear | null;
   /** score [numLabels, C] for the scalar head. */
-  score: Param | null;
+  score: Linear | null;
   /** Every distinct parameter, in HF state_dict order (a tied lm_head is not listed twice). */
   all: Param[];
+  /** Every linear layer, by HF module name (a tied lm_head included). */
+  linears: Linear[];
 }
 
-/** Allocates zeroed weights (and gradients) for a config and head; norms start at one. */
-export function allocateWeights(c: LlamaConfig, head: HeadKind, numLabels = 1): LlamaWeights {
-  // Names and shapes come from the one HF layout (io/checkpoint.ts), so loading, saving and the
-  // model can never disagree. Weight decay on matrices only (llama2-recipe.md §Pretraining).
+export interface AllocateOptions {
+  /** Parameters start trainable (default true); a frozen model never allocates gradients. */
+  trainable?: boolean;
+  /** Use these buffers instead of allocating (adopted, not copied: Llama.load). */
+  tensors?: Map<string, { data: Float32Array }>;
+}
+
+/** Allocates weights for a config and head (zeroed, norms at one), or adopts opts.tensors. No gradients yet. */
+export function allocateWeights(c: LlamaConfig, head: HeadKind, numLabels = 1, opts: AllocateOptions = {}): LlamaWeights {
+  // Names and shapes come from the one HF layout, so loading, saving and the model can never
+  // disagree. Weight decay on matrices only (llama2-recipe.md §Pretraining).
   const shapes = expectedTensorShapes(c, head === "lm" ? "causal-lm" : "sequence-classification", numLabels);
   const all: Param[] = [];
   const byName = new Map<string, Param>();
   for (const [name, shape] of shapes) {
     const n = numel(shape);
-    const p: Param = { name, shape, data: new Float32Array(n), grad: new Float32Array(n), decay: shape.length > 1 };
-    if (shape.length === 1) p.data.fill(1);
+    let data = opts.tensors?.get(name)?.data;
+    if (data) {
+      if (data.length !== n) throw new Error(`${name}: ${data.length} values, expected ${n} for shape ${JSON.stringify(shape)}`);
+    } else {
+      if (opts.tensors) throw new Error(`missing tensor "${name}"`);
+      data = new Float32Array(n);
+      if (shape.length === 1) data.fill(1);
+    }
+    const p: Param = { name, shape, data, grad: null, trainable: opts.trainable ?? true, decay: shape.length > 1 };
     all.push(p);
     byName.set(name, p);
   }
-  const get = (name: string): Param => byName.get(name)!;
+  const linears: Linear[] = [];
+  const lin = (module: string, weightName = `${module}.weight`): Linear => {
+    const l = new Linear(module, byName.get(weightName)!);
+    linears.push(l);
+    return l;
+  };
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.numHiddenLayers; l++) {
     const pre = `model.layers.${l}.`;
     layers.push({
-      inputNorm: get(`${pre}input_layernorm.weight`),
-      wq: get(`${pre}self_attn.q_proj.weight`),
-      wk: get(`${pre}self_attn.k_proj.weight`),
-      wv: get(`${pre}self_attn.v_proj.weight`),
-      wo: get(`${pre}self_attn.o_proj.weight`),
-      postNorm: get(`${pre}post_attention_layernorm.weight`),
-      wGate: get(`${pre}mlp.gate_proj.weight`),
-      wUp: get(`${pre}mlp.up_proj.weight`),
-      wDown: get(`${pre}mlp.down_proj.weight`),
+      inputNorm: byName.get(`${pre}input_layernorm.weight`)!,
+      qProj: lin(`${pre}self_attn.q_proj`),
+      kProj: lin(`${pre}self_attn.k_proj`),
+      vProj: lin(`${pre}self_attn.v_proj`),
+      oProj: lin(`${pre}self_attn.o_proj`),
+      postNorm: byName.get(`${pre}post_attention_layernorm.weight`)!,
+      gateProj: lin(`${pre}mlp.gate_proj`),
+      upProj: lin(`${pre}mlp.up_proj`),
+      downProj: lin(`${pre}mlp.down_proj`),
     });
   }
-  const embed = get("model.embed_tokens.weight");
-  return {
-    embed, layers, finalNorm: get("model.norm.weight"),
-    lmHead: head === "lm" ? (c.tieWordEmbeddings ? embed : get("lm_head.weight")) : null,
-    score: head === "score" ? get("score.weight") : null,
-    all,
-  };
+  const embed = byName.get("model.embed_tokens.weight")!;
+  const lmHead = head === "lm" ? lin("lm_head", c.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight") : null;
+  const score = head === "score" ? lin("score") : null;
+  return { embed, layers, finalNorm: byName.get("model.norm.weight")!, lmHead, score, all, linears };
 }

@@ -1,9 +1,11 @@
 // AdamW over a model's Param list (torch.optim.AdamW semantics, decoupled weight decay:
 // p *= 1 - lr·wd before the Adam update), with the moment buffers the checkpoint saves.
 // Weight decay applies only to params with decay = true (matrices and embeddings, not norms),
-// like the usual two torch param groups. The arithmetic is native.adamwStep (native/adamw.cpp).
+// like the usual two torch param groups. Only trainable params are optimised (frozen ones have no
+// moments), and a param whose gradient was never allocated is skipped, as torch skips grad None.
+// The arithmetic is native.adamwStep (native/adamw.cpp).
 import { native } from "../native/addon.js";
-import type { Param } from "../model/params.js";
+import { trainableParams, type Param } from "../model/params.js";
 
 export interface AdamWConfig {
   beta1: number;
@@ -23,9 +25,13 @@ export class AdamW {
   /** Updates applied so far; the next update uses step + 1 for bias correction. */
   step = 0;
 
-  constructor(readonly params: Param[], readonly config: AdamWConfig) {
-    this.m = params.map((p) => new Float32Array(p.data.length));
-    this.v = params.map((p) => new Float32Array(p.data.length));
+  /** The trainable params it updates (fixed at construction), in order. */
+  readonly params: Param[];
+
+  constructor(params: Param[], readonly config: AdamWConfig) {
+    this.params = trainableParams(params);
+    this.m = this.params.map((p) => new Float32Array(p.data.length));
+    this.v = this.params.map((p) => new Float32Array(p.data.length));
   }
 
   /** One update of every param from its .grad at learning rate `lr`. */
@@ -34,6 +40,7 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.config;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i];
+      if (!p.grad) continue;
       native.adamwStep(p.data, p.grad, this.m[i], this.v[i], p.data.length, lr, beta1, beta2, eps,
         p.decay ? weightDecay : 0, this.step);
     }

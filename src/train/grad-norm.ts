@@ -4,10 +4,10 @@
 import { native } from "../native/addon.js";
 import type { Param } from "../model/params.js";
 
-/** The global L2 norm of all gradients (accumulated in double). */
+/** The global L2 norm of all allocated gradients (frozen params have none), accumulated in double. */
 export function gradNorm(params: Param[]): number {
   let s = 0;
-  for (const p of params) s += native.sumSquares(p.grad, p.grad.length);
+  for (const p of params) if (p.grad) s += native.sumSquares(p.grad, p.grad.length);
   return Math.sqrt(s);
 }
 
@@ -16,7 +16,7 @@ export function clipGradNorm(params: Param[], maxNorm: number): number {
   const norm = gradNorm(params);
   if (maxNorm > 0 && Number.isFinite(norm)) {
     const coef = maxNorm / (norm + 1e-6);
-    if (coef < 1) for (const p of params) native.scaleInPlace(p.grad, coef, p.grad.length);
+    if (coef < 1) for (const p of params) if (p.grad) native.scaleInPlace(p.grad, coef, p.grad.length);
   }
   return norm;
 }

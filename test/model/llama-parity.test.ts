@@ -47,6 +47,7 @@ for (const name of ["llama-gqa", "llama-tied"]) {
     for (const p of model.params) {
       const g = exp.tensors.get(`grad.${p.name}`);
       assert.ok(g, `fixture has no gradient for ${p.name}`);
+      assert.ok(p.grad, `${p.name}: no gradient was allocated`);
       const err = maxRelDiff(p.grad, g.data);
       assert.ok(err <= 1e-3, `${p.name}: gradient max rel err ${err}`);
       checked++;

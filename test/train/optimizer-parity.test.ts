@@ -32,13 +32,13 @@ test("10 steps of schedule + clipping + AdamW match torch AdamW + LambdaLR withi
   const c = fx.config;
   const params: Param[] = fx.params.map((p) => ({
     name: p.name, shape: p.shape, decay: p.decay,
-    data: Float32Array.from(p.initial), grad: new Float32Array(p.initial.length),
+    data: Float32Array.from(p.initial), grad: new Float32Array(p.initial.length), trainable: true,
   }));
   const opt = new AdamW(params, { beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weight_decay });
   const sched = { lr: c.lr, warmup: c.warmup, maxSteps: c.max_steps, minLrRatio: c.min_lr_ratio };
   let clippedSteps = 0;
   for (let s = 0; s < fx.grads.length; s++) {
-    for (const p of params) p.grad.set(fx.grads[s][p.name]);
+    for (const p of params) p.grad!.set(fx.grads[s][p.name]);
     const lr = learningRate(s, sched);
     assert.ok(Math.abs(lr - fx.lrs[s]) <= 1e-9 * c.lr, `step ${s}: lr ${lr} vs torch ${fx.lrs[s]}`);
     const norm = clipGradNorm(params, c.grad_clip);
@@ -59,7 +59,7 @@ test("10 steps of schedule + clipping + AdamW match torch AdamW + LambdaLR withi
 });
 
 test("weight decay is skipped for params with decay = false", () => {
-  const mk = (decay: boolean): Param => ({ name: decay ? "w" : "n", shape: [2], decay, data: Float32Array.from([1, -1]), grad: new Float32Array(2) });
+  const mk = (decay: boolean): Param => ({ name: decay ? "w" : "n", shape: [2], decay, data: Float32Array.from([1, -1]), grad: new Float32Array(2), trainable: true });
   const params = [mk(true), mk(false)];
   const opt = new AdamW(params, { beta1: 0.9, beta2: 0.95, eps: 1e-5, weightDecay: 0.5 });
   opt.update(0.1); // zero gradient: only weight decay moves a parameter
