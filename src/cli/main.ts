@@ -1,54 +1,86 @@
 #!/usr/bin/env node
-// The `llama2` command (DESIGN.md §3). One subcommand per file in ./commands/<name>.ts, each
-// exporting `run(argv)`; this entry only finds the file, so adding a command touches nothing else.
+// The `llama2` command (DESIGN.md §3). One subcommand per file in ./commands (src/cli/registry.ts),
+// each exporting its definition `command` and `run(argv)`; this entry finds the file, prints the
+// top-level and group help, --version, and maps errors to exit codes (usage 2, failure 1).
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { UsageError } from "./args.js";
+import { fileURLToPath } from "node:url";
+import { HelpRequested, UsageError, nearest } from "./args.js";
+import { allCommands, commandsDir, entries, isGroup, loadCommand } from "./registry.js";
 
-const commandsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
-
-// A command is commands/<name>.js, or a folder commands/<name>/ of subcommands <sub>.js
-// (`llama2 tokenizer train` runs commands/tokenizer/train.js).
-function available(dir = commandsDir): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() || (e.name.endsWith(".js") && !e.name.endsWith(".test.js")))
-    .map((e) => e.name.replace(/\.js$/, "")).sort();
+function version(): string {
+  const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../package.json");
+  return (JSON.parse(fs.readFileSync(pkg, "utf8")) as { version: string }).version;
 }
 
-type Command = { run(argv: string[]): Promise<number | void> };
+/** "name   summary" lines for the given commands, read from their definitions. */
+async function commandTable(words: string[][], indent = "  "): Promise<string> {
+  const rows: [string, string][] = [];
+  for (const w of words) {
+    const file = w.length === 1 ? path.join(commandsDir, `${w[0]}.js`) : path.join(commandsDir, w[0]!, `${w[1]}.js`);
+    rows.push([w.join(" "), (await loadCommand(file)).command?.summary ?? ""]);
+  }
+  const width = Math.max(...rows.map(([n]) => n.length)) + 3;
+  return rows.map(([n, s]) => `${indent}${n.padEnd(width)}${s}`.trimEnd()).join("\n");
+}
 
-async function load(file: string): Promise<Command> {
-  return (await import(pathToFileURL(file).href)) as Command;
+async function topHelp(): Promise<string> {
+  return [
+    "llama2 — the Llama 2 system: tokenizer, pretraining, alignment stages, generation, in TypeScript on Node.js",
+    "",
+    "usage: llama2 <command> [options]",
+    "       llama2 <command> --help     options of one command",
+    "       llama2 --version",
+    "",
+    "commands:",
+    await commandTable(allCommands().map((c) => c.words)),
+    "",
+    "example:",
+    "  llama2 demo --out runs/demo",
+  ].join("\n");
+}
+
+async function groupHelp(group: string): Promise<string> {
+  return [`usage: llama2 ${group} <subcommand> [options]`, "", "subcommands:",
+    await commandTable(entries(path.join(commandsDir, group)).map((s) => [group, s])),
+    "", `llama2 ${group} <subcommand> --help shows the options of one.`].join("\n");
+}
+
+const isHelp = (a: string | undefined): boolean => a === "--help" || a === "-h";
+
+function unknown(what: string, given: string, known: string[]): never {
+  const hint = nearest(given, known);
+  throw new UsageError(`unknown ${what} "${given}"${hint ? `; did you mean "${hint}"?` : ""} (known: ${known.join(", ")})`);
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h" || name === "help") {
-    console.log(`usage: llama2 <command> [options]\ncommands: ${available().join(", ")}`);
-    return name ? 0 : 1;
+  let [name, ...rest] = argv;
+  if (name === "help") { // `llama2 help [command [sub]]` = `llama2 [command [sub]] --help`
+    if (rest.length === 0) name = "--help";
+    else { [name, ...rest] = [...rest, "--help"]; }
   }
-  if (!available().includes(name)) {
-    console.error(`llama2: unknown command "${name}"; commands: ${available().join(", ")}`);
-    return 1;
-  }
-  const groupDir = path.join(commandsDir, name);
-  if (fs.existsSync(groupDir) && fs.statSync(groupDir).isDirectory()) {
+  if (name === undefined) { console.error(await topHelp()); return 2; }
+  if (isHelp(name)) { console.log(await topHelp()); return 0; }
+  if (name === "--version" || name === "-V") { console.log(version()); return 0; }
+  const names = entries();
+  if (!names.includes(name)) unknown("command", name, names);
+  let file = path.join(commandsDir, `${name}.js`);
+  if (isGroup(name)) {
     const [sub, ...subArgs] = rest;
-    const subs = available(groupDir);
-    if (!sub || !subs.includes(sub)) {
-      console.error(`llama2 ${name}: ${sub ? `unknown subcommand "${sub}"` : "missing subcommand"}; subcommands: ${subs.join(", ")}`);
-      return 2;
-    }
-    return (await (await load(path.join(groupDir, `${sub}.js`))).run(subArgs)) ?? 0;
+    if (sub === undefined) { console.error(await groupHelp(name)); return 2; }
+    if (isHelp(sub)) { console.log(await groupHelp(name)); return 0; }
+    const subs = entries(path.join(commandsDir, name));
+    if (!subs.includes(sub)) unknown(`${name} subcommand`, sub, subs);
+    file = path.join(commandsDir, name, `${sub}.js`);
+    rest = subArgs;
   }
-  return (await (await load(path.join(commandsDir, `${name}.js`))).run(rest)) ?? 0;
+  return (await (await loadCommand(file)).run(rest)) ?? 0;
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
+    if (err instanceof HelpRequested) { console.log(err.text); process.exitCode = 0; return; }
     if (err instanceof UsageError) console.error(`llama2: ${err.message}`);
     else console.error(err instanceof Error ? (process.env.LLAMA2_DEBUG ? err.stack : `llama2: ${err.message}`) : err);
     process.exitCode = err instanceof UsageError ? 2 : 1;

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseFlags } from "../args.js";
+import { defineCommand, parseFlags } from "../args.js";
 import { run as worldGenerate } from "./world/generate.js";
 import { run as tokenizerTrain } from "./tokenizer/train.js";
 import { run as dataPrepare } from "./data/prepare.js";
@@ -26,20 +26,31 @@ function stage(title: string): void {
   console.error(`\n== ${title}`);
 }
 
+export const command = defineCommand({
+  name: "demo",
+  summary: "the whole pipeline on the generated world: world, tokenizer, token shards, pretraining, samples",
+  options: {
+    out: { type: "string", value: "DIR", default: "runs/demo", description: "directory for every stage's output" },
+    size: { type: "string", value: "SIZE", default: "small", description: "world size (small, medium, large)" },
+    seed: { type: "string", value: "S", default: "1", description: "seed of the world, the model and the samples" },
+    steps: { type: "string", value: "N", defaultText: "configs/pretrain-tiny.yaml max_steps", description: "pretraining steps" },
+    "vocab-size": { type: "string", value: "N", default: 1024, description: "tokenizer vocabulary" },
+    quiet: { type: "boolean", description: "no live progress line while pretraining" },
+  },
+  examples: ["llama2 demo --out runs/demo", "llama2 demo --steps 100 --quiet"],
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("demo", argv, {
-    out: { type: "string" }, size: { type: "string" }, steps: { type: "string" }, seed: { type: "string" },
-    "vocab-size": { type: "string" }, quiet: { type: "boolean" },
-  });
-  const out = f.str("out", "runs/demo"), size = f.str("size", "small"), seed = f.str("seed", "1");
+  const f = parseFlags(command, argv);
+  const out = f.str("out"), size = f.str("size"), seed = f.str("seed");
   const world = path.join(out, "world"), tokDir = path.join(out, "tokenizer"), data = path.join(out, "tokens"), runDir = path.join(out, "pretrain");
   const t0 = Date.now();
   fs.mkdirSync(out, { recursive: true });
 
   stage(`1/5 world: llama2 world generate --out ${world} --size ${size} --seed ${seed}`);
   await worldGenerate(["--out", world, "--size", size, "--seed", seed]);
-  stage(`2/5 tokenizer: llama2 tokenizer train --input ${world}/pretrain.txt --vocab-size ${f.int("vocab-size", 1024)}`);
-  await tokenizerTrain(["--input", path.join(world, "pretrain.txt"), "--vocab-size", String(f.int("vocab-size", 1024)), "--out", tokDir]);
+  stage(`2/5 tokenizer: llama2 tokenizer train --input ${world}/pretrain.txt --vocab-size ${f.int("vocab-size")}`);
+  await tokenizerTrain(["--input", path.join(world, "pretrain.txt"), "--vocab-size", String(f.int("vocab-size")), "--out", tokDir]);
   stage(`3/5 data: llama2 data prepare --tokenizer ${tokDir} --input ${world}/pretrain.txt --out ${data}`);
   await dataPrepare(["--tokenizer", tokDir, "--input", path.join(world, "pretrain.txt"), "--out", data, "--val-fraction", "0.02"]);
 

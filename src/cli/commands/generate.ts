@@ -1,23 +1,40 @@
 // `llama2 generate --model DIR (--ids 1,2,3 | --prompt STR) [--max-new-tokens N --temperature T
 //  --top-p P --top-k K --seed S --greedy] [--json]`.
-import { parseFlags } from "../args.js";
+import { defineCommand, parseFlags } from "../args.js";
 import { Llama } from "../../model/llama.js";
 import { generate } from "../../model/generate.js";
-import { inputIds } from "../input-ids.js";
+import { INPUT_OPTIONS, inputIds } from "../input-ids.js";
 import { hasTokenizer, loadTokenizer } from "../../tokenizer/resolve.js";
 
+export const command = defineCommand({
+  name: "generate",
+  summary: "continue a prompt with a model (greedy or sampled)",
+  usage: "--model DIR (--ids 1,2,3 | --prompt STR [--chat]) [options]",
+  options: {
+    model: { type: "string", value: "DIR", required: true, description: "model directory (HF layout: config.json, model.safetensors, tokenizer files)" },
+    ...INPUT_OPTIONS,
+    "max-new-tokens": { type: "string", value: "N", default: 64, description: "stop after this many new tokens" },
+    temperature: { type: "string", value: "T", default: 1, description: "softmax temperature for sampling" },
+    "top-p": { type: "string", value: "P", default: 1, description: "nucleus sampling: keep the smallest set of tokens with probability >= P (1 = off)" },
+    "top-k": { type: "string", value: "K", default: 0, description: "sample among the K most likely tokens (0 = off)" },
+    seed: { type: "string", value: "S", default: 0, description: "sampling seed (same seed, same continuation)" },
+    greedy: { type: "boolean", description: "always take the most likely token (ignores temperature/top-p/top-k)" },
+    json: { type: "boolean", description: "print one JSON object {ids, text} on stdout" },
+  },
+  examples: [
+    "llama2 generate --model runs/demo/pretrain/final --prompt \"The river\" --max-new-tokens 40 --temperature 0.8",
+    "llama2 generate --model DIR --ids 1,450,4159 --greedy --json",
+  ],
+});
+
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags("generate", argv, {
-    model: { type: "string" }, chat: { type: "boolean" }, system: { type: "string" }, ids: { type: "string" }, prompt: { type: "string" }, text: { type: "string" },
-    "max-new-tokens": { type: "string" }, temperature: { type: "string" }, "top-p": { type: "string" },
-    "top-k": { type: "string" }, seed: { type: "string" }, greedy: { type: "boolean" }, json: { type: "boolean" },
-  });
+  const f = parseFlags(command, argv);
   const dir = f.str("model");
   const model = await Llama.load(dir);
   const ids = await inputIds("generate", f, dir);
   const out = generate(model, [ids], {
-    maxNewTokens: f.int("max-new-tokens", 64), greedy: f.bool("greedy"), temperature: f.num("temperature", 1),
-    topP: f.num("top-p", 1), topK: f.int("top-k", 0), seed: f.int("seed", 0),
+    maxNewTokens: f.int("max-new-tokens"), greedy: f.bool("greedy"), temperature: f.num("temperature"),
+    topP: f.num("top-p"), topK: f.int("top-k"), seed: f.int("seed"),
   });
   const newIds = out.ids[0]!;
   const tokenizer = hasTokenizer(dir) ? await loadTokenizer(dir) : null;

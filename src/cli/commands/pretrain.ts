@@ -1,20 +1,39 @@
 // `llama2 pretrain --config FILE [--set key=value ...]` and
 // `llama2 pretrain --resume RUN_DIR|CHECKPOINT_DIR [--set out=DIR ...]` (src/recipes/pretrain.ts).
 // Exit codes: 0 done, 130 / 143 stopped by SIGINT / SIGTERM after writing a checkpoint.
-import { UsageError, parseFlags } from "../args.js";
+import { UsageError, defineCommand, parseFlags } from "../args.js";
+import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
 import { loadPretrainConfig, loadResumeConfig, resolveResume, runPretrain } from "../../recipes/pretrain.js";
+import { loadConfig } from "../../train/config.js";
+import { PRETRAIN_SCHEMA } from "../../recipes/pretrain-config.js";
+
+export const command = defineCommand({
+  name: "pretrain",
+  summary: "pretrain a Llama decoder on prepared token shards (paper §2.2)",
+  usage: "[--config FILE] [--set KEY=VALUE ...] | --resume DIR [--set KEY=VALUE ...]",
+  description: "Every key has a default (llama2 pretrain --print-config shows them); data= and out= are required.\n" +
+    "Ctrl-C / SIGTERM write a checkpoint and exit 130 / 143; --resume continues exactly where it stopped.",
+  options: {
+    ...CONFIG_OPTIONS,
+    quiet: { type: "boolean", description: "no live progress line" },
+  },
+  examples: [
+    "llama2 pretrain --config configs/pretrain-tiny.yaml --set data=world/tokens --set out=runs/tiny",
+    "llama2 pretrain --resume runs/tiny --set max_steps=1200",
+    "llama2 pretrain --config configs/pretrain-tiny.yaml --print-config",
+  ],
+});
 
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("pretrain", argv, {
-    config: { type: "string" },
-    set: { type: "string", multiple: true },
-    resume: { type: "string" },
-    quiet: { type: "boolean" },
-  });
+  const f = parseFlags(command, argv);
   const sets = f.list("set");
   const resume = f.strOpt("resume");
   const file = f.strOpt("config");
   if (resume && file) throw new UsageError("pretrain: use either --config (new run) or --resume (continue), not both");
+  if (f.bool("print-config")) {
+    printConfig(resume ? loadResumeConfig(resolveResume(resume).checkpoint, [`out=${resolveResume(resume).runDir}`, ...sets]) : loadConfig(PRETRAIN_SCHEMA, file, sets));
+    return 0;
+  }
   if (!resume && !file && sets.length === 0) throw new UsageError("pretrain: --config FILE or --resume RUN_DIR is required");
   let result;
   if (resume) {

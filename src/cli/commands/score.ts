@@ -1,13 +1,23 @@
 // `llama2 score --model DIR (--ids 1,2,3 | --text STR) [--json]`: per-token log-probabilities and total NLL.
-import { parseFlags } from "../args.js";
+import { defineCommand, parseFlags } from "../args.js";
 import { Llama } from "../../model/llama.js";
 import { scoreTokens } from "../../model/score.js";
-import { inputIds } from "../input-ids.js";
+import { INPUT_OPTIONS, inputIds } from "../input-ids.js";
+
+export const command = defineCommand({
+  name: "score",
+  summary: "per-token log-probabilities and total negative log-likelihood of a text under a model",
+  usage: "--model DIR (--ids 1,2,3 | --text STR [--chat]) [--json]",
+  options: {
+    model: { type: "string", value: "DIR", required: true, description: "model directory (HF layout)" },
+    ...INPUT_OPTIONS,
+    json: { type: "boolean", description: "print one JSON object {token_logprobs, nll} on stdout" },
+  },
+  examples: ["llama2 score --model runs/demo/pretrain/final --text \"The river flows to the sea.\"", "llama2 score --model DIR --ids 1,450,4159 --json"],
+});
 
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags("score", argv, {
-    model: { type: "string" }, chat: { type: "boolean" }, system: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, prompt: { type: "string" }, json: { type: "boolean" },
-  });
+  const f = parseFlags(command, argv);
   const dir = f.str("model");
   const model = await Llama.load(dir);
   const ids = await inputIds("score", f, dir);

@@ -3,7 +3,7 @@
 // the native matmul (native/gemm.cpp). With a shape: that shape only (`{"gflops": x, ...}` with
 // --json). Also GFLOP per CPU-second (all threads' CPU time): per-core speed on a busy machine. Without: 1024³ and the stories15M training shapes (B*T = 2048 rows) plus decoding rows.
 import { native } from "../../../native/addon.js";
-import { parseFlags, UsageError } from "../../args.js";
+import { UsageError, defineCommand, parseFlags } from "../../args.js";
 import { timeIt, type Timing } from "../../../bench/timing.js";
 
 /** One benchmarked product: out[M,N] (+)= op(a)[M,K] op(b)[K,N]. */
@@ -40,22 +40,38 @@ export function benchShape(s: GemmShape, repeats: number): { gflops: number; gfl
   return { gflops: flop / timing.median / 1e9, gflopsPerCpuSecond: flop / timing.cpuMedian / 1e9, timing };
 }
 
+export const command = defineCommand({
+  name: "bench gemm",
+  summary: "GFLOP/s of the native matmul, at one shape or the training and decoding shapes of stories15M",
+  usage: "[--m M --n N --k K [--ta] [--tb] [--acc]] [--repeat R] [--threads T] [--simd LEVEL] [--json] | --list",
+  options: {
+    m: { type: "string", value: "M", description: "rows of the output (give --m, --n and --k together for one custom shape)" },
+    n: { type: "string", value: "N", description: "columns of the output" },
+    k: { type: "string", value: "K", description: "inner dimension" },
+    ta: { type: "boolean", description: "A is transposed (stored K×M)" },
+    tb: { type: "boolean", description: "B is transposed (stored N×K, as a weight matrix)" },
+    acc: { type: "boolean", description: "accumulate into the output (C += A·B, as weight gradients do)" },
+    repeat: { type: "string", value: "R", default: 5, description: "timed repeats per shape (median and spread are reported)" },
+    threads: { type: "string", value: "T", defaultText: "the addon's thread count", description: "native compute threads" },
+    simd: { type: "string", value: "LEVEL", choices: ["portable", "avx2", "avx512"], defaultText: "the best the CPU supports", description: "force a SIMD code path" },
+    list: { type: "boolean", description: "print the default shapes as JSON lines and exit (bench/gemm.sh iterates them)" },
+    json: { type: "boolean", description: "print the results as JSON on stdout" },
+  },
+  examples: ["llama2 bench gemm", "llama2 bench gemm --m 2048 --n 768 --k 288 --tb --json"],
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("bench gemm", argv, {
-    m: { type: "string" }, n: { type: "string" }, k: { type: "string" },
-    ta: { type: "boolean" }, tb: { type: "boolean" }, acc: { type: "boolean" },
-    json: { type: "boolean" }, list: { type: "boolean" }, repeat: { type: "string" }, threads: { type: "string" }, simd: { type: "string" },
-  });
+  const f = parseFlags(command, argv);
   if (f.bool("list")) { // the default shapes, one JSON object a line (bench/gemm.sh iterates them)
     for (const s of defaultShapes) console.log(JSON.stringify(s));
     return 0;
   }
-  const repeats = f.int("repeat", 5);
+  const repeats = f.int("repeat");
   if (repeats < 1) throw new UsageError("bench gemm: --repeat must be >= 1");
   if (f.strOpt("threads") !== undefined) native.setThreadCount(f.int("threads"));
   const simd = f.strOpt("simd");
   if (simd !== undefined) native.setSimdLevel(simd as "portable" | "avx2" | "avx512");
-  const given = ["m", "n", "k"].filter((x) => f.strOpt(x) !== undefined);
+  const given = (["m", "n", "k"] as const).filter((x) => f.strOpt(x) !== undefined);
   const env = { threads: native.threadCount(), simd: native.simdLevel(), repeats };
   if (given.length > 0) {
     if (given.length !== 3) throw new UsageError("bench gemm: give all of --m, --n, --k (or none for the table)");

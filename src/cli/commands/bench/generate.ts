@@ -2,21 +2,32 @@
 // decoding speed against the KV cache on random weights: prefill tokens/s and decode tokens/s
 // (new tokens over all rows per second), medians over repeats. llama2.c's run.c does ~650 tokens/s
 // on stories15M at batch 1 on this machine type (DESIGN.md §7).
-import { parseFlags } from "../../args.js";
+import { defineCommand, parseFlags } from "../../args.js";
 import { Llama } from "../../../model/llama.js";
 import { KVCache } from "../../../model/kv-cache.js";
 import { preset } from "../../../model/presets.js";
 import { summarize } from "../../../bench/timing.js";
 import { native } from "../../../native/addon.js";
 
+export const command = defineCommand({
+  name: "bench generate",
+  summary: "decoding speed (prefill and decode tokens/s) against the KV cache on random weights",
+  options: {
+    preset: { type: "string", value: "NAME", default: "stories15M", description: "model shape (src/model/presets.ts)" },
+    batch: { type: "string", value: "B", default: 1, description: "sequences decoded together" },
+    "prompt-len": { type: "string", value: "P", default: 16, description: "prompt tokens per sequence (prefill)" },
+    "new-tokens": { type: "string", value: "N", default: 128, description: "tokens decoded per sequence" },
+    repeat: { type: "string", value: "R", default: 3, description: "timed repeats (medians are reported)" },
+    json: { type: "boolean", description: "print the result as JSON on stdout" },
+  },
+  examples: ["llama2 bench generate --preset stories15M --batch 1 --new-tokens 256"],
+});
+
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags("bench generate", argv, {
-    preset: { type: "string" }, batch: { type: "string" }, "prompt-len": { type: "string" }, "new-tokens": { type: "string" },
-    repeat: { type: "string" }, json: { type: "boolean" },
-  });
-  const name = f.str("preset", "stories15M");
+  const f = parseFlags(command, argv);
+  const name = f.str("preset");
   const config = preset(name);
-  const B = f.int("batch", 1), P = f.int("prompt-len", 16), N = f.int("new-tokens", 128), repeats = f.int("repeat", 3);
+  const B = f.int("batch"), P = f.int("prompt-len"), N = f.int("new-tokens"), repeats = f.int("repeat");
   const model = new Llama(config).initRandom(1);
   const engine = model.inference();
   const cache = new KVCache(config, B, P + N);

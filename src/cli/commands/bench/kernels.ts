@@ -2,7 +2,7 @@
 // of every layer kernel except GEMM (native/*.cpp) at a training shape (B*T = 2048 tokens). The
 // PyTorch side of the same shapes is scripts/reference/bench_kernels.py; run both back to back.
 import { native } from "../../../native/addon.js";
-import { parseFlags, UsageError } from "../../args.js";
+import { UsageError, defineCommand, parseFlags } from "../../args.js";
 import { timeIt, type Timing } from "../../../bench/timing.js";
 
 /** A model shape: B batch, T sequence, C dim, H/KH heads, D head dim, F ffn hidden, V vocab. */
@@ -49,14 +49,25 @@ export function benchKernels(s: KernelShape, repeats: number): Record<string, Ti
   };
 }
 
+export const command = defineCommand({
+  name: "bench kernels",
+  summary: "wall time of every layer kernel except GEMM at a training shape (B*T = 2048 tokens)",
+  options: {
+    shape: { type: "string", value: "NAME", default: "15m", description: "model shape of the kernels (15m = stories15M, 110m = stories110M)" },
+    repeat: { type: "string", value: "R", default: 5, description: "timed repeats per kernel" },
+    threads: { type: "string", value: "T", defaultText: "the addon's thread count", description: "native compute threads" },
+    simd: { type: "string", value: "LEVEL", choices: ["portable", "avx2", "avx512"], defaultText: "the best the CPU supports", description: "force a SIMD code path" },
+    json: { type: "boolean", description: "print the results as JSON on stdout" },
+  },
+  examples: ["llama2 bench kernels --shape 15m --json"],
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("bench kernels", argv, {
-    shape: { type: "string" }, json: { type: "boolean" }, repeat: { type: "string" }, threads: { type: "string" }, simd: { type: "string" },
-  });
-  const shapeName = f.strOpt("shape") ?? "15m";
+  const f = parseFlags(command, argv);
+  const shapeName = f.str("shape");
   const shape = kernelShapes[shapeName];
   if (!shape) throw new UsageError(`bench kernels: --shape must be one of ${Object.keys(kernelShapes).join(", ")}, got "${shapeName}"`);
-  const repeats = f.int("repeat", 5);
+  const repeats = f.int("repeat");
   if (repeats < 1) throw new UsageError("bench kernels: --repeat must be >= 1");
   if (f.strOpt("threads") !== undefined) native.setThreadCount(f.int("threads"));
   const simd = f.strOpt("simd");

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { parseFlags } from "../../args.js";
+import { defineCommand, parseFlags } from "../../args.js";
 import { median } from "../../../bench/timing.js";
 import { Tokenizer } from "../../../tokenizer/tokenizer.js";
 
@@ -62,18 +62,29 @@ function measure(name: string, encode: (doc: string) => number, docs: string[], 
   return { name, firstPassMbPerSec: samples[0]!, mbPerSec: median(samples.slice(1)), samples, tokens };
 }
 
+export const command = defineCommand({
+  name: "bench tokenize",
+  summary: "encoding throughput (MB/s) of our tokenizer, side by side with @huggingface/tokenizers",
+  options: {
+    tokenizer: { type: "string", value: "DIR", defaultText: "the Llama 2 32k tokenizer fixture", description: "tokenizer directory (tokenizer.json and/or tokenizer.model)" },
+    input: { type: "string", value: "FILE", defaultText: "synthetic text from the fixture corpus", description: "text file to encode" },
+    mb: { type: "string", value: "N", defaultText: "4, or all of --input", description: "megabytes of text to encode" },
+    "doc-chars": { type: "string", value: "N", default: 2000, description: "characters per document the text is cut into" },
+    repeat: { type: "string", value: "R", default: 3, description: "timed repeats (medians are reported)" },
+    json: { type: "boolean", description: "print the results as JSON on stdout" },
+  },
+  examples: ["llama2 bench tokenize --mb 8 --json"],
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("bench tokenize", argv, {
-    tokenizer: { type: "string" }, input: { type: "string" }, mb: { type: "string" }, repeat: { type: "string" }, json: { type: "boolean" },
-    "doc-chars": { type: "string" },
-  });
+  const f = parseFlags(command, argv);
   const dir = f.str("tokenizer", DEFAULT_TOKENIZER);
   const input = f.strOpt("input");
   let text = input ? fs.readFileSync(input, "utf8") : syntheticText(fs.readFileSync(DEFAULT_CORPUS, "utf8"), f.num("mb", 4) * 1e6);
   if (input && f.strOpt("mb")) text = text.slice(0, Math.floor(f.num("mb") * 1e6));
-  const docs = documents(text, f.int("doc-chars", 2000));
+  const docs = documents(text, f.int("doc-chars"));
   const mb = Buffer.byteLength(text) / 1e6;
-  const repeats = f.int("repeat", 3);
+  const repeats = f.int("repeat");
   const rows: Row[] = [];
   const log = (r: Row): void => {
     if (!f.bool("json"))

@@ -1,7 +1,7 @@
 // `llama2 bench train [--preset stories15M] [--batch 8] [--seq 256] [--steps N] [--warmup W] [--json]`:
 // tokens/s, achieved GFLOP/s and peak RSS of full training steps (forward, backward, AdamW) on random
 // tokens at a preset's shape. Compare with PyTorch: bench/train-vs-pytorch.sh.
-import { parseFlags } from "../../args.js";
+import { defineCommand, parseFlags } from "../../args.js";
 import { Llama } from "../../../model/llama.js";
 import { preset } from "../../../model/presets.js";
 import { Rng } from "../../../model/rng.js";
@@ -10,13 +10,24 @@ import { trainStepFlops } from "../../../bench/train-step.js";
 import { native } from "../../../native/addon.js";
 import { summarize } from "../../../bench/timing.js";
 
+export const command = defineCommand({
+  name: "bench train",
+  summary: "tokens/s, GFLOP/s and peak memory of full training steps (forward, backward, AdamW) at a preset's shape",
+  options: {
+    preset: { type: "string", value: "NAME", default: "stories15M", description: "model shape (src/model/presets.ts)" },
+    batch: { type: "string", value: "B", default: 8, description: "sequences per step" },
+    seq: { type: "string", value: "T", default: 256, description: "tokens per sequence" },
+    steps: { type: "string", value: "N", default: 5, description: "timed steps" },
+    warmup: { type: "string", value: "W", default: 1, description: "untimed steps first" },
+    json: { type: "boolean", description: "print the result as JSON on stdout" },
+  },
+  examples: ["llama2 bench train --preset stories15M --batch 8 --seq 256 --json"],
+});
+
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags("bench train", argv, {
-    preset: { type: "string" }, batch: { type: "string" }, seq: { type: "string" }, steps: { type: "string" },
-    warmup: { type: "string" }, json: { type: "boolean" },
-  });
-  const config = preset(f.str("preset", "stories15M"));
-  const B = f.int("batch", 8), T = f.int("seq", 256), steps = f.int("steps", 5), warmup = f.int("warmup", 1);
+  const f = parseFlags(command, argv);
+  const config = preset(f.str("preset"));
+  const B = f.int("batch"), T = f.int("seq"), steps = f.int("steps"), warmup = f.int("warmup");
   const model = new Llama(config).initRandom(1);
   const opt = new AdamW(model.params, LLAMA2_ADAMW);
   const rng = new Rng(2);
@@ -43,7 +54,7 @@ export async function run(argv: string[]): Promise<void> {
     gflops: trainStepFlops(config, B, T) / median / 1e9,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     step_s_median: median, step_s_min: t.min, step_s_max: t.max,
-    steps, batch: B, seq: T, preset: f.str("preset", "stories15M"), threads: native.threadCount(), simd: native.simdLevel(),
+    steps, batch: B, seq: T, preset: f.str("preset"), threads: native.threadCount(), simd: native.simdLevel(),
     loss,
   };
   if (f.bool("json")) console.log(JSON.stringify(result));

@@ -4,15 +4,26 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseFlags, UsageError } from "../../args.js";
+import { UsageError, defineCommand, parseFlags } from "../../args.js";
 import { summarize } from "../../../bench/timing.js";
 import { generateWorld, SIZES, type Size } from "../../../world/generate.js";
 
+export const command = defineCommand({
+  name: "bench world",
+  summary: "wall time of `world generate` per size (into a temporary directory)",
+  options: {
+    sizes: { type: "string", value: "LIST", default: "small,medium,large", description: "comma-separated world sizes" },
+    repeat: { type: "string", value: "R", default: 3, description: "runs per size (median and spread)" },
+    json: { type: "boolean", description: "print the results as JSON on stdout" },
+  },
+  examples: ["llama2 bench world --sizes small --repeat 5"],
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("bench world", argv, { sizes: { type: "string" }, repeat: { type: "string" }, json: { type: "boolean" } });
-  const sizes = f.str("sizes", "small,medium,large").split(",").map((s) => s.trim());
+  const f = parseFlags(command, argv);
+  const sizes = f.str("sizes").split(",").map((s) => s.trim());
   for (const s of sizes) if (!(s in SIZES)) throw new UsageError(`bench world: unknown size "${s}"`);
-  const repeat = f.int("repeat", 3);
+  const repeat = f.int("repeat");
   const results: Record<string, { seconds: ReturnType<typeof summarize>; mb: number }> = {};
   for (const size of sizes) {
     const samples: number[] = [];

@@ -3,22 +3,31 @@
 // plain or .gz, into binary token shards + index.json (src/data/prepare.ts), with a live MB/s line.
 import os from "node:os";
 import path from "node:path";
-import { parseFlags } from "../../args.js";
+import { defineCommand, parseFlags } from "../../args.js";
 import { ProgressLine, bar, formatDuration } from "../../progress.js";
 import { prepareTokens } from "../../../data/prepare.js";
 import { Tokenizer } from "../../../tokenizer/tokenizer.js";
 
+export const command = defineCommand({
+  name: "data prepare",
+  summary: "tokenize text (.txt paragraphs or JSONL {\"text\"}, plain or .gz) into binary token shards for pretraining",
+  usage: "--tokenizer DIR --input FILE [--input FILE ... | FILE ...] --out DIR [options]",
+  positionals: "[FILE...]",
+  options: {
+    tokenizer: { type: "string", value: "DIR", required: true, description: "tokenizer directory (recorded in index.json)" },
+    input: { type: "string", value: "FILE", multiple: true, description: "input file; repeat, or list files after the options" },
+    out: { type: "string", value: "DIR", required: true, description: "output directory: shards and index.json" },
+    "val-fraction": { type: "string", value: "F", default: 0.01, description: "share of documents held out as the validation split" },
+    "shard-tokens": { type: "string", value: "N", default: 100_000_000, description: "tokens per shard file" },
+    workers: { type: "string", value: "N", defaultText: "min(4, CPUs)", description: "tokenizer threads (0 = the main thread)" },
+    quiet: { type: "boolean", description: "no live progress line" },
+    json: { type: "boolean", description: "print a JSON summary on stdout" },
+  },
+  examples: ["llama2 data prepare --tokenizer world/tokenizer --input world/pretrain.txt --out world/tokens"],
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("data prepare", argv, {
-    tokenizer: { type: "string" },
-    input: { type: "string", multiple: true },
-    out: { type: "string" },
-    "val-fraction": { type: "string" },
-    "shard-tokens": { type: "string" },
-    workers: { type: "string" },
-    quiet: { type: "boolean" },
-    json: { type: "boolean" },
-  }, true);
+  const f = parseFlags(command, argv);
   const inputs = [...f.list("input"), ...f.positionals];
   const tokDir = f.str("tokenizer");
   const out = f.str("out");
@@ -27,8 +36,8 @@ export async function run(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const index = await prepareTokens({
     inputs, out, encoder: tokenizer, tokenizerPath: path.resolve(tokDir),
-    valFraction: f.num("val-fraction", 0.01),
-    shardTokens: f.int("shard-tokens", 100_000_000),
+    valFraction: f.num("val-fraction"),
+    shardTokens: f.int("shard-tokens"),
     // Tokenizer threads (0 = this thread); the default leaves the main thread to reading and writing.
     workers: f.int("workers", Math.min(4, os.availableParallelism())),
     tokenizerDir: tokDir,

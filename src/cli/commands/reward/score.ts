@@ -1,15 +1,28 @@
 // `llama2 reward score --model DIR (--ids 1,2,3 | --prompt STR --response STR) [--json]`: the raw scalar of a
 // LlamaForSequenceClassification head at the last token.
-import { parseFlags } from "../../args.js";
+import { defineCommand, parseFlags } from "../../args.js";
 import { Llama } from "../../../model/llama.js";
 import { scoreLastToken } from "../../../model/score.js";
 import { inputIds } from "../../input-ids.js";
 
+export const command = defineCommand({
+  name: "reward score",
+  summary: "the reward model's scalar score of a prompt and response (LlamaForSequenceClassification, last token)",
+  usage: "--model DIR (--ids 1,2,3 | --prompt STR --response STR [--system STR]) [--json]",
+  options: {
+    model: { type: "string", value: "DIR", required: true, description: "reward model directory (HF LlamaForSequenceClassification, score.weight)" },
+    ids: { type: "string", value: "1,2,3", description: "token ids to score, comma-separated (no tokenizer needed)" },
+    prompt: { type: "string", value: "STR", description: "user prompt; with --response it is scored as a Llama 2 chat exchange" },
+    response: { type: "string", value: "STR", description: "assistant response to --prompt" },
+    system: { type: "string", value: "STR", description: "system prompt of the chat exchange" },
+    text: { type: "string", value: "STR", description: "raw text to score (no chat template)" },
+    json: { type: "boolean", description: "print one JSON object {score} on stdout" },
+  },
+  examples: ["llama2 reward score --model runs/rm-helpful/final --prompt \"Where is Tika?\" --response \"Tika is a town on the river.\""],
+});
+
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags("reward score", argv, {
-    model: { type: "string" }, system: { type: "string" }, ids: { type: "string" }, prompt: { type: "string" }, response: { type: "string" },
-    text: { type: "string" }, json: { type: "boolean" },
-  });
+  const f = parseFlags(command, argv);
   const dir = f.str("model");
   const model = await Llama.load(dir);
   const ids = await inputIds("reward score", f, dir);

@@ -1,13 +1,24 @@
 // `llama2 tokenizer encode --tokenizer DIR --text STR [--json]` (DESIGN.md §3): prints the ids of a
 // text, with <s> first when the tokenizer config adds it.
-import { parseFlags } from "../../args.js";
+import { defineCommand, parseFlags } from "../../args.js";
 import { Tokenizer } from "../../../tokenizer/tokenizer.js";
 
+export const command = defineCommand({
+  name: "tokenizer encode",
+  summary: "print the token ids (and pieces) of a text",
+  usage: "--tokenizer DIR --text STR [--no-bos] [--eos] [--json]",
+  options: {
+    tokenizer: { type: "string", value: "DIR", required: true, description: "tokenizer or model directory (tokenizer.json or tokenizer.model)" },
+    text: { type: "string", value: "STR", required: true, description: "text to encode" },
+    "no-bos": { type: "boolean", description: "do not prepend <s> (default: as the tokenizer config says)" },
+    eos: { type: "boolean", description: "append </s>" },
+    json: { type: "boolean", description: "print {ids} as JSON on stdout" },
+  },
+  examples: ["llama2 tokenizer encode --tokenizer runs/demo/tokenizer --text \"Hello world\""],
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("tokenizer encode", argv, {
-    tokenizer: { type: "string" }, text: { type: "string" }, json: { type: "boolean" },
-    "no-bos": { type: "boolean" }, eos: { type: "boolean" },
-  });
+  const f = parseFlags(command, argv);
   const tok = await Tokenizer.load(f.str("tokenizer"));
   const ids = tok.encode(f.str("text"), { bos: f.bool("no-bos") ? false : undefined, eos: f.bool("eos") ? true : undefined });
   if (f.bool("json")) console.log(JSON.stringify({ ids }));

@@ -2,45 +2,49 @@
 // (SentencePiece BPE, digits split, byte fallback; paper §2.2) and writes tokenizer.json,
 // tokenizer_config.json and tokenizer.model into DIR.
 import fs from "node:fs";
-import { parseFlags, UsageError } from "../../args.js";
+import { UsageError, defineCommand, parseFlags } from "../../args.js";
 import { saveTokenizerDir } from "../../../tokenizer/hf-export.js";
 import { LLAMA2_TRAINER_DEFAULTS, trainTokenizer } from "../../../tokenizer/trainer.js";
 
-const USAGE = `usage: llama2 tokenizer train --input FILE [--input FILE ...] --vocab-size N --out DIR
-  [--character-coverage 0.9995] [--user-defined-symbols a,b] [--max-sentence-length 4192]
-  [--max-piece-length 16] [--max-sentences N] [--no-whitespace-only-pieces] [--quiet] [--json]`;
+const d = LLAMA2_TRAINER_DEFAULTS;
+
+export const command = defineCommand({
+  name: "tokenizer train",
+  summary: "train a Llama 2 tokenizer (SentencePiece BPE, digits split, byte fallback) on text files",
+  usage: "--input FILE [--input FILE ...] --vocab-size N --out DIR [options]",
+  options: {
+    input: { type: "string", value: "FILE", multiple: true, description: "training text (one sentence a line); repeat for several files" },
+    "vocab-size": { type: "string", value: "N", required: true, description: "total vocabulary, special and byte pieces included (Llama 2: 32000)" },
+    out: { type: "string", value: "DIR", required: true, description: "output directory: tokenizer.json, tokenizer_config.json, tokenizer.model" },
+    "character-coverage": { type: "string", value: "F", default: d.characterCoverage, description: "share of character occurrences the alphabet covers; rarer ones fall back to bytes" },
+    "user-defined-symbols": { type: "string", value: "A,B", description: "comma-separated pieces kept whole (e.g. <|tool|>)" },
+    "max-sentence-length": { type: "string", value: "BYTES", default: d.maxSentenceLength, description: "skip lines longer than this" },
+    "max-piece-length": { type: "string", value: "N", default: d.maxPieceLength, description: "longest piece in characters" },
+    "max-sentences": { type: "string", value: "N", default: 0, description: "train on at most N lines (0 = all)" },
+    "no-whitespace-only-pieces": { type: "boolean", description: "forbid pieces made only of spaces (Llama 2 allows them)" },
+    quiet: { type: "boolean", description: "no progress or summary on stderr" },
+    json: { type: "boolean", description: "print a JSON summary on stdout" },
+  },
+  examples: ["llama2 tokenizer train --input world/pretrain.txt --vocab-size 1024 --out world/tokenizer"],
+});
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) { console.log(USAGE); return 0; }
-  const f = parseFlags("tokenizer train", argv, {
-    input: { type: "string", multiple: true },
-    "vocab-size": { type: "string" },
-    out: { type: "string" },
-    "character-coverage": { type: "string" },
-    "user-defined-symbols": { type: "string" },
-    "max-sentence-length": { type: "string" },
-    "max-piece-length": { type: "string" },
-    "max-sentences": { type: "string" },
-    "no-whitespace-only-pieces": { type: "boolean" },
-    quiet: { type: "boolean" },
-    json: { type: "boolean" },
-  });
+  const f = parseFlags(command, argv);
   const inputs = f.list("input");
   if (inputs.length === 0) throw new UsageError("tokenizer train: --input is required (repeat it for several files)");
   for (const file of inputs) {
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`tokenizer train: --input ${file}: no such file`);
   }
   const out = f.str("out");
-  const d = LLAMA2_TRAINER_DEFAULTS;
   const user = (f.strOpt("user-defined-symbols") ?? "").split(",").filter((s) => s !== "");
   const t0 = Date.now();
   const trained = await trainTokenizer(inputs, {
     vocabSize: f.int("vocab-size"),
-    characterCoverage: f.num("character-coverage", d.characterCoverage),
+    characterCoverage: f.num("character-coverage"),
     userDefinedSymbols: user,
-    maxSentenceLength: f.int("max-sentence-length", d.maxSentenceLength),
-    maxPieceLength: f.int("max-piece-length", d.maxPieceLength),
-    maxSentences: f.int("max-sentences", 0),
+    maxSentenceLength: f.int("max-sentence-length"),
+    maxPieceLength: f.int("max-piece-length"),
+    maxSentences: f.int("max-sentences"),
     allowWhitespaceOnlyPieces: !f.bool("no-whitespace-only-pieces"),
     progress: !f.bool("quiet") && !f.bool("json"),
   });

@@ -1,14 +1,26 @@
 // `llama2 world convert --format hh|messages|alpaca|prefs --input FILE --out FILE [--strict] [--rating R] [--json]`:
 // converts a real dataset to our formats (src/world/readers/convert.ts).
-import { parseFlags, UsageError } from "../../args.js";
+import { UsageError, defineCommand, parseFlags } from "../../args.js";
 import { convertFile, FORMATS, formatError, type Format } from "../../../world/readers/convert.js";
 import { normaliseRating } from "../../../world/readers/common.js";
 
+export const command = defineCommand({
+  name: "world convert",
+  summary: "convert a public dataset (Anthropic HH, messages, Alpaca, preference pairs) to this project's JSONL formats",
+  usage: "--format hh|messages|alpaca|prefs --input FILE --out FILE [--strict] [--rating R] [--json]",
+  options: {
+    format: { type: "string", value: "NAME", required: true, choices: FORMATS, description: "input format" },
+    input: { type: "string", value: "FILE", required: true, description: "input JSONL file (plain or .gz)" },
+    out: { type: "string", value: "FILE", required: true, description: "output JSONL file (written atomically)" },
+    strict: { type: "boolean", description: "stop at the first bad line and write nothing (default: skip bad lines and report them)" },
+    rating: { type: "string", value: "R", description: "rating given to preference pairs without one (significantly_better|better|slightly_better|negligibly_better)" },
+    json: { type: "boolean", description: "print a JSON summary on stdout" },
+  },
+  examples: ["llama2 world convert --format hh --input hh-rlhf/train.jsonl.gz --out prefs.jsonl --rating better"],
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("world convert", argv, {
-    format: { type: "string" }, input: { type: "string" }, out: { type: "string" },
-    strict: { type: "boolean" }, rating: { type: "string" }, json: { type: "boolean" },
-  });
+  const f = parseFlags(command, argv);
   const format = f.str("format");
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`world convert: --format must be one of ${FORMATS.join(", ")}, got "${format}"`);
   const ratingFlag = f.strOpt("rating");

@@ -1,11 +1,24 @@
 // `llama2 world judge --data FILE.jsonl [--world DIR] [--json] [--strict]`: scores model outputs with
 // the world's oracle (src/world/judge.ts). Records without `meta` find it by prompt in --world DIR.
 // Bad lines are reported with file and line and skipped unless --strict.
-import { parseFlags } from "../../args.js";
+import { defineCommand, parseFlags } from "../../args.js";
 import { judgeFile, MetaIndex } from "../../../world/judge.js";
 
+export const command = defineCommand({
+  name: "world judge",
+  summary: "score model outputs with the world's oracle: helpfulness, safety violations, false refusals",
+  usage: "--data FILE.jsonl [--world DIR] [--strict] [--json]",
+  options: {
+    data: { type: "string", value: "FILE", required: true, description: "JSONL of {prompt | messages, response, meta?} records" },
+    world: { type: "string", value: "DIR", description: "world directory to look up records without `meta` by prompt" },
+    strict: { type: "boolean", description: "exit 1 on any bad line (default: report and skip them)" },
+    json: { type: "boolean", description: "print the report as JSON on stdout" },
+  },
+  examples: ["llama2 world judge --data outputs.jsonl --world world --json"],
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const f = parseFlags("world judge", argv, { data: { type: "string" }, world: { type: "string" }, json: { type: "boolean" }, strict: { type: "boolean" } });
+  const f = parseFlags(command, argv);
   const file = f.str("data");
   const worldDir = f.strOpt("world");
   const index = worldDir ? await MetaIndex.load(worldDir) : undefined;
