@@ -1,6 +1,9 @@
-// Autoregressive generation for a batch of prompts of different lengths: left-padded into one KV
-// cache, prefilled in one forward, then decoded one token per row per step until each row emits
-// EOS or reaches maxNewTokens (transformers' generate; rejection sampling and PPO rollouts use it).
+// Autoregressive generation for a batch of prompts of different lengths over one per-row KV cache
+// (transformers' generate; rejection sampling and PPO rollouts use it). Continuous batching: up to
+// maxBatch rows decode together, one token per row per step; a row leaves when it emits EOS or
+// reaches maxNewTokens, and the next waiting prompt joins in its cache row (prefilled alone). A row's
+// tokens do not depend on which rows share its steps: the engine's per-row outputs do not, and each
+// prompt samples from its own RNG stream (seed, prompt index).
 import { KVCache } from "./kv-cache.js";
 import { Rng } from "./rng.js";
 import { chooseToken, type SamplingOptions } from "./sampling.js";
@@ -11,52 +14,80 @@ export interface GenerateOptions extends SamplingOptions {
   seed?: number;
   /** Stop a row at this id (default: the config's eos). null = never stop early. */
   eosId?: number | null;
-  /** Called with (row, token id) as tokens are produced (streaming). */
+  /** Called with (prompt index, token id) as tokens are produced (streaming). */
   onToken?: (row: number, id: number) => void;
+  /** Rows decoded at once (default: every prompt); the others wait and join as rows finish. */
+  maxBatch?: number;
 }
 
 export interface Generation {
-  /** New tokens per row (including the EOS that ended it, as transformers returns). */
+  /** New tokens per prompt (including the EOS that ended it, as transformers returns). */
   ids: number[][];
-  /** log p(token) under the sampling distribution, per new token. */
+  /**
+   * Per new token, log p(token | prefix) under softmax(logits / temperature) over the whole
+   * vocabulary — the model's tempered distribution, before top-k / top-p truncation (greedy: T = 1).
+   * This is the policy log-probability RL needs; it is not the log of the truncated probability the
+   * sampler drew from.
+   */
   logprobs: number[][];
 }
 
 export function generate(model: Llama, prompts: number[][], opts: GenerateOptions): Generation {
-  const B = prompts.length;
-  if (B === 0) return { ids: [], logprobs: [] };
+  const n = prompts.length;
+  if (n === 0) return { ids: [], logprobs: [] };
   const lens = prompts.map((p) => p.length);
-  if (lens.some((n) => n === 0)) throw new Error("generate: every prompt needs at least one token (e.g. <s>)");
-  const P = Math.max(...lens), capacity = P + opts.maxNewTokens;
+  if (lens.some((len) => len === 0)) throw new Error("generate: every prompt needs at least one token (e.g. <s>)");
+  const capacity = Math.max(...lens) + Math.max(0, opts.maxNewTokens);
   if (capacity > model.config.maxPositionEmbeddings)
     throw new RangeError(`generate: ${capacity} positions exceed max_position_embeddings ${model.config.maxPositionEmbeddings}`);
-  const eos = opts.eosId === undefined ? model.config.eosTokenId : opts.eosId;
-  const cache = new KVCache(model.config, B, capacity);
-  const engine = model.inference();
-  const rng = new Rng(opts.seed ?? 0);
+  const maxBatch = opts.maxBatch ?? n;
+  if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) throw new RangeError(`generate: maxBatch must be an integer >= 1, got ${maxBatch}`);
   const ids: number[][] = prompts.map(() => []), logprobs: number[][] = prompts.map(() => []);
-  const done = new Array<boolean>(B).fill(opts.maxNewTokens <= 0);
-  // Prefill: row b is left-padded by P - len[b] slots that its keyStart masks out.
-  const batch = new Int32Array(B * P);
-  for (let b = 0; b < B; b++) {
-    cache.keyStart[b] = P - lens[b]!;
-    batch.set(prompts[b]!, b * P + cache.keyStart[b]!);
-  }
-  const V = model.config.vocabSize;
-  let logits = engine.forward(cache, batch, B, P);
-  const next = new Int32Array(B);
-  for (let step = 0; step < opts.maxNewTokens && !done.every(Boolean); step++) {
-    for (let b = 0; b < B; b++) {
-      if (done[b]) { next[b] = eos ?? 0; continue; }
-      const choice = chooseToken(logits.subarray(b * V, (b + 1) * V), opts, rng);
-      ids[b]!.push(choice.id);
-      logprobs[b]!.push(choice.logprob);
-      opts.onToken?.(b, choice.id);
-      next[b] = choice.id;
-      if (choice.id === eos || ids[b]!.length >= opts.maxNewTokens) done[b] = true;
+  if (opts.maxNewTokens <= 0) return { ids, logprobs };
+  const eos = opts.eosId === undefined ? model.config.eosTokenId : opts.eosId;
+  const V = model.config.vocabSize, rows = Math.min(n, maxBatch);
+  const cache = new KVCache(model.config, rows, capacity);
+  const engine = model.inference();
+  const rngs = prompts.map((_, i) => new Rng(mixSeed(opts.seed ?? 0, i)));
+  const owner = new Int32Array(rows).fill(-1);     // prompt index decoding in each cache row, -1 = free
+  const logits = new Float32Array(rows * V);       // [rows, V] each row's next-token logits
+  let waiting = 0;
+  const join = (r: number): void => {              // the next waiting prompt takes row r, prefilled alone
+    const i = waiting++;
+    owner[r] = i;
+    cache.resetRow(r);
+    logits.set(engine.forward(cache, Int32Array.from(prompts[i]!), 1, lens[i]!, false, [r]), r * V);
+  };
+  for (let r = 0; r < rows; r++) join(r);
+  const slots: number[] = [], next: number[] = [];
+  while (owner.some((i) => i >= 0)) {
+    slots.length = 0; next.length = 0;
+    for (let r = 0; r < rows; r++) {
+      const i = owner[r]!;
+      if (i < 0) continue;
+      const choice = chooseToken(logits.subarray(r * V, (r + 1) * V), opts, rngs[i]!);
+      ids[i]!.push(choice.id);
+      logprobs[i]!.push(choice.logprob);
+      opts.onToken?.(i, choice.id);
+      if (choice.id === eos || ids[i]!.length >= opts.maxNewTokens) {  // leave; the next prompt joins
+        owner[r] = -1;
+        if (waiting < n) join(r);
+        continue;
+      }
+      slots.push(r);
+      next.push(choice.id);
     }
-    if (done.every(Boolean)) break;
-    logits = engine.forward(cache, next, B, 1);
+    if (slots.length === 0) continue;
+    const out = engine.forward(cache, Int32Array.from(next), slots.length, 1, false, slots);
+    slots.forEach((r, j) => logits.set(out.subarray(j * V, (j + 1) * V), r * V));
   }
   return { ids, logprobs };
+}
+
+/** A per-prompt seed from the call's seed and the prompt index (splitmix32-style mixing). */
+function mixSeed(seed: number, i: number): number {
+  let h = (seed ^ Math.imul(i + 1, 0x9e3779b9)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }

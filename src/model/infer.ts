@@ -8,6 +8,9 @@ import { layerForward, type LayerBuffers } from "./layer.js";
 import type { Linear } from "./linear.js";
 import type { LlamaWeights } from "./weights.js";
 
+/** Rows of a decoding step kept on the small-M GEMM path (native/gemm.cpp kSmallMTransB). */
+const DECODE_ROWS = 32;
+
 class Scratch {
   readonly x: Float32Array; readonly ln: Float32Array; readonly rstd: Float32Array;
   readonly q: Float32Array; readonly k: Float32Array; readonly v: Float32Array; readonly att: Float32Array;
@@ -26,25 +29,56 @@ class Scratch {
 
 export class InferenceEngine {
   private scratch: Scratch | null = null;
+  private chunkOut: Float32Array | null = null;
 
   constructor(private readonly c: LlamaConfig, private readonly w: LlamaWeights, private readonly head: Linear) {}
 
   private get headWidth(): number { return this.head.outFeatures; }
 
+  /** A decoding step of more than DECODE_ROWS rows, run DECODE_ROWS rows at a time. */
+  private forwardInChunks(cache: KVCache, ids: Int32Array, B: number, slots: ArrayLike<number> | null): Float32Array {
+    const W = this.headWidth;
+    const out = (this.chunkOut = this.chunkOut && this.chunkOut.length >= B * W ? this.chunkOut : new Float32Array(B * W)).subarray(0, B * W);
+    for (let b0 = 0; b0 < B; b0 += DECODE_ROWS) {
+      const n = Math.min(DECODE_ROWS, B - b0);
+      const sub = Int32Array.from({ length: n }, (_, i) => (slots ? slots[b0 + i]! : b0 + i));
+      out.set(this.forward(cache, ids.subarray(b0, b0 + n), n, 1, false, sub), b0 * W);
+    }
+    return out;
+  }
+
   /**
-   * Runs ids[B,T] (T new tokens per row, appended at cache.length) through the model, writing keys and
-   * values into the cache. Returns the head output [B, W] for each row's last token, or [B*T, W] for
-   * every token when allPositions is set. The returned view is reused by the next call.
+   * Runs ids[B,T] through the model: T new tokens for each of B cache rows (slots[b], default b),
+   * appended at that row's own length, writing their keys and values into the cache. Rows not named
+   * are untouched and cost nothing. Returns the head output [B, W] for each row's last token, or
+   * [B*T, W] for every token when allPositions is set. The returned view is reused by the next call.
+   * A row's outputs do not depend on the other rows in the call: attention runs row by row, and
+   * decoding calls (T = 1) of up to 32 rows stay on the GEMM's small-M path, whose per-row sums do not
+   * depend on M (native/gemm_small.inc); larger decoding batches are split so they stay there.
    */
-  forward(cache: KVCache, ids: Int32Array, B: number, T: number, allPositions = false): Float32Array {
+  forward(cache: KVCache, ids: Int32Array, B: number, T: number, allPositions = false, slots: ArrayLike<number> | null = null): Float32Array {
+    if (T === 1 && B > DECODE_ROWS) return this.forwardInChunks(cache, ids, B, slots);
     const c = this.c, w = this.w;
     const C = c.hiddenSize, H = c.numAttentionHeads, KH = c.numKeyValueHeads, D = c.headDim;
-    const KD = KH * D, N = B * T, pos0 = cache.length;
-    if (B !== cache.B) throw new Error(`infer: batch ${B} does not match the cache's ${cache.B} rows`);
-    if (pos0 + T > cache.S) throw new RangeError(`infer: ${pos0 + T} positions exceed the cache capacity ${cache.S}`);
+    const HD = H * D, KD = KH * D, N = B * T, S = cache.S;
+    if (ids.length < N) throw new RangeError(`infer: ids has ${ids.length} tokens, B*T = ${N}`);
+    if (!slots && B !== cache.B) throw new Error(`infer: batch ${B} does not match the cache's ${cache.B} rows (pass slots to run a subset)`);
+    if (slots && slots.length !== B) throw new Error(`infer: slots names ${slots.length} cache rows for a batch of ${B}`);
+    const row = (b: number): number => (slots ? slots[b]! : b);
+    const seen = new Set<number>();
+    for (let b = 0; b < B; b++) {
+      const r = row(b);
+      if (!(Number.isInteger(r) && r >= 0 && r < cache.B)) throw new RangeError(`infer: cache row ${r} is outside [0, ${cache.B})`);
+      if (seen.has(r)) throw new Error(`infer: cache row ${r} appears twice in one call`);
+      seen.add(r);
+      if (cache.lengths[r]! + T > S) throw new RangeError(`infer: row ${r}: ${cache.lengths[r]! + T} positions exceed the cache capacity ${S}`);
+    }
     if (!this.scratch || this.scratch.rows < N) this.scratch = new Scratch(Math.max(N, 1), c, this.headWidth);
     const s = this.scratch;
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) s.pos[b * T + t] = Math.max(0, pos0 + t - cache.keyStart[b]!);
+    for (let b = 0; b < B; b++) {
+      const r = row(b), pos0 = cache.lengths[r]!;
+      for (let t = 0; t < T; t++) s.pos[b * T + t] = Math.max(0, pos0 + t - cache.keyStart[r]!);
+    }
     native.embeddingForward(s.x, ids, w.embed.data, N, C, c.vocabSize);
     // x, xMid and out are one buffer (the residual updated in place); ln1 and ln2 share one too.
     const buf: LayerBuffers = {
@@ -54,15 +88,17 @@ export class InferenceEngine {
     for (let l = 0; l < c.numHiddenLayers; l++) {
       const kc = cache.k[l]!, vc = cache.v[l]!;
       layerForward(c, w.layers[l]!, buf, N, s.pos, (q, k, v, att) => {
-        for (let b = 0; b < B; b++) {  // append this step's keys/values: cache[b, pos0 .. pos0+T)
-          const dst = (b * cache.S + pos0) * KD, src = b * T * KD;
-          kc.set(k.subarray(src, src + T * KD), dst);
-          vc.set(v.subarray(src, src + T * KD), dst);
+        for (let b = 0; b < B; b++) {  // append row r's keys/values at cache[r, pos0 .. pos0+T), attend over them
+          const r = row(b), pos0 = cache.lengths[r]!, base = r * S * KD;
+          kc.set(k.subarray(b * T * KD, (b + 1) * T * KD), base + pos0 * KD);
+          vc.set(v.subarray(b * T * KD, (b + 1) * T * KD), base + pos0 * KD);
+          native.attentionForward(att.subarray(b * T * HD, (b + 1) * T * HD), null, q.subarray(b * T * HD, (b + 1) * T * HD),
+            kc.subarray(base, base + S * KD), vc.subarray(base, base + S * KD), 1, T, S, pos0, H, KH, D,
+            cache.keyStart.subarray(r, r + 1), null);
         }
-        native.attentionForward(att, null, q, kc, vc, B, T, cache.S, pos0, H, KH, D, cache.keyStart, null);
       });
     }
-    cache.length = pos0 + T;
+    for (let b = 0; b < B; b++) cache.lengths[row(b)]! += T;
     // Final norm and head: on every token, or on each row's last token only (generation).
     let rows = N, x = s.x;
     if (!allPositions && T > 1) {
