@@ -12,7 +12,7 @@ export interface LayerActivations {
   q: Float32Array;      // [N, H*D]  after RoPE
   k: Float32Array;      // [N, KH*D] after RoPE
   v: Float32Array;      // [N, KH*D]
-  probs: Float32Array;  // [B, H, T, T] attention probabilities
+  lse: Float32Array;    // [B, H, T]  attention log-sum-exp per query row (FlashAttention)
   att: Float32Array;    // [N, H*D]  attention output before o_proj
   xMid: Float32Array;   // [N, C]    x + o_proj(att)
   ln2: Float32Array;    // [N, C]
@@ -46,7 +46,7 @@ export class Activations {
     for (let l = 0; l < c.numHiddenLayers; l++) {
       this.layers.push({
         x: f(N * C), ln1: f(N * C), rstd1: f(N), q: f(N * HD), k: f(N * KD), v: f(N * KD),
-        probs: f(maxB * c.numAttentionHeads * maxT * maxT), att: f(N * HD), xMid: f(N * C),
+        lse: f(maxB * c.numAttentionHeads * maxT), att: f(N * HD), xMid: f(N * C),
         ln2: f(N * C), rstd2: f(N), gate: f(N * F), up: f(N * F), h: f(N * F),
       });
     }

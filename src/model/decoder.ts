@@ -25,7 +25,7 @@ export function decoderForward(c: LlamaConfig, w: LlamaWeights, acts: Activation
     const a = acts.layers[l]!;
     const out = l + 1 < c.numHiddenLayers ? acts.layers[l + 1]!.x : acts.xFinal;
     layerForward(c, w.layers[l]!, layerBuffers(a, out), N, pos, (q, k, v, att) =>
-      native.attentionForward(att, a.probs, q, k, v, B, T, T, 0, H, KH, D, null, seg));
+      native.attentionForward(att, a.lse, q, k, v, B, T, T, 0, H, KH, D, null, seg));
   }
   native.rmsnormForward(acts.lnF, acts.rstdF, acts.xFinal, w.finalNorm.data, N, C, c.rmsNormEps);
 }
@@ -45,7 +45,7 @@ export function decoderBackward(c: LlamaConfig, w: LlamaWeights, acts: Activatio
     const a = acts.layers[l]!;
     const out = l + 1 < c.numHiddenLayers ? acts.layers[l + 1]!.x : acts.xFinal;
     layerBackward(c, w.layers[l]!, layerBuffers(a, out), g, N, pos, (dq, dk, dv, dAtt) =>
-      native.attentionBackward(dq, dk, dv, dAtt, a.probs, a.q, a.k, a.v, B, T, H, KH, D));
+      native.attentionBackward(dq, dk, dv, dAtt, a.att, a.lse, a.q, a.k, a.v, B, T, H, KH, D, layout.segIds ?? null));
   }
   if (w.embed.trainable) native.embeddingBackward(normGrad(w.embed), g.dRes, ids, N, C);
 }

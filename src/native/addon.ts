@@ -64,25 +64,28 @@ export interface NativeAddon {
   /** WRITES dgate, dup (no accumulation: they are scratch activations). */
   swigluBackward(dgate: Float32Array, dup: Float32Array, dout: Float32Array, gate: Float32Array, up: Float32Array, count: number): void;
 
-  // ---- causal self-attention with GQA (native/attention.cpp) ----
+  // ---- causal self-attention with GQA (native/attention.cpp, FlashAttention-2 tiles) ----
   /**
    * q[B,T,H,D]; k,v [B,S,KH,D] (S = capacity, keys 0..pos0+T-1 are valid); out[B,T,H,D] (writes).
    * Query t of row b sits at absolute position pos0 + t and attends keys j <= pos0 + t with
    * j >= keyStart[b] (left padding for batched decoding; null = 0) and, when segIds[B,S] is not
    * null, only keys with segIds[b,j] == segIds[b,pos0+t] (packed sequences, block-diagonal).
-   * probs[B,H,T,S] (writes, saved for backward) or null for inference. Scale 1/sqrt(D).
+   * lse[B,H,T] (writes, saved for backward) or null for inference: each query row's log-sum-exp
+   * of its scaled, masked scores (-Infinity for a row that sees no key). Scale 1/sqrt(D).
    * H must be a multiple of KH: query head h uses kv head floor(h / (H/KH)) (HF repeat_kv).
-   * A query that sees no key (a left-pad slot before keyStart[b]) outputs zeros, with all-zero probs.
+   * A query that sees no key (a left-pad slot before keyStart[b]) outputs zeros.
    */
-  attentionForward(out: Float32Array, probs: Float32Array | null, q: Float32Array, k: Float32Array, v: Float32Array,
+  attentionForward(out: Float32Array, lse: Float32Array | null, q: Float32Array, k: Float32Array, v: Float32Array,
     B: number, T: number, S: number, pos0: number, H: number, KH: number, D: number,
     keyStart: Int32Array | null, segIds: Int32Array | null): void;
   /**
-   * Training case (pos0 = 0, S = T). dq[B,T,H,D] WRITES; dk, dv [B,T,KH,D] WRITE.
-   * probs from the forward (masked entries are 0, so no mask arguments are needed).
+   * Training case (pos0 = 0, S = T). dq[B,T,H,D] WRITES; dk, dv [B,T,KH,D] WRITE. out and lse
+   * from the forward (the probabilities are recomputed per tile from lse); segIds[B,T] as given
+   * to the forward, or null.
    */
-  attentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dout: Float32Array, probs: Float32Array,
-    q: Float32Array, k: Float32Array, v: Float32Array, B: number, T: number, H: number, KH: number, D: number): void;
+  attentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dout: Float32Array, out: Float32Array,
+    lse: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, B: number, T: number, H: number, KH: number,
+    D: number, segIds: Int32Array | null): void;
 
   // ---- softmax cross-entropy (native/cross_entropy.cpp) ----
   /**

@@ -1,23 +1,38 @@
-// native/attention.cpp: causal GQA attention against the float64 twin (forward, probs, and the
-// backward's dq/dk/dv by central differences), plus the invariants the model relies on: cached
-// one-token decoding equals the full forward, keyStart masking equals the unpadded row alone,
-// segIds equal separate sequences, and masked probabilities are exactly 0.
+// native/attention.cpp (FlashAttention-2 tiles): causal GQA attention against the float64 twin
+// (forward out and log-sum-exp; the backward's dq/dk/dv by central differences at small sizes and
+// by the twin's analytic backward across many 64-wide tiles, segments and GQA), plus the
+// invariants the model relies on: cached one-token decoding equals the full forward, keyStart
+// masking equals the unpadded row alone, segIds equal separate sequences.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { native } from "../../src/native/addon.js";
-import { attentionRef, type AttnShape } from "./reference.js";
+import { attentionRef, attentionBackwardRef, type AttnShape } from "./reference.js";
 import { numericGrad, randn, rng, maxAbsDiff, maxAbs, logMaxErr, atEverySimdLevel } from "./check.js";
 
 type Masks = { keyStart?: Int32Array | null; segIds?: Int32Array | null };
 
 function forward(q: Float32Array, k: Float32Array, v: Float32Array, s: AttnShape & Masks) {
   const out = new Float32Array(s.B * s.T * s.H * s.D);
-  const probs = new Float32Array(s.B * s.H * s.T * s.S);
-  native.attentionForward(out, probs, q, k, v, s.B, s.T, s.S, s.pos0, s.H, s.KH, s.D, s.keyStart ?? null, s.segIds ?? null);
-  return { out, probs };
+  const lse = new Float32Array(s.B * s.H * s.T);
+  native.attentionForward(out, lse, q, k, v, s.B, s.T, s.S, s.pos0, s.H, s.KH, s.D, s.keyStart ?? null, s.segIds ?? null);
+  return { out, lse };
 }
 
-test("attentionForward matches the float64 twin with GQA, keyStart and segIds; masked probs are exactly 0", () => {
+function backward(q: Float32Array, k: Float32Array, v: Float32Array, dout: Float32Array, s: AttnShape & Masks) {
+  const { out, lse } = forward(q, k, v, s);
+  const nq = s.B * s.T * s.H * s.D, nk = s.B * s.T * s.KH * s.D;
+  const r = rng(99);
+  const dq = randn(r, nq), dk = randn(r, nk), dv = randn(r, nk); // garbage: the backward writes
+  native.attentionBackward(dq, dk, dv, dout, out, lse, q, k, v, s.B, s.T, s.H, s.KH, s.D, s.segIds ?? null);
+  return { dq, dk, dv };
+}
+
+/** Packed segments of the given lengths, as segIds[T]. */
+function segments(lens: number[]): Int32Array {
+  return Int32Array.from(lens.flatMap((l, i) => Array(l).fill(i) as number[]));
+}
+
+test("attentionForward's out and lse match the float64 twin with GQA, keyStart and segIds", () => {
   atEverySimdLevel((level) => {
     const r = rng(50);
     const cases: (AttnShape & Masks)[] = [
@@ -29,16 +44,24 @@ test("attentionForward matches the float64 twin with GQA, keyStart and segIds; m
       { B: 2, T: 20, S: 29, pos0: 5, H: 4, KH: 2, D: 17, keyStart: Int32Array.from([0, 7]),
         segIds: Int32Array.from({ length: 58 }, (_, i) => Math.floor((i % 29) / 6)) },
       { B: 1, T: 33, S: 33, pos0: 0, H: 2, KH: 1, D: 16 },
+      // several 64-wide query and key tiles: diagonal, skipped and segment-edge tiles, a cache offset
+      { B: 2, T: 150, S: 150, pos0: 0, H: 4, KH: 2, D: 24,
+        segIds: Int32Array.from([...segments([70, 3, 60, 17]), ...segments([150]).map((x) => x + 9)]) },
+      { B: 2, T: 70, S: 200, pos0: 100, H: 2, KH: 1, D: 7, keyStart: Int32Array.from([0, 90]) },
     ];
     for (const s of cases) {
       const q = randn(r, s.B * s.T * s.H * s.D, 2), k = randn(r, s.B * s.S * s.KH * s.D, 2), v = randn(r, s.B * s.S * s.KH * s.D);
       const got = forward(q, k, v, s);
       const want = attentionRef(q, k, v, s);
-      const eo = maxAbsDiff(got.out, want.out), ep = maxAbsDiff(got.probs, want.probs);
+      const eo = maxAbsDiff(got.out, want.out);
+      let el = 0;
+      for (let i = 0; i < want.lse.length; i++) {
+        if (want.lse[i] === -Infinity) assert.equal(got.lse[i], -Infinity, `lse[${i}] of a row that sees no key`);
+        else el = Math.max(el, Math.abs(got.lse[i]! - want.lse[i]!));
+      }
       logMaxErr(`[${level}] attentionForward B=${s.B} T=${s.T} out`, eo);
-      logMaxErr(`[${level}] attentionForward B=${s.B} T=${s.T} probs`, ep);
-      assert.ok(eo < 1e-5 && ep < 1e-5, `[${level}] out ${eo} probs ${ep}`);
-      for (let i = 0; i < want.probs.length; i++) if (want.probs[i] === 0) assert.equal(got.probs[i], 0, `probs[${i}]`);
+      logMaxErr(`[${level}] attentionForward B=${s.B} T=${s.T} lse`, el);
+      assert.ok(eo < 1e-5 && el < 1e-5, `[${level}] T=${s.T} out ${eo} lse ${el}`);
     }
   });
 });
@@ -54,9 +77,8 @@ test("attentionBackward's dq, dk, dv equal central differences of the twin (GQA,
     for (const s of cases) {
       const nq = s.B * s.T * s.H * s.D, nk = s.B * s.T * s.KH * s.D;
       const q = randn(r, nq, 1.5), k = randn(r, nk, 1.5), v = randn(r, nk), dout = randn(r, nq);
-      const { probs } = forward(q, k, v, s);
-      const dq = randn(r, nq), dk = randn(r, nk), dv = randn(r, nk); // garbage: the backward writes
-      native.attentionBackward(dq, dk, dv, dout, probs, q, k, v, s.B, s.T, s.H, s.KH, s.D);
+      const { dq, dk, dv } = backward(q, k, v, dout, s);
+      const twin = attentionBackwardRef(q, k, v, dout, s);
       const nqg = numericGrad((x) => attentionRef(x, k, v, s).out, q, dout);
       const nkg = numericGrad((x) => attentionRef(q, x, v, s).out, k, dout);
       const nvg = numericGrad((x) => attentionRef(q, k, x, s).out, v, dout);
@@ -64,6 +86,31 @@ test("attentionBackward's dq, dk, dv equal central differences of the twin (GQA,
         const err = maxAbsDiff(got, num) / Math.max(1, maxAbs(num));
         logMaxErr(`[${level}] attentionBackward T=${s.T} ${name} segIds=${!!s.segIds}`, err);
         assert.ok(err < 1e-5, `[${level}] ${name} err ${err}`);
+      }
+      // the analytic twin used below at sizes central differences cannot afford
+      for (const [name, got, num] of [["dq", twin.dq, nqg], ["dk", twin.dk, nkg], ["dv", twin.dv, nvg]] as const)
+        assert.ok(maxAbsDiff(got, num) / Math.max(1, maxAbs(num)) < 1e-6, `twin ${name}`);
+    }
+  });
+});
+
+test("attentionBackward matches the twin's analytic backward across many tiles (causal, segments, GQA)", () => {
+  atEverySimdLevel((level) => {
+    const r = rng(56);
+    const cases: (AttnShape & Masks)[] = [
+      { B: 1, T: 200, S: 200, pos0: 0, H: 4, KH: 2, D: 16 },
+      { B: 2, T: 150, S: 150, pos0: 0, H: 2, KH: 1, D: 9,
+        segIds: Int32Array.from([...segments([64, 1, 20, 65]), ...segments([10, 140]).map((x) => x + 4)]) },
+    ];
+    for (const s of cases) {
+      const nq = s.B * s.T * s.H * s.D, nk = s.B * s.T * s.KH * s.D;
+      const q = randn(r, nq, 1.5), k = randn(r, nk, 1.5), v = randn(r, nk), dout = randn(r, nq);
+      const got = backward(q, k, v, dout, s);
+      const want = attentionBackwardRef(q, k, v, dout, s);
+      for (const name of ["dq", "dk", "dv"] as const) {
+        const err = maxAbsDiff(got[name], want[name]) / Math.max(1, maxAbs(want[name]));
+        logMaxErr(`[${level}] attentionBackward T=${s.T} B=${s.B} ${name} (twin)`, err);
+        assert.ok(err < 1e-5, `[${level}] T=${s.T} ${name} err ${err}`);
       }
     }
   });
@@ -105,7 +152,7 @@ test("keyStart masking of a left-padded row equals running the unpadded row alon
   assert.ok(maxAbsDiff(batched.out.subarray(pad * H * D, T * H * D), alone.out) < 1e-6);
   const row1 = forward(q.subarray(T * H * D), k.subarray(T * KH * D), v.subarray(T * KH * D), { B: 1, T, S: T, pos0: 0, H, KH, D });
   assert.ok(maxAbsDiff(batched.out.subarray(T * H * D), row1.out) < 1e-6);
-  // queries sitting on padding see no key at all: output 0, probs 0
+  // queries sitting on padding see no key at all: output 0, lse -Infinity
   for (let i = 0; i < pad * H * D; i++) assert.equal(batched.out[i], 0);
 });
 
@@ -114,18 +161,18 @@ test("packed sequences with segIds equal the sequences run separately, forward a
   const [H, KH, D] = [4, 2, 5];
   const lens = [3, 5, 1];
   const T = lens.reduce((a, b) => a + b, 0);
-  const seg = Int32Array.from(lens.flatMap((l, i) => Array(l).fill(i) as number[]));
+  const seg = segments(lens);
   const q = randn(r, T * H * D), k = randn(r, T * KH * D), v = randn(r, T * KH * D), dout = randn(r, T * H * D);
-  const packed = forward(q, k, v, { B: 1, T, S: T, pos0: 0, H, KH, D, segIds: seg });
-  const pdq = new Float32Array(T * H * D), pdk = new Float32Array(T * KH * D), pdv = new Float32Array(T * KH * D);
-  native.attentionBackward(pdq, pdk, pdv, dout, packed.probs, q, k, v, 1, T, H, KH, D);
+  const ps = { B: 1, T, S: T, pos0: 0, H, KH, D, segIds: seg };
+  const packed = forward(q, k, v, ps);
+  const { dq: pdq, dk: pdk, dv: pdv } = backward(q, k, v, dout, ps);
   let t0 = 0;
   for (const L of lens) {
     const sl = (a: Float32Array, w: number) => a.subarray(t0 * w, (t0 + L) * w);
-    const one = forward(sl(q, H * D), sl(k, KH * D), sl(v, KH * D), { B: 1, T: L, S: L, pos0: 0, H, KH, D });
+    const os = { B: 1, T: L, S: L, pos0: 0, H, KH, D };
+    const one = forward(sl(q, H * D), sl(k, KH * D), sl(v, KH * D), os);
     assert.ok(maxAbsDiff(sl(packed.out, H * D), one.out) < 1e-6);
-    const dq = new Float32Array(L * H * D), dk = new Float32Array(L * KH * D), dv = new Float32Array(L * KH * D);
-    native.attentionBackward(dq, dk, dv, sl(dout, H * D), one.probs, sl(q, H * D), sl(k, KH * D), sl(v, KH * D), 1, L, H, KH, D);
+    const { dq, dk, dv } = backward(sl(q, H * D), sl(k, KH * D), sl(v, KH * D), sl(dout, H * D), os);
     assert.ok(maxAbsDiff(sl(pdq, H * D), dq) < 1e-6);
     assert.ok(maxAbsDiff(sl(pdk, KH * D), dk) < 1e-6);
     assert.ok(maxAbsDiff(sl(pdv, KH * D), dv) < 1e-6);
@@ -151,12 +198,16 @@ test("attention kernels validate shapes, capacity and keyStart", () => {
     /attentionForward: H \(3\) must be a positive multiple of KH \(2\)/);
   assert.throws(() => native.attentionForward(f(8), null, f(8), f(8), f(8), 1, 2, 2, 1, 1, 1, 4, null, null),
     /attentionForward: pos0 \+ T \(3\) exceeds the capacity S \(2\)/);
-  assert.throws(() => native.attentionForward(f(8), f(3), f(8), f(8), f(8), 1, 2, 2, 0, 1, 1, 4, null, null),
-    /argument 1 \(probs\) has 3 elements, needs at least 4/);
+  assert.throws(() => native.attentionForward(f(8), f(1), f(8), f(8), f(8), 1, 2, 2, 0, 1, 1, 4, null, null),
+    /argument 1 \(lse\) has 1 elements, needs at least 2/);
   assert.throws(() => native.attentionForward(f(8), null, f(8), f(8), f(8), 1, 2, 2, 0, 1, 1, 4, Int32Array.from([3]), null),
     (e: unknown) => e instanceof RangeError && /keyStart\[0\] = 3 is outside \[0, S\]/.test(e.message));
   assert.throws(() => native.attentionForward(f(8), null, f(8), f(8), f(8), 1, 2, 2, 0, 1, 1, 4, null, new Int32Array(1)),
     /argument 13 \(segIds\) has 1 elements, needs at least 2/);
-  assert.throws(() => native.attentionBackward(f(8), f(8), f(7), f(8), f(4), f(8), f(8), f(8), 1, 2, 1, 1, 4),
+  assert.throws(() => native.attentionBackward(f(8), f(8), f(7), f(8), f(8), f(2), f(8), f(8), f(8), 1, 2, 1, 1, 4, null),
     /attentionBackward: argument 2 \(dv\) has 7 elements, needs at least 8/);
+  assert.throws(() => native.attentionBackward(f(8), f(8), f(8), f(8), f(8), f(1), f(8), f(8), f(8), 1, 2, 1, 1, 4, null),
+    /attentionBackward: argument 5 \(lse\) has 1 elements, needs at least 2/);
+  assert.throws(() => native.attentionBackward(f(8), f(8), f(8), f(8), f(8), f(2), f(8), f(8), f(8), 1, 2, 1, 1, 4, new Int32Array(1)),
+    /argument 14 \(segIds\) has 1 elements, needs at least 2/);
 });

@@ -25,7 +25,7 @@ export function benchKernels(s: KernelShape, repeats: number): Record<string, Ti
   const { B, T, C, H, KH, D, F, V } = s;
   const N = B * T;
   const x = filled(N * C), w = filled(C), y = new Float32Array(N * C), rstd = new Float32Array(N), dx = new Float32Array(N * C), dw = new Float32Array(C);
-  const q = filled(N * H * D), k = filled(N * KH * D), v = filled(N * KH * D), att = new Float32Array(N * H * D), probs = new Float32Array(B * H * T * T);
+  const q = filled(N * H * D), k = filled(N * KH * D), v = filled(N * KH * D), att = new Float32Array(N * H * D), lse = new Float32Array(B * H * T);
   const dq = new Float32Array(N * H * D), dk = new Float32Array(N * KH * D), dv = new Float32Array(N * KH * D);
   const gate = filled(N * F, 3), up = filled(N * F), h = new Float32Array(N * F), dg = new Float32Array(N * F), du = new Float32Array(N * F);
   const logits = filled(N * V, 5), targets = Int32Array.from({ length: N }, (_, i) => (i * 7919) % V), losses = new Float32Array(N), dlogits = new Float32Array(N * V);
@@ -38,8 +38,8 @@ export function benchKernels(s: KernelShape, repeats: number): Record<string, Ti
     rmsnormForward: timeIt(() => native.rmsnormForward(y, rstd, x, w, N, C, 1e-5), opts),
     rmsnormBackward: timeIt(() => native.rmsnormBackward(dx, dw, y, x, w, rstd, N, C), opts),
     "ropeForward(q)": timeIt(() => native.ropeForward(q, pos, N, H, D, 10000), opts),
-    attentionForward: timeIt(() => native.attentionForward(att, probs, q, k, v, B, T, T, 0, H, KH, D, null, null), opts),
-    attentionBackward: timeIt(() => native.attentionBackward(dq, dk, dv, att, probs, q, k, v, B, T, H, KH, D), opts),
+    attentionForward: timeIt(() => native.attentionForward(att, lse, q, k, v, B, T, T, 0, H, KH, D, null, null), opts),
+    attentionBackward: timeIt(() => native.attentionBackward(dq, dk, dv, q, att, lse, q, k, v, B, T, H, KH, D, null), opts),
     swigluForward: timeIt(() => native.swigluForward(h, gate, up, N * F), opts),
     swigluBackward: timeIt(() => native.swigluBackward(dg, du, h, gate, up, N * F), opts),
     crossEntropy: timeIt(() => native.crossEntropy(logits, targets, losses, dlogits, N, V, 1 / N), opts),
