@@ -28,6 +28,29 @@ export interface NativeAddon {
   matmul(out: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
     transA: boolean, transB: boolean, accumulate: boolean): void;
 
+  // ---- bf16 / Q8_0 weights for frozen models (native/qmatmul*.cpp) ----
+  /**
+   * out[M,N] = (accumulate ? out : 0) + x[M,K] · W^T with W [N,K] stored as bfloat16 bits; float32
+   * activations and accumulation. M <= 16 streams W once per 4 rows; larger M dequantizes 64-row panels
+   * of W and runs the float32 GEMM on them.
+   */
+  matmulBf16(out: Float32Array, x: Float32Array, w: Uint16Array, M: number, N: number, K: number, accumulate: boolean): void;
+  /**
+   * The same with W in ggml's Q8_0: row n is K/32 blocks of 34 bytes {fp16 d, int8 q[32]}, w = d*q
+   * (byte for byte ggml's block_q8_0). K must be a multiple of 32.
+   */
+  matmulQ8_0(out: Float32Array, x: Float32Array, w: Uint8Array, M: number, N: number, K: number, accumulate: boolean): void;
+  /** Writes dst[rows * K/32 * 34] = Q8_0 blocks of src [rows,K] (float32, or bfloat16 bits); ggml's quantize_row_q8_0_ref. */
+  quantizeQ8_0(dst: Uint8Array, src: Float32Array | Uint16Array, rows: number, K: number): void;
+  /** Writes dst[rows,K] = d * q from Q8_0 blocks. */
+  dequantizeQ8_0(dst: Float32Array, src: Uint8Array, rows: number, K: number): void;
+  /** Writes dst[i] = bfloat16 bits of src[i] (round to nearest even, torch's .to(torch.bfloat16)) for i < n. */
+  toBf16(dst: Uint16Array, src: Float32Array, n: number): void;
+  /** The kernel family matmulBf16/matmulQ8_0 use now: "avx512bf16" | "avx512" | "avx2" | "portable". */
+  qmatmulKernel(): string;
+  /** Allows (default) or forbids vdpbf16ps in matmulBf16; RangeError when allowing it on a CPU without AVX512-BF16. */
+  useDpbf16(on: boolean): void;
+
   // ---- elementwise / reductions (native/elementwise.cpp) ----
   /** a[i] += b[i] for i < n. */
   addInPlace(a: Float32Array, b: Float32Array, n: number): void;
