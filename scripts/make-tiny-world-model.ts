@@ -16,6 +16,7 @@ import { unigramEntropy } from "../src/data/token-stats.js";
 import { loadPretrainConfig, runPretrain } from "../src/recipes/pretrain.js";
 import { readMetrics } from "../src/train/metrics-log.js";
 import { TINY_WORLD } from "../test/helpers/tiny-world.js";
+import { trainProgress } from "../src/cli/progress.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const args = process.argv.slice(2);
@@ -43,7 +44,7 @@ const cfg = loadPretrainConfig(path.join(root, "configs", "pretrain-tiny.yaml"),
   // Room for chat: SFT and GAtt dialogues run longer than the 128-token pretraining windows (RoPE has no table, so this changes no weight).
   "model.max_position_embeddings=512",
 ]);
-const result = await runPretrain(cfg, null, { progress: process.stderr.isTTY });
+const result = await runPretrain(cfg, null, { progress: process.stderr.isTTY ? trainProgress() : false, handleSignals: true });
 if (!result.lastCheckpoint) throw new Error("pretraining wrote no checkpoint");
 
 const metrics = readMetrics(path.join(runDir, "metrics.jsonl"));

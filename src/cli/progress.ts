@@ -1,7 +1,8 @@
 // A live one-line progress display on stderr (data prepare, the trainer). On a terminal it
 // redraws one line in place at most every `intervalMs`; otherwise (CI logs, files) it prints a
 // plain line every `plainIntervalMs` so logs stay readable. No dependency: cli-progress would
-// add little beyond this.
+// add little beyond this. trainProgress() is the trainer's display (the trainer only calls back).
+import type { TrainProgress } from "../train/trainer.js";
 
 /** Formats seconds as "1h02m", "3m05s" or "12s". */
 export function formatDuration(seconds: number): string {
@@ -71,4 +72,15 @@ export class ProgressLine {
     }
     this.shown = false;
   }
+}
+
+/** The trainer's live line: "step 12/100 loss 3.2100 lr 3.00e-04 | 950 tok/s | ETA 1m05s", and its log lines. */
+export function trainProgress(stream: NodeJS.WriteStream = process.stderr): TrainProgress {
+  const line = new ProgressLine(stream, 250, 10_000);
+  return {
+    step: (p) => line.update(`step ${p.step}/${p.maxSteps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ` +
+      `| ${Math.round(p.tokensPerSecond)} tok/s | ETA ${formatDuration(p.etaSeconds)}`),
+    log: (m) => line.log(m),
+    done: () => line.done(),
+  };
 }

@@ -15,7 +15,7 @@ import { configToYaml, loadConfig, applySet, type ConfigValues } from "../train/
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
 import { LmTask, type BatchSource, type LmBatch } from "../train/lm-task.js";
 import { Rng } from "../model/rng.js";
-import { Trainer, type TrainResult } from "../train/trainer.js";
+import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
 import type { MetricsLine } from "../train/metrics-log.js";
 import { PRETRAIN_SCHEMA, resolveGradAccum, type ModelSection, type PretrainConfig } from "./pretrain-config.js";
 
@@ -23,8 +23,10 @@ import { PRETRAIN_SCHEMA, resolveGradAccum, type ModelSection, type PretrainConf
 const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json"];
 
 export interface PretrainOptions {
-  /** Show the live progress line (default true). */
-  progress?: boolean;
+  /** Progress callbacks (the CLI passes src/cli/progress.ts trainProgress()); none or false = silent. */
+  progress?: TrainProgress | false;
+  /** Checkpoint and stop on SIGINT/SIGTERM (the CLI asks; default false). */
+  handleSignals?: boolean;
   onStep?: (m: MetricsLine) => void;
   /** Receives the trainer before it runs (tests use it to request a stop). */
   onTrainer?: (t: Trainer<unknown>) => void;
@@ -123,7 +125,7 @@ export async function runPretrain(cfg: PretrainConfig, resumeFrom: string | null
 
   const train = new TokenLoader(cfg.data, "train", { B: cfg.batch_size, T: cfg.seq_len, seed: cfg.seed });
   const evalData = evalSource(cfg.data, cfg.batch_size, cfg.seq_len, cfg.eval_batches);
-  if (!evalData && cfg.eval_every > 0) process.stderr.write(`warning: ${cfg.data} has no val split of at least one batch; eval is off\n`);
+  if (!evalData && cfg.eval_every > 0) (opts.progress || undefined)?.log?.(`warning: ${cfg.data} has no val split of at least one batch; eval is off`);
   const task = new LmTask(model, train as BatchSource<LoaderPosition> as BatchSource, evalData?.batches ?? null);
 
   fs.mkdirSync(cfg.out, { recursive: true });
@@ -144,6 +146,7 @@ export async function runPretrain(cfg: PretrainConfig, resumeFrom: string | null
     config: cfg as unknown as Record<string, unknown>,
     extraFiles,
     progress: opts.progress,
+    handleSignals: opts.handleSignals,
     rng: new Rng(cfg.seed),
     onStep: opts.onStep,
   });

@@ -2,15 +2,20 @@
 // plus optimizer.safetensors (AdamW moments, torch's exp_avg / exp_avg_sq names) and
 // trainer_state.json (step, RNG state, data position, resolved config). The whole directory is
 // built under a hidden temp name and renamed into place with trainer_state.json written last, so
-// a run killed mid-save leaves the previous checkpoint as the latest complete one.
+// a run killed mid-save leaves the previous checkpoint as the latest complete one. A finished run also
+// gets RUN_DIR/final/: the trained model alone (an HF directory, or a PEFT adapter directory with LoRA)
+// with the tokenizer files and chat template, written the same atomic way.
 import fs from "node:fs";
 import path from "node:path";
 import { fsyncDir, writeFileAtomic } from "../io/atomic-file.js";
 import { readSafetensors, writeSafetensors } from "../io/safetensors.js";
 import type { AdamW } from "./adamw.js";
+import { LLAMA2_CHAT_TEMPLATE } from "../tokenizer/chat-template.js";
 
 export const TRAINER_STATE = "trainer_state.json";
 export const OPTIMIZER_FILE = "optimizer.safetensors";
+/** The finished run's model directory, RUN_DIR/final. */
+export const FINAL_DIR = "final";
 const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
 const TEMP_PREFIX = ".checkpoint-";
 
@@ -75,6 +80,47 @@ export async function saveCheckpoint(runDir: string, model: SavableModel, optimi
   }
   fsyncDir(runDir);
   return final;
+}
+
+/**
+ * Writes RUN_DIR/final/ atomically: the model (model.save) plus `extraFiles` (the tokenizer's); a
+ * tokenizer_config.json without a chat_template gets the Llama 2 chat template, so the directory
+ * works with apply_chat_template. Replaces an older final/. Returns its path.
+ */
+export async function saveFinal(runDir: string, model: SavableModel, opts: { dtype?: "float32" | "bfloat16"; extraFiles?: string[] } = {}): Promise<string> {
+  const final = path.join(runDir, FINAL_DIR);
+  const tmp = path.join(runDir, `${TEMP_PREFIX}final.partial-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await model.save(tmp, { dtype: opts.dtype ?? "float32" });
+  for (const f of opts.extraFiles ?? []) {
+    const dst = path.join(tmp, path.basename(f));
+    if (path.basename(f) === "tokenizer_config.json") fs.writeFileSync(dst, withChatTemplate(f));
+    else fs.copyFileSync(f, dst);
+  }
+  fsyncDir(tmp);
+  if (fs.existsSync(final)) {
+    const old = path.join(runDir, `${TEMP_PREFIX}final.old-${process.pid}`);
+    fs.renameSync(final, old);
+    fs.renameSync(tmp, final);
+    fs.rmSync(old, { recursive: true, force: true });
+  } else {
+    fs.renameSync(tmp, final);
+  }
+  fsyncDir(runDir);
+  return final;
+}
+
+/** tokenizer_config.json's text, with the Llama 2 chat_template added when it has none. */
+function withChatTemplate(file: string): string {
+  const text = fs.readFileSync(file, "utf8");
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}: invalid JSON: ${(e as Error).message}`);
+  }
+  if (typeof cfg.chat_template === "string" || Array.isArray(cfg.chat_template)) return text;
+  return JSON.stringify({ ...cfg, chat_template: LLAMA2_CHAT_TEMPLATE }, null, 2) + "\n";
 }
 
 /** Removes temp directories left by a save that was killed. */

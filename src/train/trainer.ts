@@ -2,15 +2,15 @@
 // how to get a micro-batch and turn it into loss + gradients — and this loop does the rest:
 // gradient accumulation with the loss normalised over the whole step's targets, global-norm
 // clipping, AdamW with the warm-up + cosine schedule, periodic eval, checkpoints, exact resume,
-// logs, a clean stop on SIGINT/SIGTERM and a named error on a non-finite loss.
+// logs, a named error on a non-finite loss, and — when the caller asks (the CLI does) — a clean stop on
+// SIGINT/SIGTERM. It writes nothing to the terminal itself: progress goes to the caller's callbacks.
 import fs from "node:fs";
 import path from "node:path";
 import { zeroGrads, type Param } from "../model/params.js";
-import { ProgressLine, formatDuration } from "../cli/progress.js";
 import { AdamW, type AdamWConfig } from "./adamw.js";
 import {
-  listCheckpoints, loadOptimizerState, pruneCheckpoints, readTrainerState, removeStaleTemps, saveCheckpoint,
-  type SavableModel, type TrainerState,
+  listCheckpoints, loadOptimizerState, pruneCheckpoints, readTrainerState, removeStaleTemps, saveCheckpoint, saveFinal,
+  FINAL_DIR, type SavableModel, type TrainerState,
 } from "./checkpoint.js";
 import { clipGradNorm } from "./grad-norm.js";
 import { MetricsLog, type MetricsLine } from "./metrics-log.js";
@@ -71,8 +71,13 @@ export interface TrainerOptions {
   config: Record<string, unknown>;
   /** Files copied into every checkpoint (the tokenizer's). */
   extraFiles?: string[];
-  /** Live progress line on stderr (default true). */
-  progress?: boolean;
+  /** Progress callbacks (the CLI passes its progress line); none or false = silent. */
+  progress?: TrainProgress | false;
+  /**
+   * Install SIGINT/SIGTERM handlers for the run that checkpoint and stop after the current step
+   * (default false: a library user's process keeps its own handlers; call requestStop() instead).
+   */
+  handleSignals?: boolean;
   /** Shared with the task when it needs randomness; saved and restored. */
   rng: Rng;
   /** Called after each step with its metrics line (tests, callers). */
@@ -81,10 +86,34 @@ export interface TrainerOptions {
 
 export type StopReason = "done" | "SIGINT" | "SIGTERM" | "requested";
 
+/** Where one optimizer step left the run (for a progress display). */
+export interface StepProgress {
+  step: number;
+  maxSteps: number;
+  loss: number;
+  lr: number;
+  /** Smoothed (EMA) tokens per second. */
+  tokensPerSecond: number;
+  /** Smoothed estimate of the time left. */
+  etaSeconds: number;
+}
+
+/** How the trainer reports progress; every callback is optional. */
+export interface TrainProgress {
+  /** After each optimizer step. */
+  step?(p: StepProgress): void;
+  /** A line worth showing: eval results, saved checkpoints, stop requests, skipped batches. */
+  log?(message: string): void;
+  /** The run ended (done or stopped). */
+  done?(): void;
+}
+
 export interface TrainResult {
   step: number;
   stopped: StopReason;
   lastCheckpoint: string | null;
+  /** RUN_DIR/final when the run finished (written now or by an earlier run), else null. */
+  final: string | null;
 }
 
 /** A non-finite loss or gradient norm; says where it happened and what to resume from. */
@@ -96,8 +125,9 @@ export class Trainer<Batch> {
   tokens = 0;
   private stop: StopReason | null = null;
   private lastCheckpoint: string | null = null;
+  private finalDir: string | null = null;
   private readonly log: MetricsLog;
-  private readonly progress: ProgressLine;
+  private readonly progress: TrainProgress;
   private lastMetrics: Record<string, number> = {};
 
   constructor(readonly task: TrainTask<Batch>, readonly opts: TrainerOptions) {
@@ -107,9 +137,11 @@ export class Trainer<Batch> {
     removeStaleTemps(opts.runDir);
     this.optimizer = new AdamW(task.model.params, opts.optimizer);
     this.log = new MetricsLog(opts.runDir);
-    this.progress = new ProgressLine(process.stderr, 250, 10_000, opts.progress !== false);
+    this.progress = opts.progress || {};
     const existing = listCheckpoints(opts.runDir);
     this.lastCheckpoint = existing.length > 0 ? existing[existing.length - 1].dir : null;
+    const final = path.join(opts.runDir, FINAL_DIR);
+    if (fs.existsSync(final)) this.finalDir = final;
   }
 
   /** Continues from a checkpoint (the model's weights are loaded by the recipe from the same dir). */
@@ -134,11 +166,13 @@ export class Trainer<Batch> {
   async run(): Promise<TrainResult> {
     const { opts } = this;
     const onSignal = (sig: NodeJS.Signals): void => {
-      this.progress.log(`${sig}: stopping after this step, writing a checkpoint first (again to abort)`);
+      this.progress.log?.(`${sig}: stopping after this step, writing a checkpoint first (again to abort)`);
       this.requestStop(sig as StopReason);
     };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    if (opts.handleSignals) {
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+    }
     try {
       const startStep = this.step;
       let savedAt = -1;
@@ -164,8 +198,10 @@ export class Trainer<Batch> {
         };
         this.lastMetrics = { loss: r.loss, lr: r.lr, grad_norm: r.gradNorm };
         if (this.step % (opts.logEvery ?? 1) === 0 || this.step === opts.maxSteps) this.log.append(line);
-        this.progress.update(`step ${this.step}/${opts.maxSteps} loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(2)} ` +
-          `| ${Math.round(emaTps)} tok/s | ETA ${formatDuration((opts.maxSteps - this.step) * emaStep)}`);
+        this.progress.step?.({
+          step: this.step, maxSteps: opts.maxSteps, loss: r.loss, lr: r.lr, tokensPerSecond: emaTps,
+          etaSeconds: (opts.maxSteps - this.step) * emaStep,
+        });
         opts.onStep?.(line);
         const last = this.step === opts.maxSteps;
         if (opts.evalEvery > 0 && (this.step % opts.evalEvery === 0 || last) && this.task.evaluate) this.evaluate();
@@ -177,8 +213,11 @@ export class Trainer<Batch> {
       }
       // The final checkpoint, unless this call trained nothing (e.g. resuming a finished run) or just saved.
       if (savedAt !== this.step && (this.step > startStep || this.stop !== null)) await this.save();
-      this.progress.done();
-      return { step: this.step, stopped: this.stop ?? "done", lastCheckpoint: this.lastCheckpoint };
+      // A finished run ends with RUN_DIR/final (also when resuming one that finished without it).
+      if (this.stop === null && this.step >= opts.maxSteps && (this.step > startStep || !fs.existsSync(path.join(opts.runDir, FINAL_DIR))))
+        this.finalDir = await this.saveFinal();
+      this.progress.done?.();
+      return { step: this.step, stopped: this.stop ?? "done", lastCheckpoint: this.lastCheckpoint, final: this.finalDir };
     } finally {
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);
@@ -220,7 +259,7 @@ export class Trainer<Batch> {
     const msg = `step ${this.step + 1}: non-finite ${what} in ${where}`;
     zeroGrads(this.task.model.params);
     if (this.opts.skipNonFinite) {
-      this.progress.log(`${msg}; batch skipped (skip_nonfinite)`);
+      this.progress.log?.(`${msg}; batch skipped (skip_nonfinite)`);
       this.log.append({ step: this.step, skipped: true, reason: msg });
       return "skipped";
     }
@@ -233,9 +272,16 @@ export class Trainer<Batch> {
     const t0 = performance.now();
     const m = this.task.evaluate?.() ?? {};
     this.log.append({ step: this.step, ...m, eval_s: round((performance.now() - t0) / 1000, 3) });
-    this.progress.log(`step ${this.step}: ${Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}`);
+    this.progress.log?.(`step ${this.step}: ${Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}`);
     Object.assign(this.lastMetrics, m);
     return m;
+  }
+
+  /** Writes RUN_DIR/final/: the trained model with the tokenizer files and chat template. */
+  async saveFinal(): Promise<string> {
+    const dir = await saveFinal(this.opts.runDir, this.task.model, { dtype: this.opts.saveDtype, extraFiles: this.opts.extraFiles });
+    this.progress.log?.(`step ${this.step}: final model in ${path.relative(process.cwd(), dir) || dir}`);
+    return dir;
   }
 
   /** Writes RUN_DIR/checkpoint-<step>/. */
@@ -256,7 +302,7 @@ export class Trainer<Batch> {
       { dtype: this.opts.saveDtype, extraFiles: this.opts.extraFiles });
     this.lastCheckpoint = dir;
     pruneCheckpoints(this.opts.runDir, this.opts.keepCheckpoints ?? 0);
-    this.progress.log(`step ${this.step}: saved ${path.relative(process.cwd(), dir) || dir}`);
+    this.progress.log?.(`step ${this.step}: saved ${path.relative(process.cwd(), dir) || dir}`);
     return dir;
   }
 }

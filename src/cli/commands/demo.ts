@@ -16,6 +16,7 @@ import { unigramEntropy } from "../../data/token-stats.js";
 import { Llama } from "../../model/llama.js";
 import { generate } from "../../model/generate.js";
 import { Tokenizer } from "../../tokenizer/tokenizer.js";
+import { trainProgress } from "../progress.js";
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -59,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   if (f.strOpt("steps")) sets.push(`max_steps=${f.int("steps")}`);
   fs.rmSync(runDir, { recursive: true, force: true });  // a fresh run each time: the world was regenerated
   const cfg = loadPretrainConfig(path.join(packageRoot, "configs", "pretrain-tiny.yaml"), sets);
-  const result = await runPretrain(cfg, null, { progress: !f.bool("quiet") });
+  const result = await runPretrain(cfg, null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true });
   if (!result.lastCheckpoint) throw new Error("demo: pretraining wrote no checkpoint");
 
   stage("5/5 results");

@@ -6,6 +6,7 @@ import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
 import { loadPretrainConfig, loadResumeConfig, resolveResume, runPretrain } from "../../recipes/pretrain.js";
 import { loadConfig } from "../../train/config.js";
 import { PRETRAIN_SCHEMA } from "../../recipes/pretrain-config.js";
+import { trainProgress } from "../progress.js";
 
 export const command = defineCommand({
   name: "pretrain",
@@ -40,10 +41,11 @@ export async function run(argv: string[]): Promise<number> {
     const { checkpoint, runDir } = resolveResume(resume);
     const cfg = loadResumeConfig(checkpoint, [`out=${runDir}`, ...sets]);
     console.error(`resuming from ${checkpoint}`);
-    result = await runPretrain(cfg, checkpoint, { progress: !f.bool("quiet") });
+    result = await runPretrain(cfg, checkpoint, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true });
   } else {
-    result = await runPretrain(loadPretrainConfig(file, sets), null, { progress: !f.bool("quiet") });
+    result = await runPretrain(loadPretrainConfig(file, sets), null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true });
   }
-  console.error(`${result.stopped === "done" ? "finished" : `stopped (${result.stopped})`} at step ${result.step}; last checkpoint: ${result.lastCheckpoint ?? "none"}`);
+  console.error(`${result.stopped === "done" ? "finished" : `stopped (${result.stopped})`} at step ${result.step}; last checkpoint: ${result.lastCheckpoint ?? "none"}` +
+    (result.final ? `; final model: ${result.final}` : ""));
   return result.stopped === "SIGINT" ? 130 : result.stopped === "SIGTERM" ? 143 : 0;
 }
