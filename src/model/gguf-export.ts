@@ -66,19 +66,28 @@ function encodeTensor(data: Float32Array, shape: number[], type: GgmlType): Uint
   throw new Error(`gguf: cannot encode type ${type}`);
 }
 
-/** GGUF's vocabulary arrays from a loaded tokenizer. */
-export function tokenizerMetadata(tok: Tokenizer, chatTemplate: string | null): Map<string, GgufValue> {
-  const spec = tok.spec, V = spec.pieces.length;
-  // SentencePiece merges the adjacent pair whose concatenation has the highest score; a merged piece's
-  // sentencepiece score is minus its merge rank, so -rank reproduces the model's merge order exactly
-  // (pieces that are never a merge result — characters, bytes, controls — keep 0, which llama.cpp ignores).
-  const scores = new Float32Array(V);
-  const m = spec.bpe.merges;
-  const seen = new Uint8Array(V);
+/**
+ * SentencePiece scores of every piece: the model's own when it came from tokenizer.model; otherwise (tokenizer.json
+ * has none) minus the rank of the first merge that produces the piece. SentencePiece (and llama.cpp, llama2.c) merge
+ * the adjacent pair whose concatenation scores highest, so -rank reproduces the BPE merge order exactly; pieces that
+ * are never a merge result (characters, bytes, controls) get 0, which no merge reads.
+ */
+export function pieceScores(tok: Tokenizer): Float32Array {
+  const spec = tok.spec;
+  if (spec.scores) return spec.scores;
+  const scores = new Float32Array(spec.pieces.length);
+  const m = spec.bpe.merges, seen = new Uint8Array(spec.pieces.length);
   for (let r = 0; r < m.left.length; r++) {
     const id = m.merged[r]!, s = -m.rank[r]!;
     if (!seen[id] || s > scores[id]!) { scores[id] = s; seen[id] = 1; }
   }
+  return scores;
+}
+
+/** GGUF's vocabulary arrays from a loaded tokenizer. */
+export function tokenizerMetadata(tok: Tokenizer, chatTemplate: string | null): Map<string, GgufValue> {
+  const spec = tok.spec, V = spec.pieces.length;
+  const scores = pieceScores(tok);
   const types = new Int32Array(V);
   for (let i = 0; i < V; i++) types[i] = spec.kinds[i] || 1; // sentencepiece Type numbering = GGUF token_type
   const kv = new Map<string, GgufValue>([

@@ -160,5 +160,6 @@ export function specFromSentencePiece(buf: Uint8Array, src = "tokenizer.model"):
     decode: { space: "\u2581", stripLeadingSpace: norm.addDummyPrefix || norm.removeExtra, unkSurface: trainer.unkSurface },
     bosId: valid(trainer.bosId), eosId: valid(trainer.eosId), padId: valid(trainer.padId), unkId,
     addBos: true, addEos: false,
+    scores: Float32Array.from(pieces, (p) => p.score),
   };
 }

@@ -58,6 +58,8 @@ export interface TokenizerSpec {
   unkId: number;
   addBos: boolean;
   addEos: boolean;
+  /** sentencepiece piece scores, when the source has them (tokenizer.model); tokenizer.json has none. */
+  scores?: Float32Array;
 }
 
 /** The "<0xXX>" piece of a byte (sentencepiece ByteToPiece; HF `format!("<{b:#04X}>")`). */

@@ -1,35 +1,48 @@
-// `llama2 export --model DIR --format gguf --out FILE [--type f32|f16|q8_0]`: a GGUF v3 file llama.cpp
-// runs as it is (src/model/gguf-export.ts).
+// `llama2 export --model DIR --format gguf --out FILE [--type f32|f16|q8_0]`: a GGUF v3 file llama.cpp runs as it is
+// (src/model/gguf-export.ts). `--format llama2c --out DIR [--version 0|1|2]`: DIR/model.bin and DIR/tokenizer.bin as
+// karpathy/llama2.c's export.py and tokenizer.py write them (src/model/llama2c-export.ts).
 import path from "node:path";
-import { defineCommand, parseFlags } from "../args.js";
+import { defineCommand, parseFlags, UsageError } from "../args.js";
 import { Llama } from "../../model/llama.js";
 import { exportGguf, readChatTemplate, type GgufFileType } from "../../model/gguf-export.js";
-import { loadTokenizer } from "../../tokenizer/resolve.js";
+import { exportLlama2c, type Llama2cVersion } from "../../model/llama2c-export.js";
+import { hasTokenizer, loadTokenizer } from "../../tokenizer/resolve.js";
 
 export const command = defineCommand({
   name: "export",
-  summary: "write a model for other runtimes: GGUF (llama.cpp)",
-  usage: "--model DIR --format gguf --out FILE [--type f32|f16|q8_0]",
+  summary: "write a model for other runtimes: GGUF (llama.cpp) or llama2.c's model.bin + tokenizer.bin",
+  usage: "--model DIR --format gguf --out FILE [--type f32|f16|q8_0] | --format llama2c --out DIR [--version 0|1|2]",
   options: {
     model: { type: "string", value: "DIR", required: true, description: "causal-LM model directory with its tokenizer files" },
-    format: { type: "string", value: "FORMAT", required: true, choices: ["gguf"], description: "output format: gguf (llama.cpp, GGUF v3)" },
-    out: { type: "string", value: "FILE", required: true, description: "output file (written to FILE.tmp, then renamed)" },
-    type: { type: "string", value: "TYPE", default: "f32", choices: ["f32", "f16", "q8_0"], description: "tensor storage: f32, f16, or q8_0 (ggml's 8-bit blocks of 32); norms stay f32" },
+    format: { type: "string", value: "FORMAT", required: true, choices: ["gguf", "llama2c"], description: "gguf (llama.cpp, GGUF v3) or llama2c (karpathy/llama2.c run.c / runq.c)" },
+    out: { type: "string", value: "PATH", required: true, description: "gguf: the output file; llama2c: the output directory (model.bin, tokenizer.bin)" },
+    type: { type: "string", value: "TYPE", default: "f32", choices: ["f32", "f16", "q8_0"], description: "gguf tensor storage: f32, f16, or q8_0 (ggml's 8-bit blocks of 32); norms stay f32" },
+    version: { type: "string", value: "V", default: "0", choices: ["0", "1", "2"], description: "llama2c model.bin version: 0 legacy fp32 (what run.c reads), 1 fp32 with header, 2 int8 groups (runq.c)" },
   },
   examples: [
     "llama2 export --model runs/demo/sft/final --format gguf --out model.gguf",
     "llama2 export --model DIR --format gguf --type q8_0 --out model-q8_0.gguf",
+    "llama2 export --model DIR --format llama2c --out stories/ && ./run stories/model.bin -z stories/tokenizer.bin",
   ],
 });
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(command, argv);
-  const dir = f.str("model"), out = f.str("out");
-  const type = f.str("type") as GgufFileType;
+  const dir = f.str("model"), out = f.str("out"), format = f.str("format");
   const model = await Llama.load(dir);
-  if (model.head !== "lm") throw new Error(`${dir}: holds a sequence-classification (reward) model; GGUF export needs a causal LM (LlamaForCausalLM)`);
-  const tok = await loadTokenizer(dir);
+  if (model.head !== "lm") throw new Error(`${dir}: holds a sequence-classification (reward) model; export needs a causal LM (LlamaForCausalLM)`);
   const tensors = new Map(model.params.map((p) => [p.name, { shape: p.shape, data: p.data }]));
-  exportGguf({ config: model.config, tensors, name: path.basename(path.resolve(dir)) }, tok, readChatTemplate(dir), out, type);
-  console.error(`wrote ${out} (GGUF v3, ${type})`);
+  const src = { config: model.config, tensors, name: path.basename(path.resolve(dir)) };
+  if (format === "gguf") {
+    if (f.values.version !== undefined) throw new UsageError("export: --version is for --format llama2c");
+    const type = f.str("type") as GgufFileType;
+    exportGguf(src, await loadTokenizer(dir), readChatTemplate(dir), out, type);
+    console.error(`wrote ${out} (GGUF v3, ${type})`);
+  } else {
+    if (f.values.type !== undefined) throw new UsageError("export: --type is for --format gguf (llama2c picks its storage with --version)");
+    const version = Number(f.str("version")) as Llama2cVersion;
+    const tok = hasTokenizer(dir) ? await loadTokenizer(dir) : null;
+    exportLlama2c(src, tok, out, version);
+    console.error(`wrote ${path.join(out, "model.bin")} (llama2.c v${version})${tok ? ` and ${path.join(out, "tokenizer.bin")}` : " (no tokenizer in the model directory: no tokenizer.bin)"}`);
+  }
 }
