@@ -3,6 +3,8 @@
 # greedy generate() ids and the sequence-classification score (last non-pad token).
 # Run with the reference env: /root/.cache/llama2-reference-venv/bin/python scripts/reference/make_model_fixtures.py
 # Output: test/fixtures/models/<name>/ (save_pretrained) + expected.safetensors + expected.json per fixture.
+# `--only llama-long` rebuilds just that fixture (the long batch through the packed GEMM / tiled attention
+# paths, and packed segments with restarted positions against transformers run sample by sample).
 import json
 import math
 import os
@@ -33,11 +35,11 @@ def init_weights(model, seed):
                 p.copy_(torch.randn(p.shape, generator=g) / math.sqrt(p.shape[1]))
 
 
-def make_config(*, hidden, layers, heads, kv_heads, head_dim, inter, vocab, theta, tied, pad=None, num_labels=None):
+def make_config(*, hidden, layers, heads, kv_heads, head_dim, inter, vocab, theta, tied, pad=None, num_labels=None, max_pos=64):
     kw = dict(
         vocab_size=vocab, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
         num_attention_heads=heads, num_key_value_heads=kv_heads, head_dim=head_dim,
-        max_position_embeddings=64, rms_norm_eps=1e-5,
+        max_position_embeddings=max_pos, rms_norm_eps=1e-5,
         rope_parameters={"rope_type": "default", "rope_theta": float(theta)},
         tie_word_embeddings=tied, bos_token_id=1, eos_token_id=2, pad_token_id=pad,
         attn_implementation="eager",
@@ -148,8 +150,83 @@ def seqcls_fixture(name, cfg, seed):
     save_fixture(name, model, tensors, info)
 
 
+LONG_B, LONG_T = 2, 72
+# Packed rows: segment lengths per row (sum LONG_T); positions restart at 0 in every segment.
+PACKED_SEGMENTS = [[20, 30, 22], [41, 31]]
+
+
+def long_fixture(name, cfg, seed):
+    """B*T = 144 rows (> 32: the packed GEMM path) at T = 72 (>= 64: attention beyond one tile), and the
+    same weights on packed segments, compared with transformers on each segment alone."""
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(cfg).float()
+    init_weights(model, seed)
+    model.eval()
+    g = torch.Generator().manual_seed(seed + 1)
+    ids = torch.randint(3, cfg.vocab_size, (LONG_B, LONG_T), generator=g)
+    ids[:, 0] = 1
+    labels = ids.clone()
+    labels[0, :5] = -100
+    labels[1, 30:41] = -100
+    out = model(input_ids=ids, labels=labels)
+    out.loss.backward()
+    tensors = {"input_ids": ids, "labels": labels, "logits": out.logits.detach(), "loss": out.loss.detach().reshape(())}
+    tensors.update(grads_of(model))
+    model.zero_grad(set_to_none=True)
+
+    # Packed: each segment is its own sample (BOS first, positions from 0). The loss is the mean over every
+    # trained token of every segment: sum-reduced per segment, divided by the total count.
+    pids = torch.randint(3, cfg.vocab_size, (LONG_B, LONG_T), generator=g)
+    pos = torch.zeros(LONG_B, LONG_T, dtype=torch.long)
+    seg = torch.zeros(LONG_B, LONG_T, dtype=torch.long)
+    targets = torch.full((LONG_B, LONG_T), -100, dtype=torch.long)  # already shifted: targets[t] = ids[t+1] in-segment
+    segments = []
+    for b, lens in enumerate(PACKED_SEGMENTS):
+        assert sum(lens) == LONG_T
+        start = 0
+        for si, n in enumerate(lens):
+            pids[b, start] = 1
+            pos[b, start:start + n] = torch.arange(n)
+            seg[b, start:start + n] = si
+            targets[b, start:start + n - 1] = pids[b, start + 1:start + n]
+            segments.append((b, start, n))
+            start += n
+    targets[0, 20:24] = -100  # a masked span inside a segment (e.g. a prompt)
+    count = int((targets != -100).sum())
+    plogits = torch.zeros(LONG_B, LONG_T, cfg.vocab_size)
+    total = 0.0
+    for b, start, n in segments:
+        x = pids[b:b + 1, start:start + n]
+        lg = model(input_ids=x).logits[0]
+        tg = targets[b, start:start + n]
+        loss = torch.nn.functional.cross_entropy(lg, tg, ignore_index=-100, reduction="sum") / count
+        loss.backward()
+        total += loss.item()
+        plogits[b, start:start + n] = lg.detach()
+    packed = {"input_ids": pids, "position_ids": pos, "segment_ids": seg, "targets": targets, "logits": plogits,
+              "loss": torch.tensor(total)}
+    packed.update(grads_of(model))
+    model.zero_grad(set_to_none=True)
+    info = {
+        "kind": "causal-lm", "seed": seed, "loss": out.loss.item(), "batch": [LONG_B, LONG_T],
+        "packed": {"segments": PACKED_SEGMENTS, "loss": total, "trained_tokens": count,
+                   "note": "packed.safetensors: each segment run alone through transformers (positions from 0), "
+                           "logits placed at the segment's packed positions; targets are already shifted"},
+        "tensors": {k: list(v.shape) for k, v in tensors.items()},
+    }
+    save_fixture(name, model, tensors, info)
+    save_file({k: v.contiguous() for k, v in packed.items()}, os.path.join(ROOT, name, "packed.safetensors"),
+              metadata={"format": "pt"})
+
+
 def main():
     torch.use_deterministic_algorithms(True)
+    cfg_long = make_config(hidden=32, layers=2, heads=4, kv_heads=2, head_dim=8, inter=48, vocab=128,
+                           theta=10000, tied=False, max_pos=128)
+    if sys.argv[1:] == ["--only", "llama-long"]:
+        long_fixture("llama-long", cfg_long, seed=777)
+        return
+    long_fixture("llama-long", cfg_long, seed=777)
     # (a) causal LM, GQA 4:2, untied, non-default rope theta — the main parity fixture
     cfg_a = make_config(hidden=64, layers=2, heads=4, kv_heads=2, head_dim=16, inter=96, vocab=260,
                         theta=500000, tied=False)

@@ -4,7 +4,7 @@
 // Usage: node scripts/reference/save_roundtrip.mjs SRC_DIR OUT_DIR [--dtype float32|bfloat16|float16] [--max-shard-bytes N] [--ours]
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { loadModelDir, saveModelDir } from "../../dist/src/io/checkpoint.js";
+import { loadModelDir, saveModelDir } from "../../dist/src/model/model-dir.js";
 import { readSafetensors, writeSafetensors } from "../../dist/src/io/safetensors.js";
 
 const { values: o, positionals } = parseArgs({

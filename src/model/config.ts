@@ -1,5 +1,5 @@
 // The Llama architecture hyper-parameters (llama2-recipe.md §Architecture) in transformers'
-// LlamaConfig vocabulary, so config.json maps one-to-one (src/io/hf-config.ts does the I/O).
+// LlamaConfig vocabulary, so config.json maps one-to-one (src/model/hf-config.ts does the I/O).
 
 /** A Llama decoder's shape. Field names are transformers' LlamaConfig keys in camelCase. */
 export interface LlamaConfig {

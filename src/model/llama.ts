@@ -11,7 +11,7 @@ import { zeroGrads, type Param } from "./params.js";
 import type { Linear } from "./linear.js";
 import { Rng } from "./rng.js";
 import { InferenceEngine } from "./infer.js";
-import { loadModelDir, saveModelDir } from "../io/checkpoint.js";
+import { loadModelDir, saveModelDir } from "./model-dir.js";
 
 export interface LlamaOptions {
   head?: HeadKind;

@@ -4,7 +4,7 @@
 import type { LlamaConfig } from "./config.js";
 import { Linear } from "./linear.js";
 import { numel, type Param } from "./params.js";
-import { expectedTensorShapes } from "../io/checkpoint.js";
+import { expectedTensorShapes } from "./model-dir.js";
 
 /** Which head sits on the decoder: next-token logits, or a scalar (reward / value) per position. */
 export type HeadKind = "lm" | "score";

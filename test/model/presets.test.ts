@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateConfig } from "../../src/model/config.js";
 import { PRESET_NAMES, preset } from "../../src/model/presets.js";
-import { expectedTensorShapes } from "../../src/io/checkpoint.js";
+import { expectedTensorShapes } from "../../src/model/model-dir.js";
 
 function paramCount(name: string): number {
   let n = 0;

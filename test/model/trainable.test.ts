@@ -7,7 +7,7 @@ import { generate } from "../../src/model/generate.js";
 import { setTrainable } from "../../src/model/params.js";
 import { AdamW, LLAMA2_ADAMW } from "../../src/train/adamw.js";
 import { clipGradNorm } from "../../src/train/grad-norm.js";
-import { loadModelDir } from "../../src/io/checkpoint.js";
+import { loadModelDir } from "../../src/model/model-dir.js";
 import { fixture, maxRelDiff } from "../helpers/fixtures.js";
 
 const ids = Int32Array.from([1, 17, 42, 99, 3, 250, 7, 7, 1, 64, 128, 5]);

@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { configFromHf, configToHf, generationConfigToHf, readHfConfig } from "../../src/io/hf-config.js";
-import { MODELS, tempDir } from "./helpers.js";
+import { configFromHf, configToHf, generationConfigToHf, readHfConfig } from "../../src/model/hf-config.js";
+import { MODELS, tempDir } from "../io/helpers.js";
 
 const fixtureJson = (name: string, file = "config.json"): Record<string, unknown> =>
   JSON.parse(fs.readFileSync(path.join(MODELS, name, file), "utf8"));

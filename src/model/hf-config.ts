@@ -3,7 +3,7 @@
 // with the same precedence and defaults as modeling_rope_utils.convert_rope_params_to_dict; writes the key set
 // transformers 5.17's save_pretrained writes (plus a top-level `rope_theta` so transformers 4 reads theta too).
 import * as fs from "node:fs";
-import { type LlamaConfig, validateConfig } from "../model/config.js";
+import { type LlamaConfig, validateConfig } from "./config.js";
 
 /** Which head sits on the decoder: `lm_head` (LlamaForCausalLM) or `score` (LlamaForSequenceClassification). */
 export type ModelKind = "causal-lm" | "sequence-classification";

@@ -2,10 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { expectedTensorShapes, loadModelDir, type ModelDir, saveModelDir } from "../../src/io/checkpoint.js";
+import { expectedTensorShapes, loadModelDir, type ModelDir, saveModelDir } from "../../src/model/model-dir.js";
 import { bf16ToF32, f32ToBf16 } from "../../src/io/dtype.js";
 import { readSafetensors, readSafetensorsHeader, writeSafetensors } from "../../src/io/safetensors.js";
-import { MODELS, tempDir } from "./helpers.js";
+import { MODELS, tempDir } from "../io/helpers.js";
 
 test("the GQA causal-LM fixture loads with its config, every HF tensor name and an untied lm_head", () => {
   const m = loadModelDir(path.join(MODELS, "llama-gqa"));

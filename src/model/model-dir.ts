@@ -4,13 +4,13 @@
 // complete directory beside the target and renames it into place, so a crash never leaves a half-written model.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LlamaConfig } from "../model/config.js";
-import { fsyncDir } from "./atomic-file.js";
+import type { LlamaConfig } from "./config.js";
+import { fsyncDir } from "../io/atomic-file.js";
 import { configToHf, generationConfigToHf, type ModelKind, readHfConfig } from "./hf-config.js";
-import { readSafetensors, type Tensor, writeSafetensors, type WriteDtype } from "./safetensors.js";
+import { readSafetensors, type Tensor, writeSafetensors, type WriteDtype } from "../io/safetensors.js";
 
 export type { ModelKind } from "./hf-config.js";
-export type { Tensor } from "./safetensors.js";
+export type { Tensor } from "../io/safetensors.js";
 
 /** A loaded model directory; tensors are float32 whatever the stored dtype. */
 export interface ModelDir {
