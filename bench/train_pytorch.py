@@ -2,7 +2,7 @@
 (HF LlamaForCausalLM, float32, random tokens, forward + cross-entropy + backward + AdamW) at a preset
 shape, 2 threads. Prints one JSON line with the same fields and the same FLOP formula.
 usage: python bench/train_pytorch.py --dim 288 --layers 6 --heads 6 --kv-heads 6 --ffn 768 --vocab 32000 \
-         --batch 8 --seq 256 --steps 5 [--threads 2]
+         --batch 8 --seq 256 --steps 5 [--threads 2] [--attn sdpa|eager]
 """
 import argparse, json, resource, time
 
@@ -13,12 +13,13 @@ p = argparse.ArgumentParser()
 for name, default in [("dim", 288), ("layers", 6), ("heads", 6), ("kv-heads", 6), ("ffn", 768), ("vocab", 32000),
                       ("batch", 8), ("seq", 256), ("steps", 5), ("warmup", 1), ("threads", 2)]:
     p.add_argument(f"--{name}", type=int, default=default)
+p.add_argument("--attn", default="sdpa", choices=["sdpa", "eager"])
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 cfg = LlamaConfig(vocab_size=a.vocab, hidden_size=a.dim, intermediate_size=a.ffn, num_hidden_layers=a.layers,
                   num_attention_heads=a.heads, num_key_value_heads=a.kv_heads, max_position_embeddings=max(a.seq, 256),
-                  rms_norm_eps=1e-5, tie_word_embeddings=False)
+                  rms_norm_eps=1e-5, tie_word_embeddings=False, attn_implementation=a.attn)
 model = LlamaForCausalLM(cfg).float().train()
 opt = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.95), eps=1e-5, weight_decay=0.1)
 B, T = a.batch, a.seq
@@ -46,4 +47,5 @@ flops = (per_layer * a.layers + a.dim * a.vocab) * 6 * B * T + 3 * 2 * 2 * hd * 
 print(json.dumps({"tokens_per_s": B * T / median, "gflops": flops / median / 1e9,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "step_s_median": median, "step_s_min": times[0], "step_s_max": times[-1], "loss": loss,
-                  "torch": torch.__version__, "threads": torch.get_num_threads()}))
+                  "torch": torch.__version__, "threads": torch.get_num_threads(),
+                  "attn": model.config._attn_implementation}))

@@ -4,7 +4,7 @@
 // batched decoding, and segIds[B,S] for packed sequences (block-diagonal causal mask).
 // Prefill and training run native/attention_flash.h (FlashAttention-2 tiles, parallel over
 // (b, head, query tile)); the forward saves the per-row log-sum-exp, never the T x S probabilities,
-// and the backward recomputes them per tile (parallel over (b, kv head)). Decoding (T < 16, no lse)
+// and the backward recomputes them per tile (parallel over (b, head)). Decoding (T < 16, no lse)
 // reads K and V in place, one dot product per key.
 #include <vector>
 #include "attention_flash.h"
@@ -66,49 +66,6 @@ LLAMA2_SIMD_VARIANTS(forwardDirectSimd, forwardHeadDirect,
                       const int32_t* keyStart, const int32_t* segIds, float* sc),
                      (s, b, h, out, q, k, v, keyStart, segIds, sc))
 
-LLAMA2_SIMD_VARIANTS(packKvSimd, flash::packKv,
-                     (const Shape& s, int64_t b, int64_t kh, const float* k, const float* v, float* dst),
-                     (s, b, kh, k, v, dst))
-LLAMA2_SIMD_VARIANTS(forwardTileSimd, flash::forwardTile,
-                     (const Shape& s, int64_t b, int64_t h, int64_t t0, float* out, float* lse, const float* q,
-                      const float* kv, const int32_t* keyStart, const int32_t* segIds, const flash::SegRange* kseg,
-                      float* scratch),
-                     (s, b, h, t0, out, lse, q, kv, keyStart, segIds, kseg, scratch))
-LLAMA2_SIMD_VARIANTS(backwardGroupSimd, flash::backwardGroup,
-                     (const Shape& s, int64_t b, int64_t kh, float* dq, float* dk, float* dv, const float* dout,
-                      const float* out, const float* lse, const float* q, const float* k, const float* v,
-                      const int32_t* segIds, float* scratch),
-                     (s, b, kh, dq, dk, dv, dout, out, lse, q, k, v, segIds, scratch))
-
-void forwardTiled(const Shape& s, float* out, float* lse, const float* q, const float* k, const float* v,
-                  const int32_t* keyStart, const int32_t* segIds) {
-  const int64_t Sv = s.pos0 + s.T, nkt = flash::roundTile(Sv) / flash::kBc, nqt = (s.T + flash::kBr - 1) / flash::kBr;
-  const int64_t kvFloats = flash::packedKvFloats(s), groups = s.B * s.KH, group = s.H / s.KH;
-  std::vector<float> packed(groups * kvFloats);
-  std::vector<flash::SegRange> kseg(segIds ? s.B * nkt : 0);
-  for (int64_t b = 0; b < (segIds ? s.B : 0); b++)
-    for (int64_t kt = 0; kt < nkt; kt++)
-      kseg[b * nkt + kt] = flash::segRange(segIds + b * s.S, kt * flash::kBc, std::min((kt + 1) * flash::kBc, Sv));
-  const auto pack = packKvSimdPick();
-  const auto tile = forwardTileSimdPick();
-  const int64_t items = s.B * s.H * nqt;
-  const int64_t work = s.B * s.H * s.T * Sv * s.D;
-#pragma omp parallel if (work >= kParallelMin && items > 1)
-  {
-#pragma omp for schedule(static)
-    for (int64_t g = 0; g < groups; g++) pack(s, g / s.KH, g % s.KH, k, v, packed.data() + g * kvFloats);
-    std::vector<float> scratch(flash::forwardScratch(s));
-    // heaviest (last) query tiles first, so the causal triangle balances across threads
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t it = 0; it < items; it++) {
-      const int64_t qt = nqt - 1 - it % nqt, bh = it / nqt, b = bh / s.H, h = bh % s.H;
-      const float* kv = packed.data() + (b * s.KH + h / group) * kvFloats;
-      tile(s, b, h, qt * flash::kBr, out, lse, q, kv, keyStart, segIds, segIds ? kseg.data() + b * nkt : nullptr,
-           scratch.data());
-    }
-  }
-}
-
 }  // namespace
 
 // out[B,T,H,D] written, lse[B,H,T] written or null; q[B,T,H,D]; k,v[B,S,KH,D];
@@ -138,7 +95,7 @@ static Napi::Value attentionForward(const Napi::CallbackInfo& info) {
                             " is outside [0, S]");
   if (s.B * s.T * s.H == 0) return info.Env().Undefined();
   if (lse || s.T >= kTiledMinT) {
-    forwardTiled(s, out, lse, q, k, v, keyStart, segIds);
+    flash::forward(s, out, lse, q, k, v, keyStart, segIds);
     return info.Env().Undefined();
   }
   const int64_t work = s.B * s.H * s.T * (s.pos0 + s.T) * s.D;
@@ -176,16 +133,7 @@ static Napi::Value attentionBackward(const Napi::CallbackInfo& info) {
   const float* v = f32(info, fn, 8, "v", B * T * KH * D);
   const int32_t* segIds = i32OrNull(info, fn, 14, "segIds", B * T);
   if (B * T * H == 0) return info.Env().Undefined();
-  const int64_t work = B * H * T * T * D;
-  const auto group = backwardGroupSimdPick();
-#pragma omp parallel if (work >= kParallelMin && B * KH > 1)
-  {
-    std::vector<float> scratch(flash::backwardScratch(s));
-#pragma omp for collapse(2) schedule(dynamic, 1)
-    for (int64_t b = 0; b < B; b++)
-      for (int64_t kh = 0; kh < KH; kh++)
-        group(s, b, kh, dq, dk, dv, dout, out, lse, q, k, v, segIds, scratch.data());
-  }
+  flash::backward(s, dq, dk, dv, dout, out, lse, q, k, v, segIds);
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("attentionBackward", attentionBackward);

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Long-context training steps at the stories15M shape, batch 1: llama2-ts (`llama2 bench train`,
+# FlashAttention-2 tiles in native/attention_flash*) against PyTorch (HF LlamaForCausalLM, sdpa,
+# float32, 2 threads: bench/train_pytorch.py), alternated run by run, ROUNDS times each, at every
+# T in SEQS. Prints every run, then per T the median tokens/s and peak RSS of each side with the
+# spread (min–max) and the ratio of medians. Needs the reference env for PyTorch
+# (bash ../shared/tools/reference-env.sh, or REF_PYTHON=path).
+#   usage: bench/long-context.sh [ROUNDS=3] [STEPS=3] [SEQS="1024 2048 4096"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}; steps=${2:-3}; seqs=${3:-"1024 2048 4096"}
+py=${REF_PYTHON:-$HOME/.cache/llama2-reference-venv/bin/python}
+[ -x "$py" ] || { echo "long-context: no PyTorch python at $py (set REF_PYTHON)" >&2; exit 1; }
+runs=()
+for r in $(seq "$rounds"); do
+  for T in $seqs; do
+    o=$(node dist/src/cli/main.js bench train --preset stories15M --batch 1 --seq "$T" --steps "$steps" --json)
+    echo "round $r T=$T llama2-ts: $o"; runs+=("{\"side\":\"llama2-ts\",\"T\":$T,\"r\":$o}")
+    t=$("$py" bench/train_pytorch.py --dim 288 --layers 6 --heads 6 --kv-heads 6 --ffn 768 --vocab 32000 \
+        --batch 1 --seq "$T" --steps "$steps" --attn sdpa)
+    echo "round $r T=$T pytorch:   $t"; runs+=("{\"side\":\"pytorch\",\"T\":$T,\"r\":$t}")
+  done
+done
+node -e '
+const runs = JSON.parse(process.argv[1]);
+const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const span = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+console.log("| T | llama2-ts tokens/s (spread) | PyTorch tokens/s (spread) | ratio | llama2-ts peak RSS MB | PyTorch peak RSS MB |");
+console.log("| --: | --: | --: | --: | --: | --: |");
+for (const T of [...new Set(runs.map((x) => x.T))]) {
+  const side = (s) => runs.filter((x) => x.T === T && x.side === s).map((x) => x.r);
+  const o = side("llama2-ts"), p = side("pytorch");
+  const ot = o.map((x) => x.tokens_per_s), pt = p.map((x) => x.tokens_per_s);
+  const om = o.map((x) => x.peak_rss_mb), pm = p.map((x) => x.peak_rss_mb);
+  console.log(`| ${T} | ${med(ot).toFixed(0)} (${span(ot)}) | ${med(pt).toFixed(0)} (${span(pt)}) | ${(med(ot) / med(pt)).toFixed(2)}x | ${med(om).toFixed(0)} (${span(om)}) | ${med(pm).toFixed(0)} (${span(pm)}) |`);
+}' "[$(IFS=,; echo "${runs[*]}")]"

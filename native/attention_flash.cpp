@@ -1,0 +1,128 @@
+// The portable family of native/attention_flash.inc (GCC vector extensions, 4 lanes: SSE2 on x86,
+// NEON on arm64, scalar elsewhere) and the run-time dispatch plus threading of the tiled
+// attention: the forward is parallel over (b, head, query tile), heaviest tiles first; the
+// backward over (b, head), each head's dk/dv share summed over its GQA group afterwards.
+#include <vector>
+#include "attention_flash.h"
+
+namespace llama2::flash::portable {
+typedef float VF __attribute__((vector_size(16)));
+constexpr int VW = 4;
+constexpr int kScoreMR = 4, kScoreNV = 2, kAccNV = 3;
+constexpr int accMR(int nv) { return nv >= 2 ? 4 : 8; }
+static inline VF vzero() { return VF{0.0f, 0.0f, 0.0f, 0.0f}; }
+static inline VF vset1(float x) { return VF{x, x, x, x}; }
+static inline VF vload(const float* p) { VF v; std::memcpy(&v, p, sizeof v); return v; }
+static inline void vstore(float* p, VF v) { std::memcpy(p, &v, sizeof v); }
+static inline VF vfma(VF a, VF b, VF c) { return a * b + c; }
+static inline VF vadd(VF a, VF b) { return a + b; }
+static inline VF vsub(VF a, VF b) { return a - b; }
+static inline VF vmul(VF a, VF b) { return a * b; }
+static inline VF vmax(VF a, VF b) {
+  VF r;
+  for (int i = 0; i < VW; i++) r[i] = a[i] > b[i] ? a[i] : b[i];
+  return r;
+}
+static inline float vhmax(VF v) { return std::max(std::max(v[0], v[1]), std::max(v[2], v[3])); }
+static inline float vhsum(VF v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+static inline VF vexp(VF x) {
+  VF r;
+  for (int i = 0; i < VW; i++) r[i] = fastExp(x[i]);
+  return r;
+}
+#include "attention_flash.inc"
+}  // namespace llama2::flash::portable
+
+namespace llama2::flash {
+
+namespace {
+
+struct Family {
+  decltype(&portable::forwardTile) forwardTile;
+  decltype(&portable::backwardHead) backwardHead;
+};
+
+Family pick() {
+#if defined(__x86_64__) || defined(__i386__)
+  switch (simdLevel()) {
+    case SimdLevel::Avx512: return {avx512::forwardTile, avx512::backwardHead};
+    case SimdLevel::Avx2: return {avx2::forwardTile, avx2::backwardHead};
+    default: break;
+  }
+#endif
+  return {portable::forwardTile, portable::backwardHead};
+}
+
+}  // namespace
+
+void forward(const Shape& s, float* out, float* lse, const float* q, const float* k, const float* v,
+             const int32_t* keyStart, const int32_t* segIds) {
+  const int64_t Sv = s.pos0 + s.T, nkt = roundTile(Sv) / kBc, nqt = (s.T + kBr - 1) / kBr;
+  const int64_t kvFloats = packedKvFloats(s), groups = s.B * s.KH, group = s.H / s.KH;
+  std::vector<float> packed(groups * kvFloats);
+  std::vector<SegRange> kseg(segIds ? s.B * nkt : 0);
+  for (int64_t b = 0; b < (segIds ? s.B : 0); b++)
+    for (int64_t kt = 0; kt < nkt; kt++)
+      kseg[b * nkt + kt] = segRange(segIds + b * s.S, kt * kBc, std::min((kt + 1) * kBc, Sv));
+  const Family f = pick();
+  const int64_t items = s.B * s.H * nqt;
+  const int64_t work = s.B * s.H * s.T * Sv * s.D;
+#pragma omp parallel if (work >= kParallelMin && items > 1)
+  {
+#pragma omp for schedule(static)
+    for (int64_t g = 0; g < groups; g++) packKv(s, g / s.KH, g % s.KH, k, v, packed.data() + g * kvFloats);
+    std::vector<float> scratch(forwardScratch(s));
+    // heaviest (last) query tiles first, so the causal triangle balances across threads
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t it = 0; it < items; it++) {
+      const int64_t qt = nqt - 1 - it / (s.B * s.H), bh = it % (s.B * s.H), b = bh / s.H, h = bh % s.H;
+      const float* kv = packed.data() + (b * s.KH + h / group) * kvFloats;
+      f.forwardTile(s, b, h, qt * kBr, out, lse, q, kv, keyStart, segIds, segIds ? kseg.data() + b * nkt : nullptr,
+                    scratch.data());
+    }
+  }
+}
+
+void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
+              const float* q, const float* k, const float* v, const int32_t* segIds) {
+  const int64_t B = s.B, T = s.T, H = s.H, KH = s.KH, D = s.D, group = H / KH;
+  const int64_t Tp = roundTile(T), Dp = roundUp(D);
+  // GQA: each query head's dk/dv share [B][H][T][D], summed over the group below
+  std::vector<float> part(group > 1 ? 2 * B * H * T * D : 0);
+  const Family f = pick();
+  const int64_t work = B * H * T * T * D;
+#pragma omp parallel if (work >= kParallelMin && B * H > 1)
+  {
+    std::vector<float> scratch(backwardScratch(s) + 2 * Tp * Dp);
+    float* dKa = scratch.data() + backwardScratch(s);
+    float* dVa = dKa + Tp * Dp;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t bh = 0; bh < B * H; bh++) {
+      const int64_t b = bh / H, h = bh % H, kh = h / group;
+      f.backwardHead(s, b, h, dq, dKa, dVa, dout, out, lse, q, k, v, segIds, scratch.data());
+      for (int64_t j = 0; j < T; j++) {
+        float* kd = group > 1 ? part.data() + (bh * T + j) * D : dk + ((b * T + j) * KH + kh) * D;
+        float* vd = group > 1 ? part.data() + ((B * H + bh) * T + j) * D : dv + ((b * T + j) * KH + kh) * D;
+        std::memcpy(kd, dKa + j * Dp, sizeof(float) * D);
+        std::memcpy(vd, dVa + j * Dp, sizeof(float) * D);
+      }
+    }
+    if (group > 1) {
+#pragma omp for schedule(static)
+      for (int64_t row = 0; row < B * T * KH; row++) {
+        const int64_t b = row / (T * KH), j = row / KH % T, kh = row % KH;
+        float* kd = dk + row * D;
+        float* vd = dv + row * D;
+        std::memset(kd, 0, sizeof(float) * D);
+        std::memset(vd, 0, sizeof(float) * D);
+        for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
+          const float* pk = part.data() + ((b * H + h) * T + j) * D;
+          const float* pv = part.data() + ((B * H + b * H + h) * T + j) * D;
+          for (int64_t d = 0; d < D; d++) kd[d] += pk[d], vd[d] += pv[d];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace llama2::flash
