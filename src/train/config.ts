@@ -72,7 +72,8 @@ function applyYaml(schema: Schema, node: Node | null, target: ConfigValues, file
       applyYaml(spec.type, valueNode, target[key] as ConfigValues, file, lines, `${prefix}${key}.`);
       continue;
     }
-    const value = valueNode === null ? null : (valueNode.toJSON() as unknown);
+    let value = valueNode === null ? null : (valueNode.toJSON() as unknown);
+    if (spec.type === "string[]" && typeof value === "string") value = [value]; // `data: a.jsonl` = a one-file list
     const err = check(spec, value);
     if (err) throw new Error(`${where(valueNode ?? keyNode)}: key "${prefix}${key}": ${err}`);
     target[key] = value;

@@ -3,11 +3,12 @@
 // over every target of the optimizer step (the trainer passes gradScale = 1 / step targets), as
 // torch's F.cross_entropy(ignore_index=-100) on the concatenated step. Eval = val loss + perplexity.
 import type { LossSum, TrainModel, TrainTask } from "./trainer.js";
+import type { TokenLayout } from "../model/decoder.js";
 
 /** What the task needs from a model (src/model/llama.ts's Llama). */
 export interface CausalLm extends TrainModel {
-  lmForwardBackward(ids: Int32Array, targets: Int32Array, B: number, T: number, gradScale: number): LossSum;
-  lmLoss(ids: Int32Array, targets: Int32Array, B: number, T: number): LossSum;
+  lmForwardBackward(ids: Int32Array, targets: Int32Array, B: number, T: number, gradScale: number, layout?: TokenLayout): LossSum;
+  lmLoss(ids: Int32Array, targets: Int32Array, B: number, T: number, layout?: TokenLayout): LossSum;
 }
 
 export interface LmBatch {
@@ -15,6 +16,8 @@ export interface LmBatch {
   targets: Int32Array;
   B: number;
   T: number;
+  /** Positions and segment ids of packed sequences (SFT packing); absent = one sequence per row. */
+  layout?: TokenLayout;
 }
 
 /** A resumable stream of batches (TokenLoader, or an SFT packer). */
@@ -48,7 +51,7 @@ export class LmTask implements TrainTask<LmBatch & { at: unknown }> {
   }
 
   forwardBackward(b: LmBatch, gradScale: number): LossSum {
-    return this.model.lmForwardBackward(b.ids, b.targets, b.B, b.T, gradScale);
+    return this.model.lmForwardBackward(b.ids, b.targets, b.B, b.T, gradScale, b.layout);
   }
 
   describeBatch(b: LmBatch & { at: unknown }): string {
@@ -60,7 +63,7 @@ export class LmTask implements TrainTask<LmBatch & { at: unknown }> {
     let lossSum = 0;
     let count = 0;
     for (const b of this.evalBatches()) {
-      const r = this.model.lmLoss(b.ids, b.targets, b.B, b.T);
+      const r = this.model.lmLoss(b.ids, b.targets, b.B, b.T, b.layout);
       lossSum += r.lossSum;
       count += r.count;
     }

@@ -1,0 +1,63 @@
+// The SFT recipe's configuration (configs/sft-*.yaml; every key has a default, so
+// `llama2 sft --set model=DIR --set data=FILE --set out=DIR` runs). Defaults are the paper's §3.1:
+// lr 2e-5 with cosine decay to 10%, weight decay 0.1, 64 samples per step (batch_size 8 × grad_accum 8),
+// 2 epochs, packing on; warm-up 0 (the paper names none for SFT); AdamW betas and clip as pretraining.
+import type { Schema } from "../train/config.js";
+import { COMMON_SCHEMA, OPTIM_SCHEMA } from "./pretrain-config.js";
+
+export const SFT_SCHEMA: Schema = {
+  ...COMMON_SCHEMA,
+  model: { type: "string", default: "", doc: "HF model directory to start from (trained here or by transformers)" },
+  data: { type: "string[]", default: [], doc: "SFT JSONL file(s): {messages} or {prompt, response} rows (a world's sft_train.jsonl)" },
+  val_data: { type: "string[]", default: [], doc: "held-out JSONL file(s) for val_loss (default: the world's sft_val.jsonl beside data, if any)" },
+  tokenizer: { type: "string?", default: null, doc: "tokenizer directory (default: the model's)" },
+  epochs: { type: "number", default: 2, doc: "passes over the data (max_steps, when set, wins)" },
+  max_steps: { type: "int?", default: null, doc: "optimizer steps (default: from epochs)" },
+  batch_size: { type: "int", default: 8, doc: "samples per micro-batch (packed into rows when packing is on)" },
+  grad_accum: { type: "int", default: 8, doc: "micro-batches per step; samples per step = batch_size × grad_accum" },
+  seq_len: { type: "int?", default: null, doc: "row length (default: the model's max_position_embeddings); longer samples are truncated" },
+  packing: { type: "bool", default: true, doc: "pack samples best-fit into rows (segment ids, positions from 0) instead of one padded row each" },
+  eval_every: { type: "int", default: 0, doc: "val_loss every N steps and at the end (0 = only at the end)" },
+  save_every: { type: "int", default: 0, doc: "checkpoint every N steps (0 = only at the end and on a stop)" },
+  eval_split: { type: "string", default: "test", choices: ["train", "val", "test"], doc: "world split judged by the closing `llama2 eval` (world data only)" },
+  eval_max_new_tokens: { type: "int", default: 64, doc: "answer length of the closing eval" },
+  eval_world: { type: "bool", default: true, doc: "end with `llama2 eval` and OUT/eval.json when the data is a world's" },
+  ...OPTIM_SCHEMA,
+  lr: { type: "number", default: 2e-5 },
+  warmup: { type: "int", default: 0 },
+};
+
+export interface SftConfig {
+  model: string;
+  data: string[];
+  val_data: string[];
+  out: string;
+  tokenizer: string | null;
+  epochs: number;
+  max_steps: number | null;
+  eval_every: number;
+  eval_batches: number;
+  save_every: number;
+  keep_checkpoints: number;
+  log_every: number;
+  seed: number;
+  threads: number | null;
+  skip_nonfinite: boolean;
+  save_dtype: "float32" | "bfloat16";
+  batch_size: number;
+  grad_accum: number;
+  seq_len: number | null;
+  packing: boolean;
+  eval_split: "train" | "val" | "test";
+  eval_max_new_tokens: number;
+  eval_world: boolean;
+  lr: number;
+  min_lr_ratio: number;
+  warmup: number;
+  schedule: "cosine" | "constant";
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weight_decay: number;
+  grad_clip: number;
+}
