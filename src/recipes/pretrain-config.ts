@@ -117,3 +117,8 @@ export function resolveGradAccum(c: { batch_size: number; seq_len: number; grad_
   if (!(accum >= 1)) throw new Error(`grad_accum must be >= 1, got ${accum}`);
   return accum;
 }
+
+/** `--set model=DIR` is shorthand for `--set model.init_from=DIR` (start from an HF model directory). */
+export function expandModelShorthand(sets: readonly string[]): string[] {
+  return sets.map((s) => (/^\s*model\s*=/.test(s) ? `model.init_from=${s.slice(s.indexOf("=") + 1)}` : s));
+}

@@ -17,7 +17,7 @@ import { LmTask, type BatchSource, type LmBatch } from "../train/lm-task.js";
 import { Rng } from "../model/rng.js";
 import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
 import type { MetricsLine } from "../train/metrics-log.js";
-import { PRETRAIN_SCHEMA, resolveGradAccum, type ModelSection, type PretrainConfig } from "./pretrain-config.js";
+import { PRETRAIN_SCHEMA, expandModelShorthand, resolveGradAccum, type ModelSection, type PretrainConfig } from "./pretrain-config.js";
 
 /** Tokenizer files copied into every checkpoint so it is a complete HF model directory. */
 const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json"];
@@ -34,7 +34,7 @@ export interface PretrainOptions {
 
 /** Loads the config for a fresh run: file + --set. */
 export function loadPretrainConfig(file: string | undefined, sets: string[]): PretrainConfig {
-  const cfg = loadConfig<PretrainConfig>(PRETRAIN_SCHEMA, file, sets);
+  const cfg = loadConfig<PretrainConfig>(PRETRAIN_SCHEMA, file, expandModelShorthand(sets));
   checkConfig(cfg, file ?? "--set");
   return cfg;
 }
@@ -45,7 +45,7 @@ export function loadResumeConfig(checkpoint: string, sets: string[]): PretrainCo
   const cfg = loadConfig<PretrainConfig>(PRETRAIN_SCHEMA, undefined, []) as unknown as ConfigValues;
   // Start from the schema defaults so keys added since the checkpoint was written get a value.
   mergeInto(cfg, state.config);
-  for (const s of sets) applySet(PRETRAIN_SCHEMA, cfg, s);
+  for (const s of expandModelShorthand(sets)) applySet(PRETRAIN_SCHEMA, cfg, s);
   const out = cfg as unknown as PretrainConfig;
   checkConfig(out, path.join(checkpoint, "trainer_state.json"));
   return out;

@@ -81,14 +81,14 @@ test("a packed batch equals its samples one by one: per-sample losses and every 
   const grads = (batches: SftBatch[]): Float32Array[] => {
     model.zeroGrads();
     for (const b of batches) model.lmForwardBackward(b.ids, b.targets, b.B, b.T, scale, b.layout);
-    return model.params.map((p) => Float32Array.from(p.grad));
+    return model.params.map((p) => Float32Array.from(p.grad!));
   };
   const gPacked = grads([packed]);
   const gAlone = grads(samples.map((s) => buildBatch([s], false, seqLen)));
   const gPadded = grads([buildBatch(samples, false, seqLen)]);
   let worst = 0, worstPad = 0, gmax = 0;
   model.params.forEach((p, k) => {
-    for (let i = 0; i < p.grad.length; i++) {
+    for (let i = 0; i < p.grad!.length; i++) {
       gmax = Math.max(gmax, Math.abs(gAlone[k]![i]!));
       worst = Math.max(worst, Math.abs(gPacked[k]![i]! - gAlone[k]![i]!));
       worstPad = Math.max(worstPad, Math.abs(gPadded[k]![i]! - gAlone[k]![i]!));
@@ -102,7 +102,7 @@ test("a packed batch equals its samples one by one: per-sample losses and every 
   const leaky = { ...packed, layout: { pos: packed.layout!.pos } };
   const gLeaky = grads([leaky]);
   let leak = 0;
-  model.params.forEach((p, k) => { for (let i = 0; i < p.grad.length; i++) leak = Math.max(leak, Math.abs(gLeaky[k]![i]! - gAlone[k]![i]!)); });
+  model.params.forEach((p, k) => { for (let i = 0; i < p.grad!.length; i++) leak = Math.max(leak, Math.abs(gLeaky[k]![i]! - gAlone[k]![i]!)); });
   assert.ok(leak > 1e-3, `cross-contamination shows: ${leak}`);
 });
 

@@ -5,14 +5,15 @@ import { UsageError, defineCommand, parseFlags } from "../args.js";
 import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
 import { loadPretrainConfig, loadResumeConfig, resolveResume, runPretrain } from "../../recipes/pretrain.js";
 import { loadConfig } from "../../train/config.js";
-import { PRETRAIN_SCHEMA } from "../../recipes/pretrain-config.js";
+import { PRETRAIN_SCHEMA, expandModelShorthand } from "../../recipes/pretrain-config.js";
 import { trainProgress } from "../progress.js";
 
 export const command = defineCommand({
   name: "pretrain",
   summary: "pretrain a Llama decoder on prepared token shards (paper §2.2)",
   usage: "[--config FILE] [--set KEY=VALUE ...] | --resume DIR [--set KEY=VALUE ...]",
-  description: "Every key has a default (llama2 pretrain --print-config shows them); data= and out= are required.\n" +
+  description: "Every key has a default (llama2 pretrain --print-config shows them); data= and out= are required;\n" +
+    "--set model=DIR is shorthand for --set model.init_from=DIR (continue from an HF model directory).\n" +
     "Ctrl-C / SIGTERM write a checkpoint and exit 130 / 143; --resume continues exactly where it stopped.",
   options: {
     ...CONFIG_OPTIONS,
@@ -32,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = f.strOpt("config");
   if (resume && file) throw new UsageError("pretrain: use either --config (new run) or --resume (continue), not both");
   if (f.bool("print-config")) {
-    printConfig(resume ? loadResumeConfig(resolveResume(resume).checkpoint, [`out=${resolveResume(resume).runDir}`, ...sets]) : loadConfig(PRETRAIN_SCHEMA, file, sets));
+    printConfig(resume ? loadResumeConfig(resolveResume(resume).checkpoint, [`out=${resolveResume(resume).runDir}`, ...sets]) : loadConfig(PRETRAIN_SCHEMA, file, expandModelShorthand(sets)));
     return 0;
   }
   if (!resume && !file && sets.length === 0) throw new UsageError("pretrain: --config FILE or --resume RUN_DIR is required");

@@ -1,0 +1,28 @@
+// The Ghost Attention recipe's configuration (paper §3.3): the SFT keys plus the dialogues to
+// sample, optional extra instructions, and how replies are sampled. Defaults as SFT's.
+import type { Schema } from "../train/config.js";
+import { SFT_SCHEMA } from "./sft-config.js";
+import type { SftTrainKeys } from "./sft-train.js";
+
+const { data: _data, val_data: _val, ...SFT_KEYS } = SFT_SCHEMA;
+
+export const GATT_SCHEMA: Schema = {
+  ...SFT_KEYS,
+  dialogues: { type: "string[]", default: [], doc: "multi-turn dialogues (JSONL {messages: [system?, user, assistant, …]}; a world's dialogues_train.jsonl)" },
+  instructions: { type: "string?", default: null, doc: "text file, one instruction per line, given to dialogues that have no system message" },
+  temperature: { type: "number", default: 0, doc: "sampling temperature of the replies (0 = greedy)" },
+  top_p: { type: "number", default: 1, doc: "nucleus sampling of the replies" },
+  max_new_tokens: { type: "int", default: 64, doc: "longest sampled reply" },
+  filter_adherent: { type: "bool", default: true, doc: "with world dialogues, train only on sampled replies the judge finds adherent to the instruction" },
+};
+
+export interface GattConfig extends SftTrainKeys {
+  model: string;
+  tokenizer: string | null;
+  dialogues: string[];
+  instructions: string | null;
+  temperature: number;
+  top_p: number;
+  max_new_tokens: number;
+  filter_adherent: boolean;
+}
