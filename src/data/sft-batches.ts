@@ -1,6 +1,6 @@
 // SFT micro-batches (paper §3.1 "we concatenate all the prompts and answers from the training set"):
 // a micro-batch is `batchSize` samples — counted in samples, not rows — either packed best-fit into
-// rows of at most seq_len (each sample its own segment: block-diagonal causal mask via segment ids,
+// as few rows of at most seq_len as possible (each sample its own segment: block-diagonal causal mask via segment ids,
 // RoPE positions restarting at 0, never split across rows) or one sample per row padded to the
 // longest (packing off). Either way every sample sees only itself, so losses and gradients agree.
 import type { BatchSource, LmBatch } from "../train/lm-task.js";
@@ -30,6 +30,23 @@ export function bestFitRows(lengths: readonly number[], seqLen: number): number[
   return rows;
 }
 
+/**
+ * Packs a micro-batch into as few rows as best-fit at seq_len needs, with the shortest row length
+ * that still fits them in that many rows (the batch is [rows, T] with T the longest row, so a
+ * balanced packing pads less than filling the first rows to seq_len and leaving the last short).
+ */
+export function packRows(lengths: readonly number[], seqLen: number): number[][] {
+  const rows = bestFitRows(lengths, seqLen);
+  if (rows.length <= 1) return rows;
+  const total = lengths.reduce((a, n) => a + n, 0);
+  const longest = Math.max(...lengths);
+  for (let cap = Math.max(longest, Math.ceil(total / rows.length)); cap < seqLen; cap++) {
+    const r = bestFitRows(lengths, cap);
+    if (r.length <= rows.length) return r;
+  }
+  return rows;
+}
+
 /** A micro-batch of SFT samples; `layout` carries positions and segment ids when packed. */
 export interface SftBatch extends LmBatch {
   /** Samples in the batch. */
@@ -43,7 +60,7 @@ export interface SftBatch extends LmBatch {
  * sample, T = the longest sample (right padding, which a causal mask never lets a real token see).
  */
 export function buildBatch(samples: readonly ChatSample[], packing: boolean, seqLen: number): SftBatch {
-  const rows = packing ? bestFitRows(samples.map((s) => s.ids.length), seqLen) : samples.map((_, i) => [i]);
+  const rows = packing ? packRows(samples.map((s) => s.ids.length), seqLen) : samples.map((_, i) => [i]);
   const rowLen = rows.map((r) => r.reduce((a, i) => a + samples[i]!.ids.length, 0));
   const B = rows.length, T = Math.max(1, ...rowLen), N = B * T;
   const ids = new Int32Array(N), targets = new Int32Array(N).fill(-100);

@@ -8,6 +8,8 @@ const { data: _data, val_data: _val, ...SFT_KEYS } = SFT_SCHEMA;
 
 export const GATT_SCHEMA: Schema = {
   ...SFT_KEYS,
+  data: { type: "string[]", default: [], doc: "optional SFT rows mixed into training (keeps what SFT taught, e.g. refusals)" },
+  data_samples: { type: "int?", default: null, doc: "rows drawn (seeded) from data to mix in (default: all)" },
   dialogues: { type: "string[]", default: [], doc: "multi-turn dialogues (JSONL {messages: [system?, user, assistant, …]}; a world's dialogues_train.jsonl)" },
   instructions: { type: "string?", default: null, doc: "text file, one instruction per line, given to dialogues that have no system message" },
   temperature: { type: "number", default: 0, doc: "sampling temperature of the replies (0 = greedy)" },
@@ -20,6 +22,8 @@ export interface GattConfig extends SftTrainKeys {
   model: string;
   tokenizer: string | null;
   dialogues: string[];
+  data: string[];
+  data_samples: number | null;
   instructions: string | null;
   temperature: number;
   top_p: number;

@@ -11,7 +11,7 @@ import { ChatDataError, makeSample, rowMessages, type ChatSample } from "../data
 import { writeFileAtomic } from "../io/atomic-file.js";
 import { generate } from "../model/generate.js";
 import { Llama } from "../model/llama.js";
-import { Rng } from "../model/rng.js";
+import { Rng, permutation } from "../model/rng.js";
 import { B_SYS, E_SYS, encodeChat, type ChatMessage } from "../tokenizer/chat-template.js";
 import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { resolveResume } from "../train/checkpoint.js";
@@ -20,7 +20,7 @@ import { adheres } from "../world/oracle.js";
 import type { Constraint } from "../world/types.js";
 import { GATT_SCHEMA, type GattConfig } from "./gatt-config.js";
 import { tokenizerDirFor } from "./sft.js";
-import { checkTrainKeys, loadCheckpointConfig, loadRecipeConfig, trainSamples, worldOf, type SftResult, type SftRunOptions } from "./sft-train.js";
+import { checkTrainKeys, loadCheckpointConfig, loadRecipeConfig, loadSamples, trainSamples, worldOf, type SftResult, type SftRunOptions } from "./sft-train.js";
 
 export const GATT_SAMPLES = "gatt_samples.jsonl";
 
@@ -85,31 +85,35 @@ export function sampleDialogues(model: Llama, tok: Tokenizer, dialogues: GattDia
   const maxPos = model.config.maxPositionEmbeddings;
   const replies: string[][] = dialogues.map(() => []);
   const turns = Math.max(...dialogues.map((d) => d.users.length));
-  const bs = 32;
+  const bs = 32, minRoom = Math.min(16, c.max_new_tokens);
+  let cut = 0;
   for (let k = 0; k < turns; k++) {
-    const active = dialogues.map((d, i) => ({ d, i })).filter(({ d }) => d.users.length > k);
+    // Dialogues still going: a turn whose prompt leaves no room for a reply ends its dialogue there.
+    const asked = dialogues.map((d, i) => ({ d, i })).filter(({ d, i }) => d.users.length > k && replies[i]!.length === k).map(({ d, i }) => {
+      const m: ChatMessage[] = [];
+      for (let j = 0; j <= k; j++) {
+        m.push({ role: "user", content: withInstruction(d.instruction, d.users[j]!) });
+        if (j < k) m.push({ role: "assistant", content: replies[i]![j]! });
+      }
+      return { i, prompt: encodeChat(tok, m, { addGenerationPrompt: true }).ids };
+    });
+    const active = asked.filter((a) => a.prompt.length + minRoom <= maxPos);
+    cut += asked.length - active.length;
+    active.sort((a, b) => a.prompt.length - b.prompt.length);
     for (let s = 0; s < active.length; s += bs) {
       const chunk = active.slice(s, s + bs);
-      const prompts = chunk.map(({ d, i }) => {
-        const m: ChatMessage[] = [];
-        for (let j = 0; j <= k; j++) {
-          m.push({ role: "user", content: withInstruction(d.instruction, d.users[j]!) });
-          if (j < k) m.push({ role: "assistant", content: replies[i]![j]! });
-        }
-        return encodeChat(tok, m, { addGenerationPrompt: true }).ids;
-      });
-      const room = Math.min(c.max_new_tokens, maxPos - Math.max(...prompts.map((p) => p.length)));
-      if (room < 1) throw new Error(`${chunk[0]!.d.where}: turn ${k + 1} does not fit the model's ${maxPos} positions`);
-      const g = generate(model, prompts, c.temperature > 0
+      const room = Math.min(c.max_new_tokens, maxPos - Math.max(...chunk.map((a) => a.prompt.length)));
+      const g = generate(model, chunk.map((a) => a.prompt), c.temperature > 0
         ? { maxNewTokens: room, temperature: c.temperature, topP: c.top_p, seed: (c.seed * 7919 + k * 104729 + s) >>> 0 }
         : { maxNewTokens: room, greedy: true });
       chunk.forEach(({ i }, j) => replies[i]!.push(tok.decode(g.ids[j]!.filter((id) => id !== tok.eosId), { skipSpecial: true }).trim()));
     }
     log(`gatt: sampled turn ${k + 1} of ${active.length} dialogues`);
   }
+  if (cut > 0) log(`gatt: ${cut} dialogue(s) ended early: the next turn did not fit the model's ${maxPos} positions`);
   return dialogues.map((d, i) => {
     const messages: ChatMessage[] = [{ role: "system", content: d.instruction }];
-    d.users.forEach((u, j) => messages.push({ role: "user", content: u }, { role: "assistant", content: replies[i]![j]! }));
+    replies[i]!.forEach((r, j) => messages.push({ role: "user", content: d.users[j]! }, { role: "assistant", content: r }));
     const train = replies[i]!.map((r) => r.length > 0 && (!c.filter_adherent || !d.constraint || adheres(d.constraint, r)));
     return { messages, train, where: d.where };
   });
@@ -171,6 +175,17 @@ export async function runGatt(cfg: GattConfig, resumeFrom: string | null, opts: 
   const replies = sampled.reduce((a, d) => a + d.train.length, 0);
   log(`gatt: ${samples.length} of ${replies} sampled replies kept for training`);
   if (samples.length === 0) throw new Error(`${cfg.dialogues.join(", ")}: no sampled reply to train on${cfg.filter_adherent ? " (none adhered to its instruction; try filter_adherent=false)" : ""}`);
+  if (cfg.data.length > 0) {
+    const mix = await loadSamples(cfg.data, tokenizer, seqLen);
+    let rows = mix.samples;
+    if (cfg.data_samples !== null && cfg.data_samples < rows.length) {
+      const p = permutation(rows.length, new Rng((cfg.seed ^ 0x5f7) >>> 0));
+      rows = Array.from(p.subarray(0, cfg.data_samples), (i) => mix.samples[i]!);
+    }
+    samples.push(...rows);
+    truncated += mix.truncated;
+    log(`gatt: ${rows.length} SFT rows from ${cfg.data.join(", ")} mixed in`);
+  }
   return trainSamples({ model, tokenizer, tokenizerDir, samples, truncated, val: [], config: cfg, world: worldOf(cfg.dialogues[0]) }, resumeFrom, opts);
 }
 

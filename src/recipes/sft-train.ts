@@ -1,7 +1,7 @@
 // The part of SFT and Ghost Attention that trains (paper §3.1, §3.3): encoded chat samples →
 // SftBatchSource (packed or padded micro-batches counted in samples) → LmTask → the shared Trainer,
 // with exact resume, OUT/final when the run completes, and the closing `llama2 eval` on a world.
-// Both recipes differ only in how they build their samples.
+// Both recipes differ only in how they build their samples. RUN_DIR/final is the shared trainer's.
 import fs from "node:fs";
 import path from "node:path";
 import { loadChatDataset, type ChatSample } from "../data/chat-data.js";
@@ -15,8 +15,7 @@ import { applySet, configToYaml, loadConfig, type ConfigValues, type Schema } fr
 import { readTrainerState } from "../train/checkpoint.js";
 import { LmTask, type LmBatch } from "../train/lm-task.js";
 import type { MetricsLine } from "../train/metrics-log.js";
-import { Trainer, type TrainResult } from "../train/trainer.js";
-import { saveFinalModel } from "../train/final-model.js";
+import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
 import { evaluateModel, type EvalReport } from "./eval.js";
 
 /** Tokenizer files copied into every checkpoint and OUT/final. */
@@ -55,8 +54,10 @@ export interface SftTrainKeys {
 }
 
 export interface SftRunOptions {
-  /** Live progress line on stderr (default true). */
-  progress?: boolean;
+  /** Progress callbacks (the CLI passes its progress line); none = silent. */
+  progress?: TrainProgress | false;
+  /** Checkpoint and stop on SIGINT/SIGTERM (the CLI asks; a library caller uses onTrainer + requestStop). */
+  handleSignals?: boolean;
   onStep?: (m: MetricsLine) => void;
   /** Receives the trainer before it runs (tests use it to request a stop). */
   onTrainer?: (t: Trainer<unknown>) => void;
@@ -65,8 +66,6 @@ export interface SftRunOptions {
 }
 
 export interface SftResult extends TrainResult {
-  /** OUT/final, when the run completed. */
-  final: string | null;
   /** The closing eval (world data only), also written to OUT/eval.json. */
   eval: EvalReport | null;
   /** Training samples and how many were cut to seq_len. */
@@ -167,19 +166,17 @@ export async function trainSamples(inp: TrainInputs, resumeFrom: string | null, 
     config: c as unknown as Record<string, unknown>,
     extraFiles,
     progress: opts.progress,
+    handleSignals: opts.handleSignals,
     rng: new Rng(c.seed),
     onStep: opts.onStep,
   });
   if (resumeFrom) trainer.restore(resumeFrom);
   opts.onTrainer?.(trainer as Trainer<unknown>);
   const result = await trainer.run();
-  const out: SftResult = { ...result, final: null, eval: null, samples: inp.samples.length, truncated: inp.truncated };
-  if (result.stopped !== "done" || result.step < maxSteps) return out;
-  out.final = await saveFinalModel(c.out, inp.model, extraFiles);
+  const out: SftResult = { ...result, eval: null, samples: inp.samples.length, truncated: inp.truncated };
+  if (result.final === null || result.step < maxSteps) return out;
   if (inp.world && c.eval_world) {
-    out.eval = await evaluateModel(inp.model, inp.tokenizer, {
-      world: inp.world, split: c.eval_split, maxNewTokens: c.eval_max_new_tokens, progress: opts.progress === false ? undefined : log,
-    });
+    out.eval = await evaluateModel(inp.model, inp.tokenizer, { world: inp.world, split: c.eval_split, maxNewTokens: c.eval_max_new_tokens, progress: log });
     writeFileAtomic(path.join(c.out, "eval.json"), JSON.stringify(out.eval, null, 2) + "\n");
     log(`eval (${c.eval_split}): helpfulness ${out.eval.helpfulness}, adherence by turn ${JSON.stringify(out.eval.adherence_by_turn)} -> ${path.join(c.out, "eval.json")}`);
   }

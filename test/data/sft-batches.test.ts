@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { bestFitRows, buildBatch, PAD_SEGMENT, SftBatchSource, type SftBatch } from "../../src/data/sft-batches.js";
+import { bestFitRows, buildBatch, packRows, PAD_SEGMENT, SftBatchSource, type SftBatch } from "../../src/data/sft-batches.js";
 import { loadChatDataset, type ChatSample } from "../../src/data/chat-data.js";
 import { Llama } from "../../src/model/llama.js";
 import { native } from "../../src/native/addon.js";
@@ -19,18 +19,31 @@ const sample = (ids: number[], trainFrom: number): ChatSample => ({
   ids: Int32Array.from(ids), targets: Int32Array.from(ids, (_, i) => (i >= trainFrom && i + 1 < ids.length ? ids[i + 1]! : -100)), where: "x",
 });
 
+test("a micro-batch packs into the fewest rows at the shortest row length that still fits them (hand-worked)", () => {
+  // Best-fit at 512 makes rows of 500 and 140 (T 512, 384 padded positions); at 340 the same 2 rows are
+  // [300] and [200, 140] (T 340, 40 padded).
+  assert.deepEqual(bestFitRows([300, 200, 140], 512), [[0, 1], [2]]);
+  assert.deepEqual(packRows([300, 200, 140], 512), [[0], [1, 2]]);
+  const b = buildBatch([300, 200, 140].map((n) => sample(Array.from({ length: n }, (_, i) => 3 + (i % 50)), 1)), true, 512);
+  assert.equal(b.B, 2);
+  assert.equal(b.T, 340);
+  assert.equal(b.realTokens, 640);
+  assert.deepEqual(packRows([10, 10], 512), [[0, 1]]);
+});
+
 test("packed rows: segments contiguous, positions restart at 0, padding has its own segment and no target", () => {
   const s = [sample([1, 5, 6, 7, 8], 2), sample([1, 9, 10], 1), sample([1, 11, 12, 13], 1)];
   const b = buildBatch(s, true, 8);
-  // 5 → r0 (3 left), 4 → r1 (4 left), 3 → r0 (0 left)
+  // Best-fit at 8 needs 2 rows; the shortest row length that keeps 2 rows is 7: [5] and [4, 3].
   assert.equal(b.B, 2);
-  assert.equal(b.T, 8);
-  assert.deepEqual(Array.from(b.ids.subarray(0, 8)), [1, 5, 6, 7, 8, 1, 9, 10]);
-  assert.deepEqual(Array.from(b.layout!.pos!.subarray(0, 8)), [0, 1, 2, 3, 4, 0, 1, 2]);
-  assert.deepEqual(Array.from(b.layout!.segIds!.subarray(0, 8)), [0, 0, 0, 0, 0, 1, 1, 1]);
-  assert.deepEqual(Array.from(b.ids.subarray(8, 12)), [1, 11, 12, 13]);
-  assert.deepEqual(Array.from(b.layout!.segIds!.subarray(12)), [PAD_SEGMENT, PAD_SEGMENT, PAD_SEGMENT, PAD_SEGMENT]);
-  assert.deepEqual(Array.from(b.targets.subarray(12)), [-100, -100, -100, -100]);
+  assert.equal(b.T, 7);
+  assert.deepEqual(Array.from(b.ids.subarray(0, 5)), [1, 5, 6, 7, 8]);
+  assert.deepEqual(Array.from(b.layout!.segIds!.subarray(0, 7)), [0, 0, 0, 0, 0, PAD_SEGMENT, PAD_SEGMENT]);
+  assert.deepEqual(Array.from(b.targets.subarray(5, 7)), [-100, -100]);
+  assert.deepEqual(Array.from(b.ids.subarray(7, 14)), [1, 11, 12, 13, 1, 9, 10]);
+  assert.deepEqual(Array.from(b.layout!.pos!.subarray(7, 14)), [0, 1, 2, 3, 0, 1, 2]);
+  assert.deepEqual(Array.from(b.layout!.segIds!.subarray(7, 14)), [0, 0, 0, 0, 1, 1, 1]);
+  assert.deepEqual(Array.from(b.targets.subarray(7, 14)), [-100, 12, 13, -100, -100, 10, -100]);
   assert.equal(b.realTokens, 12);
   assert.equal(b.samples, 3);
   const p = buildBatch(s, false, 8);
@@ -67,7 +80,7 @@ test("a packed batch equals its samples one by one: per-sample losses and every 
     }
   }
   // The same samples alone.
-  const rows = bestFitRows(samples.map((s) => s.ids.length), seqLen).flat();
+  const rows = packRows(samples.map((s) => s.ids.length), seqLen).flat();
   const alone = rows.map((i) => {
     const one = buildBatch([samples[i]!], false, seqLen);
     return perTokenLosses(model, one).reduce((a, x) => a + x, 0);

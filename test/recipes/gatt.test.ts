@@ -57,12 +57,14 @@ test("dialogues without a system message need instructions; bad rows name file:l
 
 test("llama2 gatt samples, trains through the shared trainer and resumes exactly on the sampled dialogues", async () => {
   const data = dialogueRows(8);
-  const sets = (out: string) => [`model=${tinyWorldModel()}`, `dialogues=${data}`, `out=${out}`, "batch_size=4", "grad_accum=1",
+  const sft = path.join(tinyWorld(), "sft_val.jsonl");
+  const sets = (out: string) => [`model=${tinyWorldModel()}`, `dialogues=${data}`, `data=${sft}`, "data_samples=4", `out=${out}`, "batch_size=4", "grad_accum=1",
     "max_steps=3", "lr=1e-3", "filter_adherent=false", "max_new_tokens=16", "threads=1"];
   const full = path.join(tmp("gatt-full-"), "run");
   const r = llama2("gatt", ...sets(full).flatMap((s) => ["--set", s]), "--quiet");
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /finished at step 3/);
+  assert.match(r.stderr, /gatt: 4 SFT rows from .*sft_val\.jsonl mixed in/);
   const finalA = path.join(full, "final");
   assert.ok(fs.existsSync(path.join(finalA, "model.safetensors")));
   const lines = fs.readFileSync(path.join(full, GATT_SAMPLES), "utf8").trim().split("\n").map((l) => JSON.parse(l) as SampledDialogue);

@@ -5,6 +5,7 @@ import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
 import { loadGattConfig, loadGattResumeConfig, resolveResume, runGatt } from "../../recipes/gatt.js";
 import { GATT_SCHEMA } from "../../recipes/gatt-config.js";
 import { loadConfig } from "../../train/config.js";
+import { trainProgress } from "../progress.js";
 
 export const command = defineCommand({
   name: "gatt",
@@ -42,9 +43,9 @@ export async function run(argv: string[]): Promise<number> {
     const { checkpoint, runDir } = resolveResume(resume);
     const cfg = loadGattResumeConfig(checkpoint, [`out=${runDir}`, ...sets]);
     console.error(`resuming from ${checkpoint}`);
-    result = await runGatt(cfg, checkpoint, { progress: !f.bool("quiet"), log });
+    result = await runGatt(cfg, checkpoint, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true, log });
   } else {
-    result = await runGatt(loadGattConfig(file, sets), null, { progress: !f.bool("quiet"), log });
+    result = await runGatt(loadGattConfig(file, sets), null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true, log });
   }
   console.error(`${result.stopped === "done" ? "finished" : `stopped (${result.stopped})`} at step ${result.step}; ` +
     `last checkpoint: ${result.lastCheckpoint ?? "none"}${result.final ? `; final model: ${result.final}` : ""}`);

@@ -5,6 +5,7 @@ import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
 import { loadSftConfig, loadSftResumeConfig, resolveResume, runSft } from "../../recipes/sft.js";
 import { SFT_SCHEMA } from "../../recipes/sft-config.js";
 import { loadConfig } from "../../train/config.js";
+import { trainProgress } from "../progress.js";
 
 export const command = defineCommand({
   name: "sft",
@@ -42,9 +43,9 @@ export async function run(argv: string[]): Promise<number> {
     const { checkpoint, runDir } = resolveResume(resume);
     const cfg = loadSftResumeConfig(checkpoint, [`out=${runDir}`, ...sets]);
     console.error(`resuming from ${checkpoint}`);
-    result = await runSft(cfg, checkpoint, { progress: !f.bool("quiet"), log });
+    result = await runSft(cfg, checkpoint, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true, log });
   } else {
-    result = await runSft(loadSftConfig(file, sets), null, { progress: !f.bool("quiet"), log });
+    result = await runSft(loadSftConfig(file, sets), null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true, log });
   }
   console.error(`${result.stopped === "done" ? "finished" : `stopped (${result.stopped})`} at step ${result.step}; ` +
     `last checkpoint: ${result.lastCheckpoint ?? "none"}${result.final ? `; final model: ${result.final}` : ""}`);
