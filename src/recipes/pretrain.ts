@@ -51,7 +51,7 @@ export function loadResumeConfig(checkpoint: string, sets: string[]): PretrainCo
   return out;
 }
 
-function mergeInto(dst: ConfigValues, src: Record<string, unknown>): void {
+export function mergeInto(dst: ConfigValues, src: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(src)) {
     if (!(k in dst)) continue;
     if (v && typeof v === "object" && !Array.isArray(v) && dst[k] && typeof dst[k] === "object") mergeInto(dst[k] as ConfigValues, v as Record<string, unknown>);

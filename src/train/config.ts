@@ -6,13 +6,15 @@ import fs from "node:fs";
 import YAML, { isMap, isScalar, LineCounter, type Node } from "yaml";
 
 /** The type of one config field. "?" suffix = may also be null. */
-export type FieldType = "int" | "number" | "string" | "bool" | "int?" | "number?" | "string?" | "bool?" | "string[]";
+export type FieldType = "int" | "number" | "string" | "bool" | "int?" | "number?" | "string?" | "bool?" | "string[]" | "json";
 
 export interface FieldSpec {
   type: FieldType | Schema;
   default: unknown;
   /** Allowed values for a string field. */
   choices?: readonly string[];
+  /** For "json" fields (any YAML value; `--set` parses JSON when the text starts with [ or {): an error text or null. */
+  validate?: (v: unknown) => string | null;
   doc?: string;
 }
 
@@ -36,6 +38,7 @@ function isSchema(t: FieldType | Schema): t is Schema {
 /** Checks one value against its field; returns an error text or null. */
 function check(f: FieldSpec, v: unknown): string | null {
   const t = f.type as FieldType;
+  if (t === "json") return f.validate ? f.validate(v) : null;
   const nullable = t.endsWith("?");
   if (v === null) return nullable ? null : `must not be null (expected ${t})`;
   switch (t.replace("?", "")) {
@@ -118,6 +121,10 @@ function coerce(spec: FieldSpec, text: string): unknown {
       return text === "true" ? true : text === "false" ? false : text;
     case "string[]":
       return text === "" ? [] : text.split(",");
+    case "json": {
+      if (!/^\s*[[{]/.test(text)) return text;
+      try { return JSON.parse(text) as unknown; } catch (e) { throw new Error(`--set: invalid JSON ${JSON.stringify(text)} (${(e as Error).message})`); }
+    }
     default:
       return text;
   }

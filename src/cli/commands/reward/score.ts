@@ -1,9 +1,12 @@
 // `llama2 reward score --model DIR (--ids 1,2,3 | --prompt STR --response STR) [--json]`: the raw scalar of a
-// LlamaForSequenceClassification head at the last token.
+// LlamaForSequenceClassification head at the last token and its sigmoid, {"score": x, "probability": σ(x)} —
+// the scale of the paper's safety gate (0.15) and LOGIT. --prompt/--response are scored as the chat rendering
+// of the prompt followed by the response as the assistant reply, ending with the reply's </s>.
 import { defineCommand, parseFlags } from "../../args.js";
 import { Llama } from "../../../model/llama.js";
 import { scoreLastToken } from "../../../model/score.js";
 import { inputIds } from "../../input-ids.js";
+import { sigmoid } from "../../../train/losses/pairwise-margin.js";
 
 export const command = defineCommand({
   name: "reward score",
@@ -16,7 +19,7 @@ export const command = defineCommand({
     response: { type: "string", value: "STR", description: "assistant response to --prompt" },
     system: { type: "string", value: "STR", description: "system prompt of the chat exchange" },
     text: { type: "string", value: "STR", description: "raw text to score (no chat template)" },
-    json: { type: "boolean", description: "print one JSON object {score} on stdout" },
+    json: { type: "boolean", description: "print one JSON object {score, probability} on stdout (also the default output)" },
   },
   examples: ["llama2 reward score --model runs/rm-helpful/final --prompt \"Where is Tika?\" --response \"Tika is a town on the river.\""],
 });
@@ -28,6 +31,6 @@ export async function run(argv: string[]): Promise<void> {
   const ids = await inputIds("reward score", f, dir);
   const score = scoreLastToken(model, [ids])[0]!;
   const value = model.numLabels === 1 ? score[0]! : score;
-  if (f.bool("json")) console.log(JSON.stringify({ score: value }));
-  else console.log(String(value));
+  const probability = typeof value === "number" ? sigmoid(value) : value.map(sigmoid);
+  console.log(JSON.stringify({ score: value, probability }));
 }

@@ -1,0 +1,222 @@
+// The reward-model recipe (paper §3.2.2): a chat/SFT model with its LM head replaced by a scalar
+// head (or an HF LlamaForSequenceClassification), trained on preference pairs with the margin loss
+// −log σ(r_c − r_r − m(rating)) through the shared trainer; OUT/final is an HF sequence-classification
+// directory (score.weight, num_labels 1, pad_token_id 0, tokenizer files + chat template) whose
+// config.json records llama2_reward_stats {mean, std, n} of the raw scores on the training data.
+import fs from "node:fs";
+import path from "node:path";
+import { Llama } from "../model/llama.js";
+import { Rng } from "../model/rng.js";
+import { native } from "../native/addon.js";
+import { loadModelDir, saveModelDir } from "../io/checkpoint.js";
+import { configToHf } from "../io/hf-config.js";
+import { writeFileAtomic } from "../io/atomic-file.js";
+import { configToYaml, loadConfig, applySet, type ConfigValues } from "../train/config.js";
+import { readTrainerState, resolveResume } from "../train/checkpoint.js";
+import { Trainer, type TrainResult } from "../train/trainer.js";
+import type { MetricsLine } from "../train/metrics-log.js";
+import { loadTokenizer } from "../tokenizer/resolve.js";
+import { LLAMA2_CHAT_TEMPLATE } from "../tokenizer/chat-template.js";
+import { MixtureSampler, parseMixture, type MixtureSource } from "../data/preference-mixture.js";
+import { readPreferences, tokenizePairs, type MarginMode, type PairTokens } from "../data/preferences.js";
+import type { Tokenizer } from "../tokenizer/tokenizer.js";
+import { mergeInto } from "./pretrain.js";
+import { REWARD_SCHEMA, applyPreset, resolveSteps, type RewardConfig } from "./reward-config.js";
+import { PAD_ID, RewardTask, scoreSequences } from "./reward-task.js";
+
+/** Tokenizer files copied into checkpoints and final/. */
+const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json"];
+
+export interface RewardOptions {
+  progress?: boolean;
+  /** Notes for the user (dropped pairs, the resolved step count); default: silent. */
+  log?: (msg: string) => void;
+  onStep?: (m: MetricsLine) => void;
+  onTrainer?: (t: Trainer<unknown>) => void;
+}
+
+export interface RewardResult extends TrainResult {
+  /** OUT/final when the run finished, else null. */
+  final: string | null;
+  stats: RewardStats | null;
+}
+
+/** Raw-score statistics on the training data, saved as config.json llama2_reward_stats. */
+export interface RewardStats {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+/** The config for a fresh run: schema defaults, then the file, then each --set. */
+export function loadRewardConfig(file: string | undefined, sets: string[]): RewardConfig {
+  const cfg = loadConfig<RewardConfig>(REWARD_SCHEMA, file, sets);
+  checkConfig(cfg, file ?? "--set");
+  return cfg;
+}
+
+/** The config saved in a checkpoint, with --set overrides on top. */
+export function loadRewardResumeConfig(checkpoint: string, sets: string[]): RewardConfig {
+  const state = readTrainerState(checkpoint);
+  const cfg = loadConfig<RewardConfig>(REWARD_SCHEMA, undefined, []) as unknown as ConfigValues;
+  mergeInto(cfg, state.config);
+  for (const s of sets) applySet(REWARD_SCHEMA, cfg, s);
+  const out = cfg as unknown as RewardConfig;
+  checkConfig(out, path.join(checkpoint, "trainer_state.json"));
+  return out;
+}
+
+function checkConfig(c: RewardConfig, src: string): void {
+  if (!c.model) throw new Error(`${src}: key "model" is required (a chat/SFT model directory, or an HF LlamaForSequenceClassification one)`);
+  if (parseMixture(c.data).length === 0) throw new Error(`${src}: key "data" is required (preference JSONL: a path, a list, or a list of {path, weight})`);
+  if (!c.out) throw new Error(`${src}: key "out" is required (the run directory)`);
+  const p = applyPreset(c);
+  for (const k of ["pairs_per_step", "batch_pairs", "max_length"] as const)
+    if (!(p[k] >= 1)) throw new Error(`${src}: key "${k}" must be >= 1, got ${p[k]}`);
+  if (p.pairs_per_step % p.batch_pairs !== 0)
+    throw new Error(`${src}: pairs_per_step (${p.pairs_per_step}) must be a multiple of batch_pairs (${p.batch_pairs})`);
+  if (!(p.lr > 0)) throw new Error(`${src}: key "lr" must be > 0, got ${p.lr}`);
+  if (!(c.epochs > 0)) throw new Error(`${src}: key "epochs" must be > 0, got ${c.epochs}`);
+  for (const k of ["eval_every", "save_every", "keep_checkpoints"] as const)
+    if (!(c[k] >= 0)) throw new Error(`${src}: key "${k}" must be >= 0, got ${c[k]}`);
+}
+
+/**
+ * The starting model with a scalar head: a LlamaForSequenceClassification directory as it is, or a
+ * causal LM's body with a new score [1, C] head ~ N(0, std) (HF's _init_weights) — its lm_head is dropped.
+ */
+export function rewardModelFrom(dir: string, seed: number, std: number): Llama {
+  const loaded = loadModelDir(dir);
+  if (loaded.kind === "sequence-classification") {
+    if (loaded.numLabels !== 1) throw new Error(`${dir}/config.json: num_labels is ${loaded.numLabels}; a reward model has 1`);
+    return new Llama(loaded.config, { head: "score", numLabels: 1, tensors: loaded.tensors });
+  }
+  const tensors = new Map<string, { data: Float32Array }>();
+  for (const [n, t] of loaded.tensors) if (n !== "lm_head.weight") tensors.set(n, t);
+  const score = new Float32Array(loaded.config.hiddenSize);
+  const rng = new Rng(seed);
+  for (let i = 0; i < score.length; i++) score[i] = rng.normal() * std;
+  tensors.set("score.weight", { data: score });
+  return new Llama({ ...loaded.config }, { head: "score", numLabels: 1, tensors });
+}
+
+/** Reads and tokenises every file of a mixture. */
+async function loadSources(tok: Tokenizer, sources: MixtureSource[], mode: MarginMode, maxLength: number,
+  log: (m: string) => void): Promise<PairTokens[][]> {
+  const out: PairTokens[][] = [];
+  for (const s of sources) {
+    if (!fs.existsSync(s.path)) throw new Error(`${s.path}: preference file not found`);
+    const { pairs, dropped } = tokenizePairs(tok, await readPreferences(s.path, mode), mode, maxLength);
+    if (dropped > 0) log(`${s.path}: ${dropped} pair(s) longer than max_length ${maxLength} tokens dropped`);
+    if (pairs.length === 0) throw new Error(`${s.path}: no pair fits max_length ${maxLength}`);
+    out.push(pairs);
+  }
+  return out;
+}
+
+/** Mean and standard deviation (population) of the raw scores of every training sequence. */
+export function rewardStats(model: Llama, sources: readonly (readonly PairTokens[])[]): RewardStats {
+  const seqs: Int32Array[] = [];
+  for (const s of sources) for (const p of s) seqs.push(p.chosen, p.rejected);
+  const x = scoreSequences(model, seqs);
+  let mean = 0;
+  for (const v of x) mean += v;
+  mean /= x.length;
+  let v2 = 0;
+  for (const v of x) v2 += (v - mean) ** 2;
+  return { mean, std: Math.sqrt(v2 / x.length), n: x.length };
+}
+
+/** The files of a tokenizer directory for an HF model directory, with the Llama 2 chat template ensured. */
+export function tokenizerFiles(dir: string): Record<string, string | Uint8Array> {
+  const files: Record<string, string | Uint8Array> = {};
+  for (const f of TOKENIZER_FILES) {
+    const p = path.join(dir, f);
+    if (fs.existsSync(p)) files[f] = fs.readFileSync(p);
+  }
+  const cfgText = files["tokenizer_config.json"];
+  const tc = cfgText ? JSON.parse(Buffer.from(cfgText).toString("utf8")) as Record<string, unknown> : {};
+  if (typeof tc["chat_template"] !== "string") {
+    tc["chat_template"] = LLAMA2_CHAT_TEMPLATE;
+    files["tokenizer_config.json"] = JSON.stringify(tc, null, 2) + "\n";
+  }
+  return files;
+}
+
+/**
+ * Writes dir as transformers' LlamaForSequenceClassification: config.json (num_labels 1, pad_token_id,
+ * llama2_reward_stats), model.safetensors with score.weight, tokenizer files and chat template — one
+ * atomic directory replace.
+ */
+export function saveRewardModel(dir: string, model: Llama, tokDir: string, stats: RewardStats | null,
+  dtype: "float32" | "bfloat16" = "float32"): void {
+  const config = { ...model.config, padTokenId: PAD_ID };
+  const hf = configToHf(config, "sequence-classification", { numLabels: model.numLabels, dtype }) as Record<string, unknown>;
+  hf["num_labels"] = model.numLabels; // transformers derives it from id2label too; written out for readers
+  if (stats) hf["llama2_reward_stats"] = stats;
+  const files = { ...tokenizerFiles(tokDir), "config.json": JSON.stringify(hf, null, 2) + "\n" };
+  const tensors = new Map(model.params.map((p) => [p.name, { shape: p.shape, data: p.data }]));
+  saveModelDir(dir, config, "sequence-classification", tensors, { dtype, files });
+}
+
+/** Runs (or resumes, from a checkpoint directory) reward-model training. */
+export async function runReward(cfg0: RewardConfig, resumeFrom: string | null, opts: RewardOptions = {}): Promise<RewardResult> {
+  const log = opts.log ?? (() => {});
+  const cfg = applyPreset(cfg0);
+  if (cfg.threads !== null) native.setThreadCount(cfg.threads);
+  const tokDir = cfg.tokenizer ?? cfg.model;
+  const tok = await loadTokenizer(tokDir);
+  if (tok.eosId === PAD_ID) throw new Error(`${tokDir}: </s> is id ${PAD_ID}, the pad id transformers would skip when scoring`);
+  const mode = cfg.margin;
+  const mixture = parseMixture(cfg.data);
+  const sources = await loadSources(tok, mixture, mode, cfg.max_length, log);
+  const evalMix = cfg.eval_data === null ? [] : parseMixture(cfg.eval_data, "eval_data");
+  const evalPairs = evalMix.length ? (await loadSources(tok, evalMix, mode, cfg.max_length, log)).flat() : null;
+
+  const model = resumeFrom ? await Llama.load(resumeFrom) : rewardModelFrom(cfg.model, cfg.seed, cfg.head_init_std);
+  if (model.head !== "score" || model.numLabels !== 1) throw new Error(`${resumeFrom ?? cfg.model}: not a one-label scalar-head model`);
+  model.config.padTokenId = PAD_ID; // transformers scores the last token that is not pad: never </s>
+  const longest = Math.max(...sources.flat().map((p) => Math.max(p.chosen.length, p.rejected.length)));
+  if (longest > model.config.maxPositionEmbeddings)
+    throw new Error(`a pair has ${longest} tokens, more than the model's max_position_embeddings ${model.config.maxPositionEmbeddings} (lower max_length)`);
+
+  const sampler = new MixtureSampler(sources.map((s) => s.length), mixture.map((m) => m.weight), cfg.seed);
+  const { maxSteps, warmup } = resolveSteps(cfg, sampler.epochLength);
+  log(`${sampler.epochLength} pairs per epoch from ${mixture.length} file(s); ${maxSteps} steps of ${cfg.pairs_per_step} pairs ` +
+    `(${cfg.pairs_per_step / cfg.batch_pairs} × ${cfg.batch_pairs}), warm-up ${warmup}, lr ${cfg.lr}, margin ${mode}`);
+  const task = new RewardTask(model, sources, sampler, cfg.batch_pairs, cfg.center_rewards_coefficient, evalPairs);
+
+  fs.mkdirSync(cfg.out, { recursive: true });
+  writeFileAtomic(path.join(cfg.out, "config.yaml"), configToYaml(cfg0 as unknown as ConfigValues));
+  const extraFiles = TOKENIZER_FILES.map((f) => path.join(tokDir, f)).filter((f) => fs.existsSync(f));
+  const trainer = new Trainer(task, {
+    runDir: cfg.out,
+    maxSteps,
+    gradAccum: cfg.pairs_per_step / cfg.batch_pairs,
+    schedule: { lr: cfg.lr, warmup, maxSteps, minLrRatio: cfg.min_lr_ratio, kind: cfg.schedule },
+    optimizer: { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weight_decay },
+    gradClip: cfg.grad_clip,
+    evalEvery: evalPairs ? (cfg.eval_every > 0 ? cfg.eval_every : maxSteps) : 0,
+    saveEvery: cfg.save_every,
+    keepCheckpoints: cfg.keep_checkpoints,
+    logEvery: cfg.log_every,
+    skipNonFinite: cfg.skip_nonfinite,
+    saveDtype: cfg.save_dtype,
+    config: cfg0 as unknown as Record<string, unknown>,
+    extraFiles,
+    progress: opts.progress,
+    rng: new Rng(cfg.seed),
+    onStep: opts.onStep,
+  });
+  if (resumeFrom) trainer.restore(resumeFrom);
+  opts.onTrainer?.(trainer as Trainer<unknown>);
+  const result = await trainer.run();
+  if (result.stopped !== "done") return { ...result, final: null, stats: null };
+  const stats = rewardStats(model, sources);
+  const final = path.join(cfg.out, "final");
+  saveRewardModel(final, model, tokDir, stats, cfg.save_dtype);
+  log(`wrote ${final} (raw score mean ${stats.mean.toFixed(4)}, std ${stats.std.toFixed(4)} over ${stats.n} sequences)`);
+  return { ...result, final, stats };
+}
+
+export { resolveResume };
