@@ -8,15 +8,13 @@ import path from "node:path";
 import { Llama } from "../model/llama.js";
 import { Rng } from "../model/rng.js";
 import { native } from "../native/addon.js";
-import { loadModelDir, saveModelDir } from "../io/checkpoint.js";
-import { configToHf } from "../io/hf-config.js";
+import { loadModelDir } from "../model/model-dir.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
 import { configToYaml, loadConfig, applySet, type ConfigValues } from "../train/config.js";
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
-import { Trainer, type TrainResult } from "../train/trainer.js";
+import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
 import type { MetricsLine } from "../train/metrics-log.js";
 import { loadTokenizer } from "../tokenizer/resolve.js";
-import { LLAMA2_CHAT_TEMPLATE } from "../tokenizer/chat-template.js";
 import { MixtureSampler, parseMixture, type MixtureSource } from "../data/preference-mixture.js";
 import { readPreferences, tokenizePairs, type MarginMode, type PairTokens } from "../data/preferences.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
@@ -28,16 +26,16 @@ import { PAD_ID, RewardTask, scoreSequences } from "./reward-task.js";
 const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json"];
 
 export interface RewardOptions {
-  progress?: boolean;
-  /** Notes for the user (dropped pairs, the resolved step count); default: silent. */
-  log?: (msg: string) => void;
+  /** Progress callbacks (the CLI passes src/cli/progress.ts trainProgress()); none or false = silent. */
+  progress?: TrainProgress | false;
+  /** Install SIGINT/SIGTERM handlers that checkpoint and stop (the CLI asks; default false). */
+  handleSignals?: boolean;
   onStep?: (m: MetricsLine) => void;
   onTrainer?: (t: Trainer<unknown>) => void;
 }
 
 export interface RewardResult extends TrainResult {
-  /** OUT/final when the run finished, else null. */
-  final: string | null;
+  /** llama2_reward_stats of OUT/final when the run finished, else null. */
   stats: RewardStats | null;
 }
 
@@ -127,41 +125,30 @@ export function rewardStats(model: Llama, sources: readonly (readonly PairTokens
   return { mean, std: Math.sqrt(v2 / x.length), n: x.length };
 }
 
-/** The files of a tokenizer directory for an HF model directory, with the Llama 2 chat template ensured. */
-export function tokenizerFiles(dir: string): Record<string, string | Uint8Array> {
-  const files: Record<string, string | Uint8Array> = {};
-  for (const f of TOKENIZER_FILES) {
-    const p = path.join(dir, f);
-    if (fs.existsSync(p)) files[f] = fs.readFileSync(p);
-  }
-  const cfgText = files["tokenizer_config.json"];
-  const tc = cfgText ? JSON.parse(Buffer.from(cfgText).toString("utf8")) as Record<string, unknown> : {};
-  if (typeof tc["chat_template"] !== "string") {
-    tc["chat_template"] = LLAMA2_CHAT_TEMPLATE;
-    files["tokenizer_config.json"] = JSON.stringify(tc, null, 2) + "\n";
-  }
-  return files;
+/**
+ * Completes the trainer's OUT/final (an HF LlamaForSequenceClassification directory with the tokenizer
+ * files and chat template, written by the shared trainer path) with what a reward model adds to its
+ * config.json: num_labels and llama2_reward_stats (transformers keeps unknown keys). Atomic replace.
+ */
+export function addRewardStats(finalDir: string, numLabels: number, stats: RewardStats): void {
+  const file = path.join(finalDir, "config.json");
+  const cfg = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  cfg["num_labels"] = numLabels;
+  cfg["llama2_reward_stats"] = stats;
+  writeFileAtomic(file, JSON.stringify(cfg, null, 2) + "\n");
 }
 
-/**
- * Writes dir as transformers' LlamaForSequenceClassification: config.json (num_labels 1, pad_token_id,
- * llama2_reward_stats), model.safetensors with score.weight, tokenizer files and chat template — one
- * atomic directory replace.
- */
-export function saveRewardModel(dir: string, model: Llama, tokDir: string, stats: RewardStats | null,
-  dtype: "float32" | "bfloat16" = "float32"): void {
-  const config = { ...model.config, padTokenId: PAD_ID };
-  const hf = configToHf(config, "sequence-classification", { numLabels: model.numLabels, dtype }) as Record<string, unknown>;
-  hf["num_labels"] = model.numLabels; // transformers derives it from id2label too; written out for readers
-  if (stats) hf["llama2_reward_stats"] = stats;
-  const files = { ...tokenizerFiles(tokDir), "config.json": JSON.stringify(hf, null, 2) + "\n" };
-  const tensors = new Map(model.params.map((p) => [p.name, { shape: p.shape, data: p.data }]));
-  saveModelDir(dir, config, "sequence-classification", tensors, { dtype, files });
+/** The stats already recorded in a final/ (a resumed finished run keeps them), or null. */
+function recordedStats(finalDir: string): RewardStats | null {
+  try {
+    const s = (JSON.parse(fs.readFileSync(path.join(finalDir, "config.json"), "utf8")) as { llama2_reward_stats?: RewardStats }).llama2_reward_stats;
+    return s && typeof s.mean === "number" ? s : null;
+  } catch { return null; }
 }
 
 /** Runs (or resumes, from a checkpoint directory) reward-model training. */
 export async function runReward(cfg0: RewardConfig, resumeFrom: string | null, opts: RewardOptions = {}): Promise<RewardResult> {
-  const log = opts.log ?? (() => {});
+  const log = (m: string): void => { (opts.progress || undefined)?.log?.(m); };
   const cfg = applyPreset(cfg0);
   if (cfg.threads !== null) native.setThreadCount(cfg.threads);
   const tokDir = cfg.tokenizer ?? cfg.model;
@@ -205,18 +192,21 @@ export async function runReward(cfg0: RewardConfig, resumeFrom: string | null, o
     config: cfg0 as unknown as Record<string, unknown>,
     extraFiles,
     progress: opts.progress,
+    handleSignals: opts.handleSignals,
     rng: new Rng(cfg.seed),
     onStep: opts.onStep,
   });
   if (resumeFrom) trainer.restore(resumeFrom);
   opts.onTrainer?.(trainer as Trainer<unknown>);
   const result = await trainer.run();
-  if (result.stopped !== "done") return { ...result, final: null, stats: null };
-  const stats = rewardStats(model, sources);
-  const final = path.join(cfg.out, "final");
-  saveRewardModel(final, model, tokDir, stats, cfg.save_dtype);
-  log(`wrote ${final} (raw score mean ${stats.mean.toFixed(4)}, std ${stats.std.toFixed(4)} over ${stats.n} sequences)`);
-  return { ...result, final, stats };
+  if (result.stopped !== "done" || result.final === null) return { ...result, stats: null };
+  let stats = recordedStats(result.final);
+  if (!stats) {
+    stats = rewardStats(model, sources);
+    addRewardStats(result.final, model.numLabels, stats);
+  }
+  log(`reward stats: raw score mean ${stats.mean.toFixed(4)}, std ${stats.std.toFixed(4)} over ${stats.n} sequences`);
+  return { ...result, stats };
 }
 
 export { resolveResume };

@@ -3,6 +3,7 @@
 // LlamaForSequenceClassification). Exit codes: 0 done, 130 / 143 stopped by SIGINT / SIGTERM after a checkpoint.
 import { UsageError, defineCommand, parseFlags } from "../../args.js";
 import { CONFIG_OPTIONS, printConfig } from "../../config-options.js";
+import { trainProgress } from "../../progress.js";
 import { loadRewardConfig, loadRewardResumeConfig, resolveResume, runReward } from "../../../recipes/reward.js";
 
 export const command = defineCommand({
@@ -31,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = f.strOpt("config");
   if (resume && file) throw new UsageError("reward train: use either --config (new run) or --resume (continue), not both");
   const quiet = f.bool("quiet");
-  const opts = { progress: !quiet, log: quiet ? undefined : (m: string) => console.error(m) };
+  const opts = { progress: quiet ? undefined : trainProgress(), handleSignals: true };
   let result;
   if (resume) {
     const { checkpoint, runDir } = resolveResume(resume);
