@@ -5,6 +5,7 @@
 // so a weight's storage dtype (bf16 / q8_0 kernels) and adapters (LoRA) are decided here, once.
 import { native } from "../native/addon.js";
 import { gradOf, type Param } from "./params.js";
+import type { LoraAdapter } from "./lora.js";
 
 /**
  * How the forward reads the weight. "f32": the float32 master weight itself (weight.data). Other
@@ -17,6 +18,8 @@ export type WeightStorage = { kind: "f32" };
 export class Linear {
   /** Storage the forward reads (f32 unless a lower-precision copy was made for a frozen model). */
   storage: WeightStorage = { kind: "f32" };
+  /** A LoRA adapter added to this layer's output (src/model/lora.ts), or null. */
+  lora: LoraAdapter | null = null;
 
   /**
    * @param name HF module name without ".weight", e.g. "model.layers.0.self_attn.q_proj"
@@ -33,6 +36,7 @@ export class Linear {
   /** out[N,out] = (accumulate ? out : 0) + x[N,in] · W^T. */
   forward(out: Float32Array, x: Float32Array, N: number, accumulate = false): void {
     native.matmul(out, x, this.weight.data, N, this.outFeatures, this.inFeatures, false, true, accumulate);
+    this.lora?.forward(out, x, N);
   }
 
   /**
@@ -44,5 +48,6 @@ export class Linear {
     const O = this.outFeatures, I = this.inFeatures;
     if (dx) native.matmul(dx, dOut, this.weight.data, N, I, O, false, false, accumulateDx);
     if (this.weight.trainable) native.matmul(gradOf(this.weight), dOut, x, O, I, N, true, false, true);
+    this.lora?.backward(dx, dOut, x, N);
   }
 }

@@ -7,7 +7,10 @@ import { validateConfig, type LlamaConfig } from "./config.js";
 import { Activations } from "./activations.js";
 import { decoderBackward, decoderForward, type TokenLayout } from "./decoder.js";
 import { allocateWeights, type HeadKind, type LlamaWeights } from "./weights.js";
-import { zeroGrads, type Param } from "./params.js";
+import path from "node:path";
+import { setTrainable, zeroGrads, type Param } from "./params.js";
+import { LoraAdapter, validateLora, type LoraConfig, type LoraMode } from "./lora.js";
+import { ADAPTER_WEIGHTS as ADAPTER_FILE, isAdapterDir, readAdapterDir, writeAdapterDir } from "./peft.js";
 import type { Linear } from "./linear.js";
 import { Rng } from "./rng.js";
 import { InferenceEngine } from "./infer.js";
@@ -27,11 +30,25 @@ export interface LlamaOptions {
   tensors?: Map<string, { data: Float32Array }>;
 }
 
+/** Options of Llama.load. */
+export interface LoadOptions {
+  /** Parameters start trainable (default true); see LlamaOptions.trainable. */
+  trainable?: boolean;
+  /** For an adapter directory: the base model directory to use instead of its base_model_name_or_path. */
+  base?: string;
+}
+
 export class Llama {
   readonly config: LlamaConfig;
   readonly head: HeadKind;
   readonly numLabels: number;
   readonly weights: LlamaWeights;
+  /** The HF directory the base weights came from (an adapter directory records it), or null. */
+  baseDir: string | null = null;
+  /** The LoRA adapters' config when adapters are attached (src/model/lora.ts), else null. */
+  lora: LoraConfig | null = null;
+  private adapters: LoraAdapter[] = [];
+  private readonly loraMode: LoraMode = { training: false, rng: null };
   private acts: Activations | null = null;
   private engine: InferenceEngine | null = null;
   // The batch of the last forward, needed by the backward.
@@ -47,7 +64,62 @@ export class Llama {
 
   /** Every parameter (HF names), trainable or frozen, with its gradient buffer once a backward made one. */
   get params(): Param[] {
-    return this.weights.all;
+    return this.adapters.length === 0 ? this.weights.all : [...this.weights.all, ...this.adapters.flatMap((a) => [a.A, a.B])];
+  }
+
+  /** Training mode (torch's module.train()): turns LoRA dropout on. The trainer sets it around its steps. */
+  get training(): boolean { return this.loraMode.training; }
+  set training(on: boolean) { this.loraMode.training = on; }
+
+  /**
+   * Attaches LoRA adapters (r > 0) to the linear layers named by cfg.targets and freezes every base
+   * weight — except a scalar head, which trains beside the adapters (PEFT's modules_to_save for
+   * SEQ_CLS). A is initialised from `seed`; dropout masks come from `rng` (the trainer's, so resume is exact).
+   */
+  addLora(cfg: LoraConfig, opts: { seed?: number; rng?: Rng } = {}): void {
+    validateLora(cfg);
+    if (cfg.r === 0) throw new Error("addLora: r must be >= 1");
+    if (this.lora) throw new Error("addLora: this model already has LoRA adapters");
+    setTrainable(this.weights.all, false);
+    if (this.weights.score) setTrainable([this.weights.score.weight], true);
+    const init = new Rng(opts.seed ?? 0);
+    for (const lin of this.weights.linears) {
+      if (!cfg.targets.includes(lin.name.slice(lin.name.lastIndexOf(".") + 1))) continue;
+      const a = new LoraAdapter(lin.name, lin.inFeatures, lin.outFeatures, cfg.r, cfg.alpha, cfg.dropout, this.loraMode);
+      a.init(init);
+      lin.lora = a;
+      this.adapters.push(a);
+    }
+    this.lora = { ...cfg, targets: [...cfg.targets] };
+    this.loraMode.rng = opts.rng ?? null;
+  }
+
+  /**
+   * The trainer's hook: attaches adapters for a config with r > 0, or — when the model already has them
+   * (resumed from an adapter checkpoint) — checks they agree and takes the RNG for dropout.
+   */
+  useLora(cfg: LoraConfig, rng: Rng): void {
+    if (!this.lora) {
+      if (!this.baseDir) throw new Error("lora: adapters train on a base model loaded from a directory (e.g. model.init_from=DIR); this model was initialised in memory");
+      this.addLora(cfg, { seed: rng.nextU32(), rng });
+      return;
+    }
+    if (this.lora.r !== cfg.r || this.lora.alpha !== cfg.alpha || this.lora.targets.join() !== cfg.targets.join())
+      throw new Error(`the model's LoRA adapters (r ${this.lora.r}, alpha ${this.lora.alpha}, targets ${this.lora.targets.join(",")}) ` +
+        `differ from the config's lora (r ${cfg.r}, alpha ${cfg.alpha}, targets ${cfg.targets.join(",")})`);
+    this.lora.dropout = cfg.dropout;
+    this.loraMode.rng = rng;
+  }
+
+  /** Folds every adapter into its base weight (W += alpha/r · B A) and removes the adapters. */
+  mergeLora(): void {
+    for (const lin of this.weights.linears) {
+      if (!lin.lora) continue;
+      lin.lora.mergeInto(lin.weight.data);
+      lin.lora = null;
+    }
+    this.adapters = [];
+    this.lora = null;
   }
 
   /** Width of the head's output per position: V for the LM head, numLabels for the scalar head. */
@@ -55,22 +127,75 @@ export class Llama {
     return this.head === "lm" ? this.config.vocabSize : this.numLabels;
   }
 
-  /** Loads an HF model directory (LlamaForCausalLM or LlamaForSequenceClassification). */
-  static async load(dir: string, opts: { trainable?: boolean } = {}): Promise<Llama> {
+  /**
+   * Loads an HF model directory (LlamaForCausalLM or LlamaForSequenceClassification), or a PEFT LoRA
+   * adapter directory: its base (base_model_name_or_path) with the adapters attached, unmerged.
+   */
+  static async load(dir: string, opts: LoadOptions = {}): Promise<Llama> {
+    if (isAdapterDir(dir)) return Llama.loadAdapter(dir, opts);
     const loaded = await loadModelDir(dir);
     // loadModelDir has checked every name and shape against the same layout allocateWeights uses;
     // the model adopts its buffers (one float32 copy of the weights, never two).
-    return new Llama(loaded.config, {
+    const model = new Llama(loaded.config, {
       head: loaded.kind === "causal-lm" ? "lm" : "score", numLabels: loaded.numLabels,
       trainable: opts.trainable, tensors: loaded.tensors,
     });
+    model.baseDir = path.resolve(dir);
+    return model;
   }
 
-  /** Writes an HF model directory atomically (config.json, safetensors, generation_config.json). */
-  async save(dir: string, opts: { dtype?: "float32" | "bfloat16" | "float16" } = {}): Promise<void> {
-    const tensors = new Map(this.params.map((p) => [p.name, { shape: p.shape, data: p.data }]));
+  private static async loadAdapter(dir: string, opts: LoadOptions): Promise<Llama> {
+    const a = readAdapterDir(dir);
+    if (opts.base) a.baseDir = path.resolve(opts.base);
+    if (isAdapterDir(a.baseDir)) throw new Error(`${dir}: its base ${a.baseDir} is itself an adapter directory (merge it first: llama2 lora merge)`);
+    let model: Llama;
+    try {
+      model = await Llama.load(a.baseDir, { trainable: opts.trainable });
+    } catch (e) {
+      throw new Error(`${dir}: loading its base model ${a.baseDir} (adapter_config.json base_model_name_or_path): ${(e as Error).message}`);
+    }
+    const want = model.head === "lm" ? "CAUSAL_LM" : "SEQ_CLS";
+    if (a.taskType !== null && a.taskType !== want)
+      throw new Error(`${dir}: adapter_config.json task_type is ${a.taskType} but the base ${a.baseDir} is a ${model.head === "lm" ? "causal LM" : "sequence classifier"} (${want})`);
+    model.addLora(a.lora);
+    const expected = model.adapterTensors();
+    for (const [name, t] of expected) {
+      const got = a.tensors.get(name);
+      if (!got) throw new Error(`${dir}: ${ADAPTER_FILE} has no tensor "${name}"`);
+      if (JSON.stringify(got.shape) !== JSON.stringify(t.shape)) throw new Error(`${dir}: tensor "${name}" has shape ${JSON.stringify(got.shape)}, expected ${JSON.stringify(t.shape)}`);
+      t.data.set(got.data);
+    }
+    const extra = [...a.tensors.keys()].filter((n) => !expected.has(n));
+    if (extra.length) throw new Error(`${dir}: unexpected tensor${extra.length > 1 ? "s" : ""} ${extra.slice(0, 3).map((n) => `"${n}"`).join(", ")} in ${ADAPTER_FILE}`);
+    if (opts.trainable === false) setTrainable(model.params, false);
+    return model;
+  }
+
+  /** The tensors an adapter directory holds, by PEFT name (the scalar head too for SEQ_CLS). */
+  private adapterTensors(): Map<string, { shape: number[]; data: Float32Array }> {
+    const m = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const a of this.adapters) for (const p of [a.A, a.B]) m.set(p.name, { shape: p.shape, data: p.data });
+    if (this.weights.score) m.set("base_model.model.score.weight", { shape: this.weights.score.weight.shape, data: this.weights.score.weight.data });
+    return m;
+  }
+
+  /**
+   * Writes an HF model directory atomically (config.json, safetensors, generation_config.json) — or,
+   * with LoRA adapters attached, a PEFT adapter directory whose base_model_name_or_path is baseDir.
+   */
+  async save(dir: string, opts: { dtype?: "float32" | "bfloat16" | "float16"; files?: Record<string, string | Uint8Array> } = {}): Promise<void> {
+    if (this.lora) {
+      if (!this.baseDir) throw new Error(`save ${dir}: a LoRA model needs its base model directory (load the base with Llama.load, or set baseDir)`);
+      writeAdapterDir(dir, {
+        lora: this.lora, baseDir: this.baseDir, taskType: this.head === "lm" ? "CAUSAL_LM" : "SEQ_CLS",
+        tensors: [...this.adapterTensors()], dtype: opts.dtype === "bfloat16" ? "BF16" : opts.dtype === "float16" ? "F16" : "F32",
+        files: opts.files,
+      });
+      return;
+    }
+    const tensors = new Map(this.weights.all.map((p) => [p.name, { shape: p.shape, data: p.data }]));
     await saveModelDir(dir, this.config, this.head === "lm" ? "causal-lm" : "sequence-classification", tensors, {
-      dtype: opts.dtype ?? "float32",
+      dtype: opts.dtype ?? "float32", files: opts.files,
     });
   }
 

@@ -2,8 +2,17 @@
 // Defaults are llama2-recipe.md §Pretraining (AdamW 0.9/0.95, eps 1e-5, wd 0.1, clip 1.0, cosine to
 // 10%, peak 3e-4, 2000 warm-up steps); sizes default to something that runs on a laptop.
 import type { Schema } from "../train/config.js";
+import type { LoraConfig } from "../model/lora.js";
 
-/** Keys every training recipe has (data, out, tokenizer, max_steps, eval_every, save_every, seed, …). */
+/** `lora:` — LoRA adapters instead of full fine-tuning (src/model/lora.ts); r 0 = off. */
+export const LORA_SCHEMA: Schema = {
+  r: { type: "int", default: 0, doc: "adapter rank; 0 = train every weight (no LoRA)" },
+  alpha: { type: "number", default: 16, doc: "scale alpha / r (PEFT lora_alpha)" },
+  dropout: { type: "number", default: 0, doc: "dropout on the adapters' input while training (PEFT lora_dropout)" },
+  targets: { type: "string[]", default: ["q_proj", "v_proj"], doc: "HF module names: q_proj k_proj v_proj o_proj gate_proj up_proj down_proj" },
+};
+
+/** Keys every training recipe has (data, out, tokenizer, max_steps, eval_every, save_every, seed, lora, …). */
 export const COMMON_SCHEMA: Schema = {
   data: { type: "string", default: "", doc: "prepared dataset directory (llama2 data prepare --out)" },
   out: { type: "string", default: "", doc: "run directory: checkpoints, metrics.jsonl, config.yaml" },
@@ -18,6 +27,7 @@ export const COMMON_SCHEMA: Schema = {
   threads: { type: "int?", default: null, doc: "native compute threads (default: the addon's)" },
   skip_nonfinite: { type: "bool", default: false },
   save_dtype: { type: "string", default: "float32", choices: ["float32", "bfloat16"] },
+  lora: { type: LORA_SCHEMA, default: null, doc: "with r > 0, train LoRA adapters only; checkpoints and final are PEFT adapter directories" },
 };
 
 export const OPTIM_SCHEMA: Schema = {
@@ -86,6 +96,7 @@ export interface PretrainConfig {
   threads: number | null;
   skip_nonfinite: boolean;
   save_dtype: "float32" | "bfloat16";
+  lora: LoraConfig;
   model: ModelSection;
   batch_size: number;
   seq_len: number;

@@ -13,7 +13,7 @@ export function hasTokenizer(modelDir: string): boolean {
 
 /** The tokenizer of a model directory (tokenizer.json or tokenizer.model), cached per resolved path. */
 export function loadTokenizer(modelDir: string): Promise<Tokenizer> {
-  const dir = path.resolve(modelDir);
+  const dir = tokenizerDir(path.resolve(modelDir));
   let t = cache.get(dir);
   if (t === undefined) {
     if (!hasTokenizer(dir))
@@ -23,6 +23,18 @@ export function loadTokenizer(modelDir: string): Promise<Tokenizer> {
     cache.set(dir, t);
   }
   return t;
+}
+
+/** A PEFT adapter directory without tokenizer files uses its base model's (adapter_config.json base_model_name_or_path). */
+function tokenizerDir(dir: string): string {
+  const adapter = path.join(dir, "adapter_config.json");
+  if (hasTokenizer(dir) || !fs.existsSync(adapter)) return dir;
+  try {
+    const base = (JSON.parse(fs.readFileSync(adapter, "utf8")) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
+    return typeof base === "string" && base !== "" ? path.resolve(dir, base) : dir;
+  } catch {
+    return dir;  // Llama.load reports the broken adapter_config.json
+  }
 }
 
 /** Encodes `text` with the model directory's tokenizer; <s> is added when its config says so (Llama: yes). */

@@ -15,11 +15,16 @@ import {
 import { clipGradNorm } from "./grad-norm.js";
 import { MetricsLog, type MetricsLine } from "./metrics-log.js";
 import { Rng } from "../model/rng.js";
+import type { LoraConfig } from "../model/lora.js";
 import { learningRate, type ScheduleConfig } from "./schedule.js";
 
 /** The model as the trainer sees it. */
 export interface TrainModel extends SavableModel {
   readonly params: Param[];
+  /** Training mode (LoRA dropout on); the trainer sets it around its steps when the model has it. */
+  training?: boolean;
+  /** Attaches (or, resumed, re-arms) LoRA adapters for a config's `lora` with r > 0 (src/model/llama.ts). */
+  useLora?(cfg: LoraConfig, rng: Rng): void;
 }
 
 /** Summed loss over `count` loss terms (target tokens, pairs, …). */
@@ -135,6 +140,12 @@ export class Trainer<Batch> {
     if (!(Number.isInteger(opts.maxSteps) && opts.maxSteps >= 0)) throw new Error(`max_steps must be an integer >= 0, got ${opts.maxSteps}`);
     fs.mkdirSync(opts.runDir, { recursive: true });
     removeStaleTemps(opts.runDir);
+    // `lora: {r > 0, ...}` in any recipe's config: adapters only, the base frozen (before the optimizer sees the params).
+    const lora = opts.config.lora as LoraConfig | undefined;
+    if (lora && lora.r > 0) {
+      if (!task.model.useLora) throw new Error("lora: this model type does not support LoRA adapters");
+      task.model.useLora(lora, opts.rng);
+    }
     this.optimizer = new AdamW(task.model.params, opts.optimizer);
     this.log = new MetricsLog(opts.runDir);
     this.progress = opts.progress || {};
@@ -234,6 +245,7 @@ export class Trainer<Batch> {
     const weight = batches.reduce((a, b) => a + task.batchWeight(b), 0);
     const lr = learningRate(this.step, opts.schedule);
     zeroGrads(params);
+    if (task.model.training !== undefined) task.model.training = true;
     let lossSum = 0;
     let count = 0;
     let tokens = 0;
@@ -244,6 +256,7 @@ export class Trainer<Batch> {
       count += r.count;
       tokens += task.batchTokens(batches[i]);
     }
+    if (task.model.training !== undefined) task.model.training = false;
     const gradNorm = clipGradNorm(params, opts.gradClip);
     if (!Number.isFinite(gradNorm)) return this.nonFinite(`gradient norm ${gradNorm}`, null, -1);
     this.optimizer.update(lr);
@@ -269,6 +282,7 @@ export class Trainer<Batch> {
 
   /** Runs the task's eval and logs it. */
   evaluate(): Record<string, number> {
+    if (this.task.model.training !== undefined) this.task.model.training = false;
     const t0 = performance.now();
     const m = this.task.evaluate?.() ?? {};
     this.log.append({ step: this.step, ...m, eval_s: round((performance.now() - t0) / 1000, 3) });

@@ -30,6 +30,7 @@ export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(command, argv);
   const dir = f.str("model"), out = f.str("out"), format = f.str("format");
   const model = await Llama.load(dir);
+  model.mergeLora();  // an adapter directory exports as its merged model (a no-op without adapters)
   if (model.head !== "lm") throw new Error(`${dir}: holds a sequence-classification (reward) model; export needs a causal LM (LlamaForCausalLM)`);
   const tensors = new Map(model.params.map((p) => [p.name, { shape: p.shape, data: p.data }]));
   const src = { config: model.config, tensors, name: path.basename(path.resolve(dir)) };
