@@ -1,1 +1,59 @@
-export {};
+/**
+ * llama2-ts as a library: `import { loadPretrained, pretrain, ... } from "llama2-ts"`.
+ *
+ * Everything a user needs is exported here (package.json `exports` maps "llama2-ts" to this file
+ * only; deep imports are not part of the API). The CLI (`llama2 ...`) is built on the same functions.
+ *
+ * Adding a training stage (sft, trainReward, rejectionSample, ppo, ...): write it like
+ * src/api/train.ts `pretrain` — `stage(config: DeepPartial<StageConfig>, options: TrainOptions)`
+ * merging `config` over the stage's schema defaults with `mergeObject` (the YAML's schema, one
+ * source for both), reporting each step through `options.onProgress`, stopping on `options.signal`
+ * with a checkpoint, writing nothing to the terminal unless `options.progress`, and resolving to a
+ * {@link TrainRunResult}. Export it and its config types below, with TSDoc, in the "Training" block.
+ *
+ * @packageDocumentation
+ */
+
+// Loading, generation and scoring.
+export {
+  loadPretrained, PretrainedModel, SUPPORTED_DTYPES,
+  type LoadOptions, type WeightDtype, type GenerationDefaults, type ScoreResult, type ScoreOptions,
+} from "./api/pretrained.js";
+export type { GenerateOptions, GenerateResult, GenerationInput } from "./api/generation.js";
+export { AbortError } from "./api/abort.js";
+
+// Tokenizer, chat format and tokenizer training.
+export { LmTokenizer, type ApplyChatTemplateOptions } from "./api/tokenizer.js";
+export { Tokenizer, TokenizerFormatError, type EncodeOptions, type DecodeOptions, type TokenizerConfig } from "./tokenizer/tokenizer.js";
+export type { StreamDecoder, StreamDecoderOptions } from "./tokenizer/stream-decoder.js";
+export {
+  LLAMA2_CHAT_TEMPLATE, B_INST, E_INST, B_SYS, E_SYS, ChatFormatError, renderChat, encodeChat,
+  type ChatMessage, type ChatOptions, type EncodedChat,
+} from "./tokenizer/chat-template.js";
+export { trainTokenizer, LLAMA2_TRAINER_DEFAULTS, type TrainerOptions as TokenizerTrainerOptions, type TrainedTokenizer } from "./tokenizer/trainer.js";
+export { saveTokenizerDir } from "./tokenizer/hf-export.js";
+
+// Training.
+export {
+  pretrain, resolvePretrainConfig,
+  type PretrainConfigInput, type DeepPartial, type TrainOptions, type TrainProgress, type TrainRunResult,
+} from "./api/train.js";
+export type { PretrainConfig, ModelSection } from "./recipes/pretrain-config.js";
+export type { MetricsLine } from "./train/metrics-log.js";
+export { prepareTokens, type PrepareOptions } from "./data/prepare.js";
+
+// The model and its files.
+export { Llama, type LlamaOptions } from "./model/llama.js";
+export type { LlamaConfig } from "./model/config.js";
+export { preset, PRESET_NAMES } from "./model/presets.js";
+export { loadModelDir, saveModelDir, type ModelDir, type ModelKind, type SaveModelOptions } from "./io/checkpoint.js";
+export { readHfConfig, configFromHf, configToHf, type HfConfig } from "./io/hf-config.js";
+export {
+  readSafetensors, readSafetensorsHeader, writeSafetensors,
+  type Tensor, type TensorEntry, type SafetensorsHeader, type Dtype as SafetensorsDtype, type WriteOptions as SafetensorsWriteOptions,
+} from "./io/safetensors.js";
+
+// The generated world and its judge.
+export { generateWorld, SIZES as WORLD_SIZES, type Size as WorldSize, type GenerateOptions as WorldOptions, type GenerateReport as WorldReport } from "./world/generate.js";
+export { judge, type JudgeOptions } from "./api/world.js";
+export { Judge, JudgeInputError, MetaIndex, judgeFile, type JudgeReport, type JudgeLineError } from "./world/judge.js";

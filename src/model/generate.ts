@@ -33,6 +33,19 @@ export interface Generation {
 }
 
 export function generate(model: Llama, prompts: number[][], opts: GenerateOptions): Generation {
+  const steps = generateSteps(model, prompts, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * generate() one decode step at a time: the generator pauses after each step (every active row has
+ * one more token, reported through onToken), so an async caller can yield to the event loop, check
+ * an AbortSignal or stop early with `return()` between steps (src/api/generation.ts).
+ */
+export function* generateSteps(model: Llama, prompts: number[][], opts: GenerateOptions): Generator<void, Generation, void> {
   const n = prompts.length;
   if (n === 0) return { ids: [], logprobs: [] };
   const lens = prompts.map((p) => p.length);
@@ -78,6 +91,7 @@ export function generate(model: Llama, prompts: number[][], opts: GenerateOption
       next.push(choice.id);
     }
     if (slots.length === 0) continue;
+    yield;
     const out = engine.forward(cache, Int32Array.from(next), slots.length, 1, false, slots);
     slots.forEach((r, j) => logits.set(out.subarray(j * V, (j + 1) * V), r * V));
   }

@@ -160,3 +160,25 @@ export function mergeYaml(schema: Schema, target: ConfigValues, text: string, fi
 export function configToYaml(cfg: ConfigValues): string {
   return YAML.stringify(cfg, { lineWidth: 0 });
 }
+
+/**
+ * Applies a plain object (a typed partial config from the library API) onto `target`, with the
+ * same checks as a YAML file: unknown keys and wrong types are errors naming `src` and the key path.
+ */
+export function mergeObject(schema: Schema, target: ConfigValues, obj: unknown, src: string, prefix = ""): void {
+  if (obj === undefined || obj === null) return;
+  if (typeof obj !== "object" || Array.isArray(obj))
+    throw new Error(`${src}: ${prefix ? `"${prefix.slice(0, -1)}"` : "the config"} must be an object of keys to values`);
+  for (const [key, value] of Object.entries(obj as Record<string, unknown>)) {
+    if (value === undefined) continue;
+    const spec = schema[key];
+    if (!spec) throw new Error(`${src}: unknown key "${prefix}${key}" (known: ${Object.keys(schema).map((k) => prefix + k).join(", ")})`);
+    if (isSchema(spec.type)) {
+      mergeObject(spec.type, target[key] as ConfigValues, value, src, `${prefix}${key}.`);
+      continue;
+    }
+    const err = check(spec, value);
+    if (err) throw new Error(`${src}: key "${prefix}${key}": ${err}`);
+    target[key] = structuredClone(value);
+  }
+}
