@@ -40,14 +40,15 @@ export {
 } from "./api/train.js";
 export type { PretrainConfig, ModelSection } from "./recipes/pretrain-config.js";
 export type { MetricsLine } from "./train/metrics-log.js";
+export type { StepProgress } from "./train/trainer.js";
 export { prepareTokens, type PrepareOptions } from "./data/prepare.js";
 
 // The model and its files.
 export { Llama, type LlamaOptions } from "./model/llama.js";
 export type { LlamaConfig } from "./model/config.js";
 export { preset, PRESET_NAMES } from "./model/presets.js";
-export { loadModelDir, saveModelDir, type ModelDir, type ModelKind, type SaveModelOptions } from "./io/checkpoint.js";
-export { readHfConfig, configFromHf, configToHf, type HfConfig } from "./io/hf-config.js";
+export { loadModelDir, saveModelDir, type ModelDir, type ModelKind, type SaveModelOptions } from "./model/model-dir.js";
+export { readHfConfig, configFromHf, configToHf, type HfConfig } from "./model/hf-config.js";
 export {
   readSafetensors, readSafetensorsHeader, writeSafetensors,
   type Tensor, type TensorEntry, type SafetensorsHeader, type Dtype as SafetensorsDtype, type WriteOptions as SafetensorsWriteOptions,

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { defaults, mergeObject, type ConfigValues } from "../train/config.js";
 import { METRICS_FILE, readMetrics, type MetricsLine } from "../train/metrics-log.js";
-import type { StopReason, Trainer } from "../train/trainer.js";
+import type { StepProgress, StopReason, Trainer } from "../train/trainer.js";
 import { PRETRAIN_SCHEMA, type PretrainConfig } from "../recipes/pretrain-config.js";
 import { loadResumeConfig, resolveResume, runPretrain } from "../recipes/pretrain.js";
 import { AbortError } from "./abort.js";
@@ -17,11 +17,9 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? Dee
 /** The config `pretrain()` takes: any subset of configs/pretrain-*.yaml's keys (data and out are required). */
 export type PretrainConfigInput = DeepPartial<PretrainConfig>;
 
-/** One optimizer step's metrics, as written to RUN_DIR/metrics.jsonl. */
-export interface TrainProgress {
-  step: number;
-  maxSteps: number;
-  /** The metrics line: loss, lr, grad_norm, tokens_per_s, tokens, step_s (and val_loss on eval steps). */
+/** One optimizer step: where the run is, and the metrics line written to RUN_DIR/metrics.jsonl. */
+export interface TrainProgress extends StepProgress {
+  /** The metrics line: loss, lr, grad_norm, tokens_per_s, tokens, step_s. */
   metrics: MetricsLine;
 }
 
@@ -33,8 +31,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Continue this run directory (its newest checkpoint) or checkpoint directory; `config` then overrides its saved config. */
   resume?: string;
-  /** Draw the live progress line on stderr (default false: the library writes nothing to the terminal). */
-  progress?: boolean;
+  /** Messages worth showing (eval results, saved checkpoints, warnings); the library prints nothing itself. */
+  onLog?: (message: string) => void;
 }
 
 /** How a training call ended. */
@@ -43,6 +41,8 @@ export interface TrainRunResult {
   runDir: string;
   /** The newest checkpoint, an HF model directory (null if no step ran). */
   checkpoint: string | null;
+  /** RUN_DIR/final, the finished model (HF directory with tokenizer files), or null if the run stopped early. */
+  final: string | null;
   /** Optimizer steps done in total. */
   step: number;
   /** "done" (max_steps reached), "aborted" (signal), or the signal name if the process got SIGINT/SIGTERM. */
@@ -94,13 +94,19 @@ export async function pretrain(config: PretrainConfigInput = {}, options: TrainO
   const onAbort = (): void => trainer?.requestStop("requested");
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
+    // The trainer reports a step's position (step) before its metrics line (onStep); pair them.
+    let last: StepProgress | null = null;
     const result = await runPretrain(cfg, resumeFrom, {
-      progress: options.progress ?? false,
+      progress: { step: (p) => { last = p; }, log: options.onLog },
+      handleSignals: false,
       onTrainer: (t) => { trainer = t; if (signal?.aborted) t.requestStop("requested"); },
-      onStep: (m) => options.onProgress?.({ step: Number(m.step), maxSteps: cfg.max_steps, metrics: m }),
+      onStep: (m) => {
+        const p: StepProgress = last ?? { step: Number(m.step), maxSteps: cfg.max_steps, loss: Number(m.loss), lr: Number(m.lr), tokensPerSecond: 0, etaSeconds: 0 };
+        options.onProgress?.({ ...p, metrics: m });
+      },
     });
     const stopped: Record<StopReason, TrainRunResult["stopped"]> = { done: "done", requested: "aborted", SIGINT: "SIGINT", SIGTERM: "SIGTERM" };
-    return { runDir: cfg.out, checkpoint: result.lastCheckpoint, step: result.step, stopped: stopped[result.stopped], metrics: lastMetrics(cfg.out) };
+    return { runDir: cfg.out, checkpoint: result.lastCheckpoint, final: result.final, step: result.step, stopped: stopped[result.stopped], metrics: lastMetrics(cfg.out) };
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
