@@ -144,3 +144,23 @@ test("an empty dataset is an error, not a zero-step run; so is a missing file", 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /empty\.jsonl: no rows/);
 });
+
+test("files converted by llama2 world convert (alpaca, messages) load as SFT rows", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sft-convert-"));
+  const files = ["alpaca", "messages"].map((fmt) => {
+    const out = path.join(dir, `${fmt}.jsonl`);
+    const r = llama2("world", "convert", "--format", fmt, "--input", fixture("world", `${fmt}.jsonl`), "--out", out);
+    assert.equal(r.status, 0, r.stderr);
+    return out;
+  });
+  const d = await loadChatDataset(files, await Tokenizer.load(tinyWorldModel()));
+  assert.equal(d.samples.length, 6);
+  assert.ok(d.samples.every((s) => trainedCount(s) > 0));
+});
+
+test("llama2 bench sft: packing pads far fewer positions than padding to the longest sample", () => {
+  const r = llama2Json("bench", "sft", "--model", tinyWorldModel(), "--data", path.join(tinyWorld(), "sft_val.jsonl"), "--steps", "1", "--rounds", "1", "--json");
+  assert.ok(r.packing.padded_fraction < 0.1 && r.padding.padded_fraction > 0.3, JSON.stringify(r));
+  assert.ok(r.packing.rows_per_batch < r.padding.rows_per_batch);
+  assert.equal(r.samples, 300);
+});
