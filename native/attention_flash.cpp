@@ -1,8 +1,12 @@
 // The portable family of native/attention_flash.inc (GCC vector extensions, 4 lanes: SSE2 on x86,
 // NEON on arm64, scalar elsewhere) and the run-time dispatch plus threading of the tiled
 // attention: the forward is parallel over (b, head, query tile), heaviest tiles first; the
-// backward over (b, head), each head's dk/dv share summed over its GQA group afterwards.
+// backward over (b, head, chunk of key tiles), dq shares summed over the chunks and each head's
+// dk/dv share over its GQA group afterwards.
 #include <vector>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "attention_flash.h"
 
 namespace llama2::flash::portable {
@@ -36,6 +40,14 @@ static inline VF vexp(VF x) {
 namespace llama2::flash {
 
 namespace {
+
+int64_t omp_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
 
 struct Family {
   decltype(&portable::forwardTile) forwardTile;
@@ -86,25 +98,56 @@ void forward(const Shape& s, float* out, float* lse, const float* q, const float
 void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
               const float* q, const float* k, const float* v, const int32_t* segIds) {
   const int64_t B = s.B, T = s.T, H = s.H, KH = s.KH, D = s.D, group = H / KH;
-  const int64_t Tp = roundTile(T), Dp = roundUp(D);
-  // GQA: each query head's dk/dv share [B][H][T][D], summed over the group below
-  std::vector<float> part(group > 1 ? 2 * B * H * T * D : 0);
-  const Family f = pick();
+  const int64_t Tp = roundTile(T), Dp = roundUp(D), nt = Tp / kBc;
   const int64_t work = B * H * T * T * D;
-#pragma omp parallel if (work >= kParallelMin && B * H > 1)
+  const bool parallel = work >= kParallelMin && B * H * nt > 1;
+  // Each head's key tiles in C chunks of equal causal work (tile kt meets nt - kt query tiles),
+  // so a loaded machine's threads still get >= 8 items each; chunk c's dq share covers rows >= its
+  // first key and is summed below.
+  const int64_t threads = parallel ? omp_threads() : 1;
+  const int64_t C = std::min(nt, std::max<int64_t>(1, (8 * threads + B * H - 1) / (B * H)));
+  std::vector<int64_t> bound(C + 1, nt);
+  for (int64_t c = 0, kt = 0, acc = 0; c < C; c++) {
+    bound[c] = kt;
+    const int64_t goal = nt * (nt + 1) / 2 * (c + 1) / C;
+    while (kt < nt && acc + (nt - kt) <= goal) acc += nt - kt++;
+    if (kt == bound[c] && kt < nt) acc += nt - kt++;  // at least one tile per chunk
+  }
+  std::vector<float> dqPart(C > 1 ? B * H * C * T * D : 0);
+  // GQA: each query head's dk/dv share [2][B][H][T][D], summed over the group below
+  std::vector<float> kvPart(group > 1 ? 2 * B * H * T * D : 0);
+  const Family f = pick();
+#pragma omp parallel if (parallel)
   {
     std::vector<float> scratch(backwardScratch(s) + 2 * Tp * Dp);
     float* dKa = scratch.data() + backwardScratch(s);
     float* dVa = dKa + Tp * Dp;
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t bh = 0; bh < B * H; bh++) {
-      const int64_t b = bh / H, h = bh % H, kh = h / group;
-      f.backwardHead(s, b, h, dq, dKa, dVa, dout, out, lse, q, k, v, segIds, scratch.data());
-      for (int64_t j = 0; j < T; j++) {
-        float* kd = group > 1 ? part.data() + (bh * T + j) * D : dk + ((b * T + j) * KH + kh) * D;
-        float* vd = group > 1 ? part.data() + ((B * H + bh) * T + j) * D : dv + ((b * T + j) * KH + kh) * D;
+    for (int64_t it = 0; it < B * H * C; it++) {
+      const int64_t c = it % C, bh = it / C, b = bh / H, h = bh % H, kh = h / group;
+      const int64_t kt0 = bound[c], kt1 = bound[c + 1];
+      if (kt0 >= kt1) continue;
+      float* dqOut = C > 1 ? dqPart.data() + it * T * D : dq + (b * T * H + h) * D;
+      f.backwardHead(s, b, h, kt0, kt1, dqOut, C > 1 ? D : H * D, dKa, dVa, dout, out, lse, q, k, v, segIds,
+                     scratch.data());
+      for (int64_t j = kt0 * kBc; j < std::min(kt1 * kBc, T); j++) {
+        float* kd = group > 1 ? kvPart.data() + (bh * T + j) * D : dk + ((b * T + j) * KH + kh) * D;
+        float* vd = group > 1 ? kvPart.data() + ((B * H + bh) * T + j) * D : dv + ((b * T + j) * KH + kh) * D;
         std::memcpy(kd, dKa + j * Dp, sizeof(float) * D);
         std::memcpy(vd, dVa + j * Dp, sizeof(float) * D);
+      }
+    }
+    if (C > 1) {
+#pragma omp for schedule(static)
+      for (int64_t row = 0; row < B * T * H; row++) {
+        const int64_t b = row / (T * H), t = row / H % T, h = row % H, bh = b * H + h;
+        float* o = dq + row * D;
+        std::memset(o, 0, sizeof(float) * D);
+        for (int64_t c = 0; c < C && bound[c] * kBc <= t; c++) {
+          if (bound[c] >= bound[c + 1]) continue;
+          const float* p = dqPart.data() + ((bh * C + c) * T + t) * D;
+          for (int64_t d = 0; d < D; d++) o[d] += p[d];
+        }
       }
     }
     if (group > 1) {
@@ -116,8 +159,8 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
         std::memset(kd, 0, sizeof(float) * D);
         std::memset(vd, 0, sizeof(float) * D);
         for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
-          const float* pk = part.data() + ((b * H + h) * T + j) * D;
-          const float* pv = part.data() + ((B * H + b * H + h) * T + j) * D;
+          const float* pk = kvPart.data() + ((b * H + h) * T + j) * D;
+          const float* pv = kvPart.data() + ((B * H + b * H + h) * T + j) * D;
           for (int64_t d = 0; d < D; d++) kd[d] += pk[d], vd[d] += pv[d];
         }
       }

@@ -96,9 +96,9 @@ inline int64_t backwardScratch(const Shape& s) {
   void forwardTile(const Shape& s, int64_t b, int64_t h, int64_t t0, float* out, float* lse, const float* q,    \
                    const float* kv, const int32_t* keyStart, const int32_t* segIds, const SegRange* kseg,       \
                    float* scratch);                                                                             \
-  void backwardHead(const Shape& s, int64_t b, int64_t h, float* dq, float* dKa, float* dVa, const float* dout, \
-                    const float* out, const float* lse, const float* q, const float* k, const float* v,         \
-                    const int32_t* segIds, float* scratch);
+  void backwardHead(const Shape& s, int64_t b, int64_t h, int64_t kt0, int64_t kt1, float* dqOut, int64_t ldo,   \
+                    float* dKa, float* dVa, const float* dout, const float* out, const float* lse, const float* q, \
+                    const float* k, const float* v, const int32_t* segIds, float* scratch);
 namespace portable { LLAMA2_FLASH_DECLS }
 #if defined(__x86_64__) || defined(__i386__)
 namespace avx2 { LLAMA2_FLASH_DECLS }
