@@ -4,8 +4,9 @@
 # float32, 2 threads: bench/train_pytorch.py), alternated run by run, ROUNDS times each, at every
 # T in SEQS. Prints every run, then per T the median tokens/s and peak RSS of each side with the
 # spread (min–max) and the ratio of medians. Needs the reference env for PyTorch
-# (bash ../shared/tools/reference-env.sh, or REF_PYTHON=path).
-#   usage: bench/long-context.sh [ROUNDS=3] [STEPS=3] [SEQS="1024 2048 4096"]
+# (bash ../shared/tools/reference-env.sh, or REF_PYTHON=path). BASELINE=DIR adds a third side: the
+# built checkout in DIR (e.g. a worktree of an older commit), run the same way in the same rounds.
+#   usage: [BASELINE=DIR] bench/long-context.sh [ROUNDS=3] [STEPS=3] [SEQS="1024 2048 4096"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}; steps=${2:-3}; seqs=${3:-"1024 2048 4096"}
@@ -19,18 +20,24 @@ for r in $(seq "$rounds"); do
     t=$("$py" bench/train_pytorch.py --dim 288 --layers 6 --heads 6 --kv-heads 6 --ffn 768 --vocab 32000 \
         --batch 1 --seq "$T" --steps "$steps" --attn sdpa)
     echo "round $r T=$T pytorch:   $t"; runs+=("{\"side\":\"pytorch\",\"T\":$T,\"r\":$t}")
+    if [ -n "${BASELINE:-}" ]; then
+      b=$(node "$BASELINE/dist/src/cli/main.js" bench train --preset stories15M --batch 1 --seq "$T" --steps "$steps" --json)
+      echo "round $r T=$T baseline:  $b"; runs+=("{\"side\":\"baseline\",\"T\":$T,\"r\":$b}")
+    fi
   done
 done
 node -e '
 const runs = JSON.parse(process.argv[1]);
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const span = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
-console.log("| T | llama2-ts tokens/s (spread) | PyTorch tokens/s (spread) | ratio | llama2-ts peak RSS MB | PyTorch peak RSS MB |");
-console.log("| --: | --: | --: | --: | --: | --: |");
+const base = runs.some((x) => x.side === "baseline");
+const cols = (o) => { const t = o.map((x) => x.tokens_per_s), m = o.map((x) => x.peak_rss_mb); return { t: med(t), m: med(m), ts: span(t), ms: span(m) }; };
+console.log(`| T | llama2-ts tokens/s (spread) | PyTorch tokens/s (spread) | ratio |${base ? " baseline tokens/s (spread) | ratio to baseline |" : ""} llama2-ts peak RSS MB | PyTorch peak RSS MB |${base ? " baseline peak RSS MB |" : ""}`);
+console.log(`| --: | --: | --: | --: |${base ? " --: | --: |" : ""} --: | --: |${base ? " --: |" : ""}`);
 for (const T of [...new Set(runs.map((x) => x.T))]) {
-  const side = (s) => runs.filter((x) => x.T === T && x.side === s).map((x) => x.r);
-  const o = side("llama2-ts"), p = side("pytorch");
-  const ot = o.map((x) => x.tokens_per_s), pt = p.map((x) => x.tokens_per_s);
-  const om = o.map((x) => x.peak_rss_mb), pm = p.map((x) => x.peak_rss_mb);
-  console.log(`| ${T} | ${med(ot).toFixed(0)} (${span(ot)}) | ${med(pt).toFixed(0)} (${span(pt)}) | ${(med(ot) / med(pt)).toFixed(2)}x | ${med(om).toFixed(0)} (${span(om)}) | ${med(pm).toFixed(0)} (${span(pm)}) |`);
+  const side = (s) => cols(runs.filter((x) => x.T === T && x.side === s).map((x) => x.r));
+  const o = side("llama2-ts"), p = side("pytorch"), b = base ? side("baseline") : null;
+  console.log(`| ${T} | ${o.t.toFixed(0)} (${o.ts}) | ${p.t.toFixed(0)} (${p.ts}) | ${(o.t / p.t).toFixed(2)}x |` +
+    (b ? ` ${b.t.toFixed(0)} (${b.ts}) | ${(o.t / b.t).toFixed(2)}x |` : "") +
+    ` ${o.m.toFixed(0)} (${o.ms}) | ${p.m.toFixed(0)} (${p.ms}) |` + (b ? ` ${b.m.toFixed(0)} (${b.ms}) |` : ""));
 }' "[$(IFS=,; echo "${runs[*]}")]"
