@@ -88,7 +88,7 @@ test("the pairwise gradient through the model matches central differences", asyn
   const batch = task.nextBatch();
   model.zeroGrads();
   const loss = (): number => {
-    const out = model.forward(batch.ids, batch.B, batch.T);
+    const out = model.forward(batch.ids, batch.B, batch.T, batch.layout);
     let s = 0;
     for (let i = 0; i < batch.chosenAt.length; i++) {
       const d = out[batch.chosenAt[i]!]! - out[batch.rejectedAt[i]!]! - batch.margins[i]!;
@@ -108,10 +108,23 @@ test("the pairwise gradient through the model matches central differences", asyn
     const num = (lp - lm) / (2 * h);
     assert.ok(Math.abs(g - num) <= 1e-2 * Math.abs(num) + 3e-5, `${name}[${i}]: ${g} vs ${num}`);
   }
-  // Chosen and rejected really share one forward: 2P rows, right-padded with 0.
+});
+
+test("chosen and rejected share one packed forward whose scores equal scoring each sequence alone", async () => {
+  const data = smallPrefs(5);
+  const tok = await loadTokenizer(tinyWorldModel());
+  const { pairs } = tokenizePairs(tok, await readPreferences(data, "small"), "small", 512);
   const b = packPairs(pairs);
-  assert.equal(b.B, 2 * pairs.length);
-  assert.equal(b.ids[b.chosenAt[0]! + 1] ?? 0, 0);
+  assert.equal(b.B, 1);
+  assert.equal(b.T, pairs.reduce((a, p) => a + p.chosen.length + p.rejected.length, 0), "no padding");
+  assert.equal(new Set(b.layout.segIds).size, 2 * pairs.length, "one segment per sequence");
+  assert.equal(b.layout.pos![b.chosenAt[0]! + 1], 0, "positions restart at each sequence");
+  const model = rewardModelFrom(tinyWorldModel(), 3, 0.5);
+  const packed = scorePairs(model, pairs, 5);
+  for (let i = 0; i < pairs.length; i++) for (const [seq, got] of [[pairs[i]!.chosen, packed.chosen[i]!], [pairs[i]!.rejected, packed.rejected[i]!]] as const) {
+    const alone = model.forward(seq, 1, seq.length);
+    assert.ok(Math.abs(alone[seq.length - 1]! - got) < 1e-5, `pair ${i}: ${alone[seq.length - 1]} vs ${got}`);
+  }
 });
 
 test("config errors name the key; data takes a JSON list of {path, weight} through --set", () => {
