@@ -42,6 +42,14 @@ export type { PretrainConfig, ModelSection } from "./recipes/pretrain-config.js"
 export type { MetricsLine } from "./train/metrics-log.js";
 export type { StepProgress } from "./train/trainer.js";
 export { prepareTokens, type PrepareOptions } from "./data/prepare.js";
+export {
+  sft, gatt, evaluate,
+  type SftConfigInput, type GattConfigInput, type SftRunResult, type EvaluateOptions, type EvalReport,
+} from "./api/sft.js";
+export type { SftConfig } from "./recipes/sft-config.js";
+export type { GattConfig } from "./recipes/gatt-config.js";
+export { loadChatDataset, ChatDataError, type ChatSample, type ChatDataset } from "./data/chat-data.js";
+export { scoreDataset, type DatasetScore } from "./recipes/sft-score.js";
 
 // The model and its files.
 export { Llama, type LlamaOptions } from "./model/llama.js";

@@ -36,7 +36,8 @@ export function loadGattResumeConfig(checkpoint: string, sets: string[]): GattCo
   return cfg;
 }
 
-function checkGattConfig(c: GattConfig, src: string): void {
+/** Checks the keys a fresh GAtt run needs; `src` names where the config came from. */
+export function checkGattConfig(c: GattConfig, src: string): void {
   if (!c.model) throw new Error(`${src}: key "model" is required (the model to improve, e.g. an SFT model)`);
   if (c.dialogues.length === 0) throw new Error(`${src}: key "dialogues" is required (JSONL dialogues, e.g. a world's dialogues_train.jsonl)`);
   if (!(c.temperature >= 0)) throw new Error(`${src}: key "temperature" must be >= 0`);

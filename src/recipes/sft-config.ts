@@ -4,6 +4,7 @@
 // 2 epochs, packing on; warm-up 0 (the paper names none for SFT); AdamW betas and clip as pretraining.
 import type { Schema } from "../train/config.js";
 import { COMMON_SCHEMA, OPTIM_SCHEMA } from "./pretrain-config.js";
+import type { LoraConfig } from "../model/lora.js";
 
 export const SFT_SCHEMA: Schema = {
   ...COMMON_SCHEMA,
@@ -29,6 +30,8 @@ export const SFT_SCHEMA: Schema = {
 
 export interface SftConfig {
   model: string;
+  /** LoRA adapters instead of full fine-tuning (r 0 = off). */
+  lora: LoraConfig;
   data: string[];
   val_data: string[];
   out: string;

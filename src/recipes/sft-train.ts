@@ -8,6 +8,7 @@ import { loadChatDataset, type ChatSample } from "../data/chat-data.js";
 import { passBatches, SftBatchSource, type SftBatch } from "../data/sft-batches.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
 import type { Llama } from "../model/llama.js";
+import type { LoraConfig } from "../model/lora.js";
 import { Rng } from "../model/rng.js";
 import { native } from "../native/addon.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
@@ -24,6 +25,8 @@ export const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "toke
 /** The keys both SFT and GAtt train with (src/recipes/sft-config.ts). */
 export interface SftTrainKeys {
   out: string;
+  /** LoRA adapters instead of full fine-tuning (r 0 = off); the shared trainer applies it. */
+  lora: LoraConfig;
   epochs: number;
   max_steps: number | null;
   eval_every: number;

@@ -27,7 +27,8 @@ export function loadSftResumeConfig(checkpoint: string, sets: string[]): SftConf
   return cfg;
 }
 
-function checkSftConfig(c: SftConfig, src: string): void {
+/** Checks the keys a fresh SFT run needs; `src` names where the config came from. */
+export function checkSftConfig(c: SftConfig, src: string): void {
   if (!c.model) throw new Error(`${src}: key "model" is required (an HF model directory to fine-tune)`);
   if (c.data.length === 0) throw new Error(`${src}: key "data" is required (SFT JSONL file(s), e.g. a world's sft_train.jsonl)`);
   checkTrainKeys(c, src);

@@ -146,3 +146,12 @@ test("llama2 pretrain accepts --set model=DIR as shorthand for model.init_from",
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /init_from: \/some\/dir/);
 });
+
+test("samples longer than seq_len are truncated at the end with a warning count", () => {
+  const data = sftRows(12), out = path.join(tmp("sft-trunc-"), "run");
+  const r = llama2("sft", "--set", `model=${tinyWorldModel()}`, "--set", `data=${data}`, "--set", `out=${out}`,
+    "--set", "max_steps=1", "--set", "batch_size=4", "--set", "grad_accum=1", "--set", "seq_len=20", "--quiet");
+  assert.equal(r.status, 0, r.stderr);
+  const m = /warning: (\d+) of 12 samples are longer than seq_len 20 and were truncated at the end/.exec(r.stderr);
+  assert.ok(m && Number(m[1]) > 0, r.stderr);
+});
