@@ -19,6 +19,20 @@ const CHUNK = 1 << 24; // elements converted per step (bounds scratch memory for
 export interface Tensor {
   shape: number[];
   data: Float32Array;
+  /**
+   * Set when the values are kept in a 16-bit or block format instead (data is then empty): bfloat16
+   * bits as stored (ReadOptions.keepBf16), or ggml Q8_0 rows made from them by a ReadOptions.onTensor.
+   */
+  bf16?: Uint16Array;
+  q8_0?: Uint8Array;
+}
+
+/** Options for readSafetensors / loadModelDir. */
+export interface ReadOptions {
+  /** BF16 tensors with these names come back as their raw bits (Tensor.bf16), never as float32. */
+  keepBf16?: (name: string) => boolean;
+  /** Replaces each tensor as soon as it is read (e.g. quantizes it), so only one is resident twice. */
+  onTensor?: (name: string, t: Tensor) => Tensor;
 }
 
 /** One header entry; `begin`/`end` are absolute file offsets. */
@@ -122,10 +136,15 @@ function parseHeader(fd: number, path: string): SafetensorsHeader {
 }
 
 /** Reads one tensor of an open file as float32 (F64/I64/I32 are converted, so large integers lose precision). */
-function readEntry(fd: number, path: string, name: string, e: TensorEntry): Tensor {
+function readEntry(fd: number, path: string, name: string, e: TensorEntry, keepBf16 = false): Tensor {
   const n = numel(e.shape);
-  const out = new Float32Array(n);
   const what = `tensor "${name}"`;
+  if (keepBf16 && e.dtype === "BF16") {
+    const bits = new Uint16Array(n);
+    readExact(fd, new Uint8Array(bits.buffer), e.begin, path, what);
+    return { shape: [...e.shape], data: new Float32Array(0), bf16: bits };
+  }
+  const out = new Float32Array(n);
   if (e.dtype === "F32") {
     readExact(fd, new Uint8Array(out.buffer), e.begin, path, what);
     return { shape: [...e.shape], data: out };
@@ -153,7 +172,7 @@ function readEntry(fd: number, path: string, name: string, e: TensorEntry): Tens
 }
 
 /** The tensors of a safetensors file (all of them, or only `names`), converted to float32. */
-export function readSafetensors(path: string, names?: Iterable<string>): { metadata: Record<string, string>; tensors: Map<string, Tensor & { dtype: Dtype }> } {
+export function readSafetensors(path: string, names?: Iterable<string>, opts: ReadOptions = {}): { metadata: Record<string, string>; tensors: Map<string, Tensor & { dtype: Dtype }> } {
   const fd = fs.openSync(path, "r");
   try {
     const header = parseHeader(fd, path);
@@ -162,7 +181,8 @@ export function readSafetensors(path: string, names?: Iterable<string>): { metad
     for (const name of wanted) {
       const e = header.entries.get(name);
       if (!e) throw new Error(`${path}: tensor "${name}" is missing`);
-      tensors.set(name, { ...readEntry(fd, path, name, e), dtype: e.dtype });
+      const t = readEntry(fd, path, name, e, opts.keepBf16?.(name) ?? false);
+      tensors.set(name, { ...(opts.onTensor ? opts.onTensor(name, t) : t), dtype: e.dtype });
     }
     return { metadata: header.metadata, tensors };
   } finally {

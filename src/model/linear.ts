@@ -6,13 +6,11 @@
 import { native } from "../native/addon.js";
 import { gradOf, type Param } from "./params.js";
 import type { LoraAdapter } from "./lora.js";
+import type { WeightStorage } from "./weight-storage.js";
 
-/**
- * How the forward reads the weight. "f32": the float32 master weight itself (weight.data). Other
- * storage kinds (bf16, q8_0 for frozen models) add a case here and a kernel in native/; their
- * forward must equal the f32 path within the tolerance their tests state.
- */
-export type WeightStorage = { kind: "f32" };
+// Storage kinds and their conversion live in weight-storage.ts; a frozen model's weights may be kept
+// as bf16 or q8_0 there (Param.data then holds nothing), and forward dispatches on the kind here.
+export type { WeightStorage } from "./weight-storage.js";
 
 /** A linear layer: y = x W^T, W = weight [outFeatures, inFeatures]. */
 export class Linear {
@@ -35,7 +33,10 @@ export class Linear {
 
   /** out[N,out] = (accumulate ? out : 0) + x[N,in] · W^T. */
   forward(out: Float32Array, x: Float32Array, N: number, accumulate = false): void {
-    native.matmul(out, x, this.weight.data, N, this.outFeatures, this.inFeatures, false, true, accumulate);
+    const s = this.storage, O = this.outFeatures, I = this.inFeatures;
+    if (s.kind === "f32") native.matmul(out, x, this.weight.data, N, O, I, false, true, accumulate);
+    else if (s.kind === "bf16") native.matmulBf16(out, x, s.bits, N, O, I, accumulate);
+    else native.matmulQ8_0(out, x, s.blocks, N, O, I, accumulate);
     this.lora?.forward(out, x, N);
   }
 
@@ -46,6 +47,8 @@ export class Linear {
    */
   backward(dx: Float32Array | null, dOut: Float32Array, x: Float32Array, N: number, accumulateDx = false): void {
     const O = this.outFeatures, I = this.inFeatures;
+    if (this.storage.kind !== "f32")
+      throw new Error(`${this.name}: weights kept as ${this.storage.kind} are for inference only (load the model as float32 to train through it)`);
     if (dx) native.matmul(dx, dOut, this.weight.data, N, I, O, false, false, accumulateDx);
     if (this.weight.trainable) native.matmul(gradOf(this.weight), dOut, x, O, I, N, true, false, true);
     this.lora?.backward(dx, dOut, x, N);

@@ -14,6 +14,7 @@ import { ADAPTER_WEIGHTS as ADAPTER_FILE, isAdapterDir, readAdapterDir, writeAda
 import type { Linear } from "./linear.js";
 import { Rng } from "./rng.js";
 import { InferenceEngine } from "./infer.js";
+import { makeStorage, type WeightDtype } from "./weight-storage.js";
 import { loadModelDir, saveModelDir } from "./model-dir.js";
 
 export interface LlamaOptions {
@@ -26,8 +27,13 @@ export interface LlamaOptions {
    * else either way; `trainable: false` makes backward refuse to touch the weights (PPO's reference).
    */
   trainable?: boolean;
-  /** Weight buffers to adopt instead of allocating (HF names; not copied). */
-  tensors?: Map<string, { data: Float32Array }>;
+  /** Weight buffers to adopt instead of allocating (HF names; not copied; linear weights may be bf16 / q8_0). */
+  tensors?: Map<string, { data: Float32Array; bf16?: Uint16Array; q8_0?: Uint8Array }>;
+  /**
+   * Storage of the linear weights: float32 (default), or bfloat16 / q8_0 for a frozen, inference-only
+   * model (weight-storage.ts; the kernels accumulate in float32).
+   */
+  dtype?: WeightDtype;
 }
 
 /** Options of Llama.load. */
@@ -36,6 +42,8 @@ export interface LoadOptions {
   trainable?: boolean;
   /** For an adapter directory: the base model directory to use instead of its base_model_name_or_path. */
   base?: string;
+  /** Storage of the linear weights (default float32); bfloat16 / q8_0 make a frozen, inference-only model. */
+  dtype?: WeightDtype;
 }
 
 export class Llama {
@@ -59,8 +67,12 @@ export class Llama {
     this.config = config;
     this.head = opts.head ?? "lm";
     this.numLabels = opts.numLabels ?? 1;
-    this.weights = allocateWeights(config, this.head, this.numLabels, { trainable: opts.trainable, tensors: opts.tensors });
+    this.dtype = opts.dtype ?? "float32";
+    this.weights = allocateWeights(config, this.head, this.numLabels, { trainable: opts.trainable, tensors: opts.tensors, dtype: this.dtype });
   }
+
+  /** Storage dtype of the linear weights ("float32" unless loaded or built as bfloat16 / q8_0). */
+  readonly dtype: WeightDtype;
 
   /** Every parameter (HF names), trainable or frozen, with its gradient buffer once a backward made one. */
   get params(): Param[] {
@@ -129,16 +141,35 @@ export class Llama {
 
   /**
    * Loads an HF model directory (LlamaForCausalLM or LlamaForSequenceClassification), or a PEFT LoRA
-   * adapter directory: its base (base_model_name_or_path) with the adapters attached, unmerged.
+   * adapter directory: its base (base_model_name_or_path) with the adapters attached, unmerged. With
+   * dtype bfloat16 or q8_0 the linear weights are kept in that storage as each tensor is read: a bf16
+   * checkpoint's bits are adopted as they are (no float32 copy), q8_0 is quantized tensor by tensor.
    */
   static async load(dir: string, opts: LoadOptions = {}): Promise<Llama> {
-    if (isAdapterDir(dir)) return Llama.loadAdapter(dir, opts);
-    const loaded = await loadModelDir(dir);
+    if (isAdapterDir(dir)) {
+      if (opts.dtype && opts.dtype !== "float32") throw new Error(`${dir}: a LoRA adapter directory loads as float32 (merge it first to use dtype ${opts.dtype})`);
+      return Llama.loadAdapter(dir, opts);
+    }
+    const dtype = opts.dtype ?? "float32";
+    // Every projection, the LM head and the score head (not the embedding: its lookup reads float32).
+    const isLinear = (name: string, shape?: number[]) =>
+      /(_proj|^lm_head|^score)\.weight$/.test(name) && (shape === undefined || shape.length === 2);
+    const loaded = dtype === "float32" ? await loadModelDir(dir) : await loadModelDir(dir, {
+      keepBf16: (name) => isLinear(name),
+      onTensor: (name, t) => {
+        if (!isLinear(name, t.shape)) return t;
+        const [rows, cols] = [t.shape[0]!, t.shape[1]!];
+        if (dtype === "q8_0" && cols % 32 !== 0) return t;  // stays float32 (allocateWeights widens bf16 bits)
+        const s = makeStorage(dtype, rows, cols, t, name);
+        return s.kind === "bf16" ? { shape: t.shape, data: new Float32Array(0), bf16: s.bits }
+          : s.kind === "q8_0" ? { shape: t.shape, data: new Float32Array(0), q8_0: s.blocks } : t;
+      },
+    });
     // loadModelDir has checked every name and shape against the same layout allocateWeights uses;
-    // the model adopts its buffers (one float32 copy of the weights, never two).
+    // the model adopts its buffers (one copy of the weights, never two).
     const model = new Llama(loaded.config, {
       head: loaded.kind === "causal-lm" ? "lm" : "score", numLabels: loaded.numLabels,
-      trainable: opts.trainable, tensors: loaded.tensors,
+      trainable: opts.trainable, tensors: loaded.tensors, dtype,
     });
     model.baseDir = path.resolve(dir);
     return model;
@@ -193,6 +224,7 @@ export class Llama {
       });
       return;
     }
+    if (this.dtype !== "float32") throw new Error(`save: this model keeps its weights as ${this.dtype} (inference only); load it as float32 to save it`);
     const tensors = new Map(this.weights.all.map((p) => [p.name, { shape: p.shape, data: p.data }]));
     await saveModelDir(dir, this.config, this.head === "lm" ? "causal-lm" : "sequence-classification", tensors, {
       dtype: opts.dtype ?? "float32", files: opts.files,

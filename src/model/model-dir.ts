@@ -7,10 +7,10 @@ import * as path from "node:path";
 import type { LlamaConfig } from "./config.js";
 import { fsyncDir } from "../io/atomic-file.js";
 import { configToHf, generationConfigToHf, type ModelKind, readHfConfig } from "./hf-config.js";
-import { readSafetensors, type Tensor, writeSafetensors, type WriteDtype } from "../io/safetensors.js";
+import { readSafetensors, type ReadOptions, type Tensor, writeSafetensors, type WriteDtype } from "../io/safetensors.js";
 
 export type { ModelKind } from "./hf-config.js";
-export type { Tensor } from "../io/safetensors.js";
+export type { ReadOptions, Tensor } from "../io/safetensors.js";
 
 /** A loaded model directory; tensors are float32 whatever the stored dtype. */
 export interface ModelDir {
@@ -71,8 +71,11 @@ function checkTensors(where: string, expected: Map<string, number[]>, got: Map<s
 const INDEX = "model.safetensors.index.json";
 const SINGLE = "model.safetensors";
 
-/** Loads a transformers Llama directory (single-file or sharded safetensors; F32/BF16/F16 weights). */
-export function loadModelDir(dir: string): ModelDir {
+/**
+ * Loads a transformers Llama directory (single-file or sharded safetensors; F32/BF16/F16 weights).
+ * opts can keep BF16 tensors as their bits and transform each tensor as it is read (ReadOptions).
+ */
+export function loadModelDir(dir: string, opts: ReadOptions = {}): ModelDir {
   const hf = readHfConfig(path.join(dir, "config.json"));
   const all = new Map<string, Tensor>();
   const indexPath = path.join(dir, INDEX);
@@ -93,10 +96,10 @@ export function loadModelDir(dir: string): ModelDir {
       byFile.get(file)!.push(name);
     }
     for (const [file, names] of byFile)
-      for (const [n, t] of readSafetensors(path.join(dir, file), names.filter((x) => !ignorable(x, hf.config, hf.kind))).tensors)
-        all.set(n, { shape: t.shape, data: t.data });
+      for (const [n, t] of readSafetensors(path.join(dir, file), names.filter((x) => !ignorable(x, hf.config, hf.kind)), opts).tensors)
+        all.set(n, { shape: t.shape, data: t.data, bf16: t.bf16, q8_0: t.q8_0 });
   } else if (fs.existsSync(path.join(dir, SINGLE))) {
-    for (const [n, t] of readSafetensors(path.join(dir, SINGLE)).tensors) all.set(n, { shape: t.shape, data: t.data });
+    for (const [n, t] of readSafetensors(path.join(dir, SINGLE), undefined, opts).tensors) all.set(n, { shape: t.shape, data: t.data, bf16: t.bf16, q8_0: t.q8_0 });
   } else {
     throw new Error(`${dir}: no ${SINGLE} or ${INDEX} (PyTorch .bin checkpoints are not supported; convert with save_pretrained(safe_serialization=True))`);
   }

@@ -3,8 +3,10 @@
 // is a Linear (src/model/linear.ts) over its Param; shapes follow PyTorch nn.Linear: [out, in].
 import type { LlamaConfig } from "./config.js";
 import { Linear } from "./linear.js";
+import { makeStorage, type WeightDtype, type WeightStorage } from "./weight-storage.js";
 import { numel, type Param } from "./params.js";
 import { expectedTensorShapes } from "./model-dir.js";
+import { decodeBf16 } from "../io/dtype.js";
 
 /** Which head sits on the decoder: next-token logits, or a scalar (reward / value) per position. */
 export type HeadKind = "lm" | "score";
@@ -38,8 +40,18 @@ export interface LlamaWeights {
 export interface AllocateOptions {
   /** Parameters start trainable (default true); a frozen model never allocates gradients. */
   trainable?: boolean;
-  /** Use these buffers instead of allocating (adopted, not copied: Llama.load). */
-  tensors?: Map<string, { data: Float32Array }>;
+  /**
+   * Use these buffers instead of allocating (adopted, not copied: Llama.load). A linear weight may come
+   * as bfloat16 bits or Q8_0 blocks instead (bf16 / q8_0 set, data empty): it is kept so, never widened.
+   */
+  tensors?: Map<string, { data: Float32Array; bf16?: Uint16Array; q8_0?: Uint8Array }>;
+  /**
+   * Storage of the linear weights (default float32). bfloat16 / q8_0 make a frozen, inference-only
+   * model: each linear keeps only that copy (Param.data emptied), except a tied LM head, whose
+   * embedding stays float32 for the token lookup. q8_0 keeps float32 for a weight whose input
+   * dimension is not a multiple of 32 (a Q8_0 block).
+   */
+  dtype?: WeightDtype;
 }
 
 /** Allocates weights for a config and head (zeroed, norms at one), or adopts opts.tensors. No gradients yet. */
@@ -49,24 +61,39 @@ export function allocateWeights(c: LlamaConfig, head: HeadKind, numLabels = 1, o
   const shapes = expectedTensorShapes(c, head === "lm" ? "causal-lm" : "sequence-classification", numLabels);
   const all: Param[] = [];
   const byName = new Map<string, Param>();
+  const stored = new Map<string, WeightStorage>();
+  const lowp = opts.dtype !== undefined && opts.dtype !== "float32";
   for (const [name, shape] of shapes) {
     const n = numel(shape);
-    let data = opts.tensors?.get(name)?.data;
-    if (data) {
+    const given = opts.tensors?.get(name);
+    let data = given?.data;
+    if (given && (given.bf16 || given.q8_0)) {
+      if (!opts.dtype || opts.dtype === "float32" || shape.length !== 2)
+        throw new Error(`${name}: given as ${given.bf16 ? "bfloat16" : "q8_0"} but the model's dtype is ${opts.dtype ?? "float32"}`);
+      stored.set(name, given.q8_0 ? { kind: "q8_0", blocks: given.q8_0 } : { kind: "bf16", bits: given.bf16! });
+    } else if (data) {
       if (data.length !== n) throw new Error(`${name}: ${data.length} values, expected ${n} for shape ${JSON.stringify(shape)}`);
     } else {
       if (opts.tensors) throw new Error(`missing tensor "${name}"`);
       data = new Float32Array(n);
       if (shape.length === 1) data.fill(1);
     }
-    const p: Param = { name, shape, data, grad: null, trainable: opts.trainable ?? true, decay: shape.length > 1 };
+    const p: Param = { name, shape, data: data!, grad: null, trainable: lowp ? false : opts.trainable ?? true, decay: shape.length > 1 };
     all.push(p);
     byName.set(name, p);
   }
   const linears: Linear[] = [];
   const lin = (module: string, weightName = `${module}.weight`): Linear => {
-    const l = new Linear(module, byName.get(weightName)!);
+    const p = byName.get(weightName)!, l = new Linear(module, p);
     linears.push(l);
+    const [rows, cols] = [p.shape[0]!, p.shape[1]!];
+    if (lowp && (opts.dtype === "bfloat16" || cols % 32 === 0)) {
+      l.storage = stored.get(weightName) ?? makeStorage(opts.dtype!, rows, cols, { data: p.data }, weightName);
+      if (weightName !== "model.embed_tokens.weight") p.data = new Float32Array(0);  // the low-precision copy is the weight now
+    } else if (stored.has(weightName)) {  // q8_0 asked for but the loader kept bf16 bits of a non-multiple-of-32 weight
+      p.data = new Float32Array(rows * cols);
+      decodeBf16((stored.get(weightName) as { bits: Uint16Array }).bits, p.data);
+    }
     return l;
   };
   const layers: LayerWeights[] = [];

@@ -31,6 +31,19 @@ test("llama2 generate --greedy prints transformers' greedy continuation", () => 
   assert.deepEqual(out.ids, stop >= 0 ? want.slice(0, stop + 1) : want);
 });
 
+test("llama2 generate --dtype bf16 / bfloat16 / q8_0 keeps the weights low-precision and gives the same greedy continuation here", () => {
+  const g = expected("llama-gqa").generate;
+  const want = g.output.slice(g.prompt.length), stop = want.indexOf(2);
+  for (const dtype of ["bf16", "bfloat16", "q8_0"]) {
+    const out = llama2Json("generate", "--model", fixture("models", "llama-gqa"), "--ids", g.prompt.join(","), "--greedy",
+      "--max-new-tokens", String(g.max_new_tokens), "--dtype", dtype, "--json");
+    assert.deepEqual(out.ids, stop >= 0 ? want.slice(0, stop + 1) : want, dtype);
+  }
+  const bad = llama2("generate", "--model", fixture("models", "llama-gqa"), "--ids", "1,2", "--dtype", "int4");
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--dtype must be one of float32, bfloat16, q8_0, f32, bf16/);
+});
+
 test("llama2 reward score prints the sequence-classification scalar at the last token", () => {
   const exp = expected("llama-seqcls");
   // Row 0 of the fixture (row 1 is right-padded, scored in the model tests).

@@ -3,6 +3,7 @@
 import { defineCommand, parseFlags } from "../args.js";
 import { Llama } from "../../model/llama.js";
 import { generate } from "../../model/generate.js";
+import { parseWeightDtype } from "../../model/weight-storage.js";
 import { INPUT_OPTIONS, inputIds } from "../input-ids.js";
 import { hasTokenizer, loadTokenizer } from "../../tokenizer/resolve.js";
 
@@ -19,18 +20,20 @@ export const command = defineCommand({
     "top-k": { type: "string", value: "K", default: 0, description: "sample among the K most likely tokens (0 = off)" },
     seed: { type: "string", value: "S", default: 0, description: "sampling seed (same seed, same continuation)" },
     greedy: { type: "boolean", description: "always take the most likely token (ignores temperature/top-p/top-k)" },
+    dtype: { type: "string", value: "D", default: "float32", choices: ["float32", "bfloat16", "q8_0", "f32", "bf16"], description: "storage of the linear weights: float32, bfloat16 (bf16) or q8_0 (ggml's 8-bit blocks); float32 accumulation either way" },
     json: { type: "boolean", description: "print one JSON object {ids, text} on stdout" },
   },
   examples: [
     "llama2 generate --model runs/demo/pretrain/final --prompt \"The river\" --max-new-tokens 40 --temperature 0.8",
     "llama2 generate --model DIR --ids 1,450,4159 --greedy --json",
+    "llama2 generate --model llama-2-7b --dtype q8_0 --prompt \"Once upon a time\"",
   ],
 });
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(command, argv);
   const dir = f.str("model");
-  const model = await Llama.load(dir);
+  const model = await Llama.load(dir, { trainable: false, dtype: parseWeightDtype(f.str("dtype"), "--dtype") });
   const ids = await inputIds("generate", f, dir);
   const out = generate(model, [ids], {
     maxNewTokens: f.int("max-new-tokens"), greedy: f.bool("greedy"), temperature: f.num("temperature"),

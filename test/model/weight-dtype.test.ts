@@ -1,0 +1,113 @@
+// Frozen models with bf16 / q8_0 linear weights (src/model/weight-storage.ts) against the float32 path
+// on the parity fixtures. Errors are relative to the logit scale s = max|logit| (these random fixtures
+// have |w| up to 4 and logits up to 8, so rounding the weights alone moves logits by ~0.3-0.9% of s):
+// bf16 within 1e-2·s, and within 1e-4 when the weights are already bf16 (the kernel adds nothing);
+// greedy tokens equal; q8_0 within 3e-2·s (its per-weight error, <= 0.562·d = 0.0044·block max, is
+// ~4x bf16's rms rounding error) with greedy argmaxes equal wherever float32's top-1/top-2 margin
+// exceeds twice the logit error; a bf16 checkpoint adopted bit for bit without a float32 copy.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { Llama } from "../../src/model/llama.js";
+import { generate } from "../../src/model/generate.js";
+import { parseWeightDtype, type WeightDtype } from "../../src/model/weight-storage.js";
+import { readSafetensors } from "../../src/io/safetensors.js";
+import { fixture, maxAbsDiff } from "../helpers/fixtures.js";
+
+const CAUSAL = ["llama-gqa", "llama-tied", "llama-gqa-bf16"];
+const ids = Int32Array.from([1, 17, 42, 99, 3, 250, 7, 7, 128, 64, 200, 5, 9, 31, 77, 140]);
+
+async function logitsOf(dir: string, dtype: WeightDtype): Promise<{ model: Llama; logits: Float32Array }> {
+  const model = await Llama.load(fixture("models", dir), { dtype });
+  return { model, logits: model.forward(ids, 1, ids.length).slice() };
+}
+
+function maxAbs(x: Float32Array): number {
+  let m = 0;
+  for (const v of x) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+function argmaxAndMargin(x: Float32Array): { id: number; margin: number } {
+  let a = 0, b = -1;
+  for (let i = 1; i < x.length; i++) {
+    if (x[i]! > x[a]!) { b = a; a = i; } else if (b < 0 || x[i]! > x[b]!) b = i;
+  }
+  return { id: a, margin: x[a]! - x[b]! };
+}
+
+for (const dir of CAUSAL) {
+  test(`${dir}: bfloat16 weights give logits within 1e-2 of the logit scale and the same greedy tokens as float32 and transformers`, async () => {
+    const f32 = await logitsOf(dir, "float32"), bf = await logitsOf(dir, "bfloat16");
+    const err = maxAbsDiff(bf.logits, f32.logits), scale = maxAbs(f32.logits);
+    if (dir === "llama-gqa-bf16") assert.ok(err <= 1e-4, `bf16-exact weights: max abs logit error ${err}`);
+    else assert.ok(err > 0 && err <= 1e-2 * scale, `max abs logit error ${err}, logit scale ${scale}`);
+    const prompt = [1, 11, 4, 248, 210];
+    const a = generate(f32.model, [prompt], { maxNewTokens: 24, greedy: true, eosId: null }).ids[0];
+    const b = generate(bf.model, [prompt], { maxNewTokens: 24, greedy: true, eosId: null }).ids[0];
+    assert.deepEqual(b, a);
+    if (dir !== "llama-gqa-bf16") {  // transformers' greedy generate (float32) on the same weights
+      const g = JSON.parse(fs.readFileSync(fixture("models", dir, "expected.json"), "utf8")).generate;
+      const hf = generate(bf.model, [g.prompt], { maxNewTokens: g.max_new_tokens, greedy: true, eosId: null }).ids[0];
+      assert.deepEqual(hf, g.output.slice(g.prompt.length));
+    }
+    // The cached path reads the same storage: decoding step by step equals the full bf16 forward.
+    const V = bf.model.config.vocabSize, engine = bf.model.inference();
+    const { KVCache } = await import("../../src/model/kv-cache.js");
+    const cache = new KVCache(bf.model.config, 1, ids.length);
+    for (let t = 0; t < ids.length; t++) {
+      const step = engine.forward(cache, ids.subarray(t, t + 1), 1, 1);
+      assert.ok(maxAbsDiff(step, bf.logits.subarray(t * V, (t + 1) * V)) < 1e-4, `cached step ${t}`);
+    }
+  });
+
+  test(`${dir}: q8_0 weights stay within the logit bound, and greedy picks agree wherever float32's margin exceeds twice the error`, async () => {
+    const f32 = await logitsOf(dir, "float32"), q8 = await logitsOf(dir, "q8_0");
+    const V = f32.model.config.vocabSize;
+    const err = maxAbsDiff(q8.logits, f32.logits), scale = maxAbs(f32.logits);
+    assert.ok(err > 0 && err <= 3e-2 * scale, `max abs logit error ${err}, logit scale ${scale}`);
+    let agree = 0;
+    for (let t = 0; t < ids.length; t++) {
+      const p = f32.logits.subarray(t * V, (t + 1) * V), q = q8.logits.subarray(t * V, (t + 1) * V);
+      const e = maxAbsDiff(p, q), ref = argmaxAndMargin(p), got = argmaxAndMargin(q);
+      if (ref.margin > 2 * e) assert.equal(got.id, ref.id, `position ${t}: margin ${ref.margin} > 2 x error ${e}`);
+      if (got.id === ref.id) agree++;
+    }
+    assert.ok(agree >= ids.length - 2, `q8_0 agrees with float32 at ${agree} of ${ids.length} positions`);
+  });
+}
+
+test("a bf16 checkpoint loaded as bfloat16 adopts the file's bits: no float32 copy of any linear weight", async () => {
+  const dir = fixture("models", "llama-gqa-bf16");
+  const model = await Llama.load(dir, { dtype: parseWeightDtype("bf16") });
+  const raw = readSafetensors(`${dir}/model.safetensors`, ["model.layers.1.mlp.down_proj.weight"], { keepBf16: () => true })
+    .tensors.get("model.layers.1.mlp.down_proj.weight")!;
+  const down = model.weights.layers[1]!.downProj;
+  assert.equal(down.weight.data.length, 0, "the float32 parameter holds nothing");
+  assert.equal(down.storage.kind, "bf16");
+  assert.deepEqual((down.storage as { bits: Uint16Array }).bits, raw.bf16);
+  for (const l of model.weights.linears) assert.equal(l.weight.data.length, 0, l.name);
+  assert.ok(model.params.every((p) => !p.trainable && p.grad === null), "a low-precision model is frozen");
+  assert.equal(model.weights.embed.data.length, model.config.vocabSize * model.config.hiddenSize, "the embedding stays float32");
+});
+
+test("the scalar head and q8_0 fallbacks: llama-seqcls scores within bounds; weights whose input is not a multiple of 32 stay float32", async () => {
+  const a = await Llama.load(fixture("models", "llama-seqcls")), b = await Llama.load(fixture("models", "llama-seqcls"), { dtype: "q8_0" });
+  const sa = a.forward(ids, 1, 12).slice(), sb = b.forward(ids, 1, 12).slice();
+  assert.ok(maxAbsDiff(sa, sb) <= 3e-2 * maxAbs(sa), `scores ${Array.from(sa)} vs ${Array.from(sb)}`);
+  const down = b.weights.layers[0]!.downProj;  // [32, 48]: 48 is not a multiple of 32
+  assert.equal(down.storage.kind, "f32");
+  assert.equal(down.weight.data.length, 32 * 48);
+  assert.equal(b.weights.layers[0]!.qProj.storage.kind, "q8_0");
+});
+
+test("low-precision models refuse training and saving; dtype names and aliases parse, unknown ones are errors", async () => {
+  const m = await Llama.load(fixture("models", "llama-tied"), { dtype: "bfloat16" });
+  const logits = m.forward(ids, 1, 4);
+  assert.throws(() => m.backward(logits), /inference only/);
+  await assert.rejects(m.save(fs.mkdtempSync("/tmp/llama2-dtype-")), /bfloat16/);
+  assert.equal(parseWeightDtype("f32"), "float32");
+  assert.equal(parseWeightDtype("BF16"), "bfloat16");
+  assert.equal(parseWeightDtype("q8_0"), "q8_0");
+  assert.throws(() => parseWeightDtype("int4", "--dtype"), /--dtype: unknown dtype "int4"/);
+});
