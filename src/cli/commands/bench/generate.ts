@@ -8,6 +8,7 @@ import { KVCache } from "../../../model/kv-cache.js";
 import { preset } from "../../../model/presets.js";
 import { summarize } from "../../../bench/timing.js";
 import { native } from "../../../native/addon.js";
+import { parseWeightDtype } from "../../../model/weight-storage.js";
 
 export const command = defineCommand({
   name: "bench generate",
@@ -18,6 +19,7 @@ export const command = defineCommand({
     "prompt-len": { type: "string", value: "P", default: 16, description: "prompt tokens per sequence (prefill)" },
     "new-tokens": { type: "string", value: "N", default: 128, description: "tokens decoded per sequence" },
     repeat: { type: "string", value: "R", default: 3, description: "timed repeats (medians are reported)" },
+    dtype: { type: "string", value: "D", default: "float32", choices: ["float32", "bfloat16", "q8_0", "f32", "bf16"], description: "storage of the linear weights (float32 accumulation either way)" },
     json: { type: "boolean", description: "print the result as JSON on stdout" },
   },
   examples: ["llama2 bench generate --preset stories15M --batch 1 --new-tokens 256"],
@@ -28,7 +30,10 @@ export async function run(argv: string[]): Promise<void> {
   const name = f.str("preset");
   const config = preset(name);
   const B = f.int("batch"), P = f.int("prompt-len"), N = f.int("new-tokens"), repeats = f.int("repeat");
-  const model = new Llama(config).initRandom(1);
+  const dtype = parseWeightDtype(f.str("dtype"), "--dtype");
+  let model = new Llama(config, { trainable: false }).initRandom(1);
+  // Low precision: the same random weights, converted (the float32 copy is dropped with `model`).
+  if (dtype !== "float32") model = new Llama(config, { dtype, tensors: new Map(model.params.map((p) => [p.name, { data: p.data }])) });
   const engine = model.inference();
   const cache = new KVCache(config, B, P + N);
   const prompt = new Int32Array(B * P).map((_, i) => (i * 7919 + 1) % config.vocabSize);
@@ -49,11 +54,11 @@ export async function run(argv: string[]): Promise<void> {
   }
   const p = summarize(prefill), d = summarize(decode);
   const result = {
-    preset: name, batch: B, prompt_len: P, new_tokens: N, threads: native.threadCount(), simd: native.simdLevel(),
+    preset: name, dtype, batch: B, prompt_len: P, new_tokens: N, threads: native.threadCount(), simd: native.simdLevel(),
     prefill_tokens_per_s: (B * P) / p.median, decode_tokens_per_s: (B * N) / d.median, decode_spread: d.spread,
   };
   if (f.bool("json")) console.log(JSON.stringify(result));
-  else console.log(`${name} batch ${B}: prefill ${result.prefill_tokens_per_s.toFixed(0)} tokens/s, decode ${result.decode_tokens_per_s.toFixed(0)} tokens/s (median of ${repeats}, spread ${(d.spread * 100).toFixed(0)}%)`);
+  else console.log(`${name} ${dtype} batch ${B}: prefill ${result.prefill_tokens_per_s.toFixed(0)} tokens/s, decode ${result.decode_tokens_per_s.toFixed(0)} tokens/s (median of ${repeats}, spread ${(d.spread * 100).toFixed(0)}%)`);
 }
 
 function argmax(x: Float32Array, offset: number, n: number): number {

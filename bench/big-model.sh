@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Big models (issue 13 item 5): a synthetic llama2-7b-shaped bf16 checkpoint (bench/synthetic-checkpoint.ts,
+# written to DIR once and reused; ~13.5 GB, never committed) loaded with weights kept as bf16 and as q8_0:
+# load time, RSS after load, peak RSS, decode tokens/s. Each measurement is its own process (clean peak RSS),
+# dtypes alternate ROUNDS times.
+#   usage: bench/big-model.sh [--dir /tmp/llama2-7b-bf16] [--rounds 1] [--new-tokens 8] [--dtypes "bfloat16 q8_0"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=/tmp/llama2-7b-bf16; rounds=1; n=8; dtypes="bfloat16 q8_0"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) dir=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --new-tokens) n=$2; shift 2 ;;
+    --dtypes) dtypes=$2; shift 2 ;;
+    -h|--help) sed -n 2,7p "$0"; exit 0 ;;
+    *) echo "big-model: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -f "$dir/model.safetensors" ] || node dist/bench/synthetic-checkpoint.js "$dir" llama2-7b
+for r in $(seq "$rounds"); do
+  for d in $dtypes; do
+    echo "round $r: $(node dist/bench/big-model.js "$dir" "$d" "$n")"
+  done
+done

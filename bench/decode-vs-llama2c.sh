@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Batch-1 decoding beside llama2.c's run.c at the stories15M shape (issue 13 item 4), in one run:
+#  1. builds run.c from a llama2.c checkout you fetched (never downloaded here) as its Makefile's
+#     `runomp` does (-Ofast -march=native -fopenmp), plus a copy that also prints each sampled id;
+#  2. makes a stories15M-shaped model with seeded random weights, exports it to llama2.c's v0 format
+#     (src/model/llama2c-export.ts, as export.py's legacy_export) and checks run.c's greedy ids from <s> equal ours;
+#  3. alternates `run.c -t 0 -n 256` and `llama2 bench generate --prompt-len 1 --new-tokens 255`
+#     (per --dtype) ROUNDS times, both on THREADS threads, and prints medians, spreads and ratios.
+#   usage: bench/decode-vs-llama2c.sh --llama2c DIR [--rounds 5] [--threads 2] [--dtypes "float32 bfloat16 q8_0"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+l2c=""; rounds=5; threads=2; dtypes="float32 bfloat16 q8_0"; steps=256
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --llama2c) l2c=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --dtypes) dtypes=$2; shift 2 ;;
+    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+    *) echo "decode-vs-llama2c: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -f "$l2c/run.c" ] || { echo "decode-vs-llama2c: --llama2c DIR must be a llama2.c checkout (no run.c in '$l2c')" >&2; exit 2; }
+[ -f "$l2c/tokenizer.bin" ] || { echo "decode-vs-llama2c: $l2c/tokenizer.bin is missing" >&2; exit 2; }
+work=$(mktemp -d /tmp/llama2c-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cc=${CC:-gcc}
+"$cc" -Ofast -march=native -fopenmp "$l2c/run.c" -lm -o "$work/run"
+sed 's|next = sample(sampler, logits);|next = sample(sampler, logits); fprintf(stderr, "ID %d\\n", next);|' "$l2c/run.c" > "$work/run_ids.c"
+grep -q 'fprintf(stderr, "ID' "$work/run_ids.c" || { echo "decode-vs-llama2c: could not instrument run.c's sampling line" >&2; exit 1; }
+"$cc" -Ofast -march=native -fopenmp "$work/run_ids.c" -lm -o "$work/run_ids"
+
+ours_ids=$(node dist/bench/llama2c-model.js "$work/model" $((steps - 1)))
+theirs_ids=$(OMP_NUM_THREADS=$threads "$work/run_ids" "$work/model/model.bin" -z "$l2c/tokenizer.bin" -t 0 -n $steps -i "" 2>&1 >/dev/null | sed -n 's/^ID //p' | paste -sd, -)
+node -e '
+const ours = JSON.parse(process.argv[1]).ids;
+// run.c samples one token more than it feeds back (the last needs no position), and stops early if it
+// samples <s> (id 1); compare over the tokens both produced.
+const theirs = process.argv[2].split(",").filter(Boolean).map(Number).slice(0, ours.length);
+let i = 0; while (i < theirs.length && theirs[i] === ours[i]) i++;
+if (i === theirs.length && theirs.length > 0) console.log(`greedy ids: run.c and llama2-ts agree on all ${theirs.length} tokens`);
+else { console.log(`greedy ids DIFFER at token ${i}: run.c ${theirs.slice(i, i + 5)} vs llama2-ts ${ours.slice(i, i + 5)}`); process.exitCode = 1; }
+' "$ours_ids" "$theirs_ids" || ids_differ=1
+
+ids_differ=${ids_differ:-0}
+declare -A ours
+theirs=()
+for r in $(seq "$rounds"); do
+  t=$(OMP_NUM_THREADS=$threads "$work/run" "$work/model/model.bin" -z "$l2c/tokenizer.bin" -t 0 -n $steps -i "" 2>&1 >/dev/null | sed -n 's/^achieved tok\/s: //p')
+  echo "round $r run.c: $t tokens/s"; theirs+=("$t")
+  for d in $dtypes; do
+    o=$(LLAMA2_NUM_THREADS=$threads OMP_NUM_THREADS=$threads node dist/src/cli/main.js bench generate --preset stories15M --prompt-len 1 --new-tokens $((steps - 1)) --repeat 1 --dtype "$d" --json)
+    v=$(node -e 'console.log(JSON.parse(process.argv[1]).decode_tokens_per_s.toFixed(1))' "$o")
+    echo "round $r llama2-ts $d: $v tokens/s"; ours[$d]="${ours[$d]:-}${ours[$d]:+,}$v"
+  done
+done
+args=(); for d in $dtypes; do args+=("$d=${ours[$d]}"); done
+node -e '
+const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return { med: s[Math.floor(s.length / 2)], lo: s[0], hi: s[s.length - 1] }; };
+const t = stats(process.argv[1].split(",").map(Number));
+console.log(`run.c            median ${t.med.toFixed(0)} tokens/s (range ${t.lo.toFixed(0)}-${t.hi.toFixed(0)})`);
+for (const a of process.argv.slice(2)) {
+  const [d, v] = a.split("="), o = stats(v.split(",").map(Number));
+  console.log(`llama2-ts ${d.padEnd(8)} median ${o.med.toFixed(0)} tokens/s (range ${o.lo.toFixed(0)}-${o.hi.toFixed(0)}), ratio to run.c ${(o.med / t.med).toFixed(2)}x`);
+}' "$(IFS=,; echo "${theirs[*]}")" "${args[@]}"
+[ "$ids_differ" = 0 ] || { echo "decode-vs-llama2c: greedy ids differ (see above)" >&2; exit 1; }
