@@ -6,6 +6,7 @@
 export class AbortError extends Error {
   override readonly name = "AbortError";
   readonly code = "ABORT_ERR";
+  /** An AbortError with `message`; `options.cause` carries the signal's reason. */
   constructor(message = "The operation was aborted", options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -85,6 +85,7 @@ function readGenerationDefaults(dir: string): GenerationDefaults {
 export class PretrainedModel {
   private readonly tok: LmTokenizer | null;
 
+  /** Usually made by {@link loadPretrained}; wraps an already loaded model. */
   constructor(
     /** The model (weights, forward/backward); shared, not copied. */
     readonly model: Llama,

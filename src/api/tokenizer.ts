@@ -15,7 +15,7 @@ export interface ApplyChatTemplateOptions {
 
 /** A model's tokenizer (tokenizer.json or tokenizer.model, with tokenizer_config.json). */
 export class LmTokenizer {
-  /** @param inner The loaded tokenizer; `Tokenizer.load(dir)` from the tokenizer module. */
+  /** Wraps a loaded Tokenizer (`Tokenizer.load(dir)`); most callers use `LmTokenizer.load(dir)`. */
   constructor(readonly inner: Tokenizer) {}
 
   /** Loads the tokenizer files of a model or tokenizer directory. */

@@ -29,6 +29,7 @@ export interface PrepareProgress {
   file: string;
 }
 
+/** Options of prepareTokens (`llama2 data prepare`). */
 export interface PrepareOptions {
   inputs: string[];
   out: string;
@@ -39,6 +40,7 @@ export interface PrepareOptions {
   valFraction?: number;
   /** Max tokens per shard (default 100M, ~200 MB as uint16). */
   shardTokens?: number;
+  /** Called as input is read (bytes, documents, tokens so far). */
   onProgress?: (p: PrepareProgress) => void;
   /**
    * Tokenize in `workers` worker threads, each loading the tokenizer from `tokenizerDir` (must be

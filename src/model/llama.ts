@@ -17,6 +17,7 @@ import { InferenceEngine } from "./infer.js";
 import { makeStorage, type WeightDtype } from "./weight-storage.js";
 import { loadModelDir, saveModelDir } from "./model-dir.js";
 
+/** Options of the Llama constructor: which head, how many labels, trainable or frozen, adopted buffers. */
 export interface LlamaOptions {
   head?: HeadKind;
   /** Outputs of the scalar head (1 for reward and value models). */
@@ -46,6 +47,11 @@ export interface LoadOptions {
   dtype?: WeightDtype;
 }
 
+/**
+ * A Llama 2 decoder with a language-model head (LlamaForCausalLM) or a scalar head
+ * (LlamaForSequenceClassification): forward/backward for training, `inference()` for cached decoding,
+ * `load`/`save` for Hugging Face model directories.
+ */
 export class Llama {
   readonly config: LlamaConfig;
   readonly head: HeadKind;
@@ -62,6 +68,7 @@ export class Llama {
   // The batch of the last forward, needed by the backward.
   private last: { ids: Int32Array; B: number; T: number; layout: TokenLayout } | null = null;
 
+  /** Allocates the weights for `config` (zeros; see initRandom, or use Llama.load). */
   constructor(config: LlamaConfig, opts: LlamaOptions = {}) {
     validateConfig(config);
     this.config = config;
@@ -81,6 +88,7 @@ export class Llama {
 
   /** Training mode (torch's module.train()): turns LoRA dropout on. The trainer sets it around its steps. */
   get training(): boolean { return this.loraMode.training; }
+  /** Turns training mode (LoRA dropout) on or off. */
   set training(on: boolean) { this.loraMode.training = on; }
 
   /**
@@ -247,6 +255,7 @@ export class Llama {
     return this;
   }
 
+  /** Zeroes every allocated gradient buffer. */
   zeroGrads(): void {
     zeroGrads(this.params);
   }

@@ -67,6 +67,7 @@ export const PRETRAIN_SCHEMA: Schema = {
   ...OPTIM_SCHEMA,
 };
 
+/** The `model:` section of a pretraining config: a preset and the fields that override it. */
 export interface ModelSection {
   preset: string;
   init_from: string | null;
@@ -82,6 +83,7 @@ export interface ModelSection {
   tie_word_embeddings: boolean | null;
 }
 
+/** A resolved pretraining config (configs/pretrain-*.yaml keys, snake_case as in the file). */
 export interface PretrainConfig {
   data: string;
   out: string;

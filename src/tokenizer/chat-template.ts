@@ -5,9 +5,13 @@
 // assistant tokens that SFT / GAtt train on.
 import type { Tokenizer } from "./tokenizer.js";
 
+/** Opens a user turn (meta-llama/llama generation.py). */
 export const B_INST = "[INST]";
+/** Closes a user turn. */
 export const E_INST = "[/INST]";
+/** Opens the system prompt inside the first user turn. */
 export const B_SYS = "<<SYS>>\n";
+/** Closes the system prompt. */
 export const E_SYS = "\n<</SYS>>\n\n";
 
 /** One chat message (DESIGN.md §4 SFT format). */

@@ -7,6 +7,7 @@ import { writeFileAtomic } from "../io/atomic-file.js";
 
 export const METRICS_FILE = "metrics.jsonl";
 
+/** One line of RUN_DIR/metrics.jsonl: step, loss, lr, grad_norm, tokens_per_s, ... (val_loss on eval steps). */
 export type MetricsLine = Record<string, number | string | boolean | null>;
 
 export class MetricsLog {

@@ -11,6 +11,7 @@ import { makeDialogue, drawConstraint, applyConstraint } from "./tasks/dialogue.
 import { makeTask } from "./tasks/index.js";
 import { SPLITS, type Kind, type Split, type Task } from "./types.js";
 
+/** World sizes (SIZES holds what each writes). */
 export type Size = "small" | "medium" | "large";
 type PerSplit = Record<Split, number>;
 export interface SizeSpec { world: WorldSize; pretrainBytes: number; sft: PerSplit; prefsHelpful: PerSplit; prefsSafety: PerSplit; prompts: PerSplit; dialogues: PerSplit }
@@ -37,7 +38,9 @@ export const SIZES: Readonly<Record<Size, SizeSpec>> = {
   },
 };
 
+/** Options of generateWorld: output directory, seed (any string), size, preference-label flip rate (0..0.5). */
 export interface GenerateOptions { out: string; seed: string; size: Size; flipRate: number }
+/** What generateWorld wrote: each file with its record count and size. */
 export interface GenerateReport { files: { name: string; records?: number; bytes: number }[] }
 
 /** A task of a kind drawn from `mix`, retrying (up to 20 times) a prompt already in `seen`. */

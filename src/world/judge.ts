@@ -96,6 +96,7 @@ export class Judge {
     this.acc.refused.push(s.refusal ? 1 : 0);
   }
 
+  /** The summary over every record added so far. */
   report(): JudgeReport {
     const a = this.acc;
     return {
@@ -128,6 +129,7 @@ function messagesOf(r: Record<string, unknown>): Message[] {
 export class MetaIndex {
   private map = new Map<string, TaskMeta | DialogueMeta>();
 
+  /** The lookup key of a record: its prompt, or a dialogue's system instruction and first user turn. */
   static key(r: Record<string, unknown>): string | undefined {
     if (typeof r.prompt === "string") return `p\u0000${r.prompt}`;
     if (!Array.isArray(r.messages)) return undefined;
@@ -138,6 +140,7 @@ export class MetaIndex {
     return users.length ? `d\u0000${sys ?? ""}\u0000${String(users[0]!.content)}` : undefined;
   }
 
+  /** Reads the prompts and their `meta` from a world directory (`llama2 world generate --out DIR`). */
   static async load(dir: string): Promise<MetaIndex> {
     const idx = new MetaIndex();
     const files = fs.readdirSync(dir).filter((f) => /^(prompts|sft|dialogues|prefs_helpful|prefs_safety)_\w+\.jsonl(\.gz)?$/.test(f)).sort();
@@ -152,11 +155,13 @@ export class MetaIndex {
     return idx;
   }
 
+  /** The ground truth of a record without `meta`, if its prompt is in the world. */
   lookup(r: Record<string, unknown>): TaskMeta | DialogueMeta | undefined {
     const k = MetaIndex.key(r);
     return k === undefined ? undefined : this.map.get(k);
   }
 
+  /** Prompts indexed. */
   get size(): number { return this.map.size; }
 }
 
