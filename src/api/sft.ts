@@ -126,6 +126,7 @@ export interface EvaluateOptions {
   rewardSafety?: string;
   /** Keep every judged answer in this JSONL file. */
   answersOut?: string;
+  /** Messages worth showing (progress of the evaluation); the library prints nothing itself. */
   onLog?: (message: string) => void;
 }
 

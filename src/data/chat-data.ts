@@ -22,6 +22,7 @@ export interface ChatSample {
   where: string;
 }
 
+/** A chat dataset read from JSONL: its samples (ids, targets, where each came from). */
 export interface ChatDataset {
   samples: ChatSample[];
   /** Samples longer than seq_len, cut at the end. */

@@ -18,6 +18,7 @@ export const GATT_SCHEMA: Schema = {
   filter_adherent: { type: "bool", default: true, doc: "with world dialogues, train only on sampled replies the judge finds adherent to the instruction" },
 };
 
+/** A resolved Ghost Attention config (configs/gatt-*.yaml keys). */
 export interface GattConfig extends SftTrainKeys {
   model: string;
   tokenizer: string | null;

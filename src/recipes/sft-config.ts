@@ -28,6 +28,7 @@ export const SFT_SCHEMA: Schema = {
   warmup: { type: "int", default: 0 },
 };
 
+/** A resolved SFT config (configs/sft-*.yaml keys, snake_case as in the file). */
 export interface SftConfig {
   model: string;
   /** LoRA adapters instead of full fine-tuning (r 0 = off). */
