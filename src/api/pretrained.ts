@@ -19,12 +19,15 @@ import {
 /** In-memory weight types, as the CLI's `--dtype` spells them. */
 export type WeightDtype = "float32" | "bfloat16" | "q8_0" | "f32" | "bf16";
 
-/** Weight types this build can hold in memory (the core gains bfloat16 and q8_0 storage separately). */
-export const SUPPORTED_DTYPES: readonly WeightDtype[] = ["float32", "f32"];
+/** Weight types the linear layers can be held in (src/model/weight-storage.ts; float32 accumulation in every kernel). */
+export const SUPPORTED_DTYPES: readonly WeightDtype[] = ["float32", "bfloat16", "q8_0", "f32", "bf16"];
 
 /** Options of {@link loadPretrained}. */
 export interface LoadOptions {
-  /** Weight type in memory (default float32); files of any dtype (F32/F16/BF16) load into it. */
+  /**
+   * Weight type of the linear layers in memory (default float32); files of any dtype (F32/F16/BF16) load
+   * into it. bfloat16 adopts a bf16 checkpoint's bits without a float32 copy; q8_0 is ggml's 8-bit blocks.
+   */
   dtype?: WeightDtype;
   /** Native compute threads. Process-wide: the addon has one thread pool (default: its own choice). */
   threads?: number;
@@ -181,14 +184,12 @@ export class PretrainedModel {
  */
 export async function loadPretrained(dir: string, options: LoadOptions = {}): Promise<PretrainedModel> {
   const dtype = canonicalDtype(options.dtype);
-  if (dtype !== "float32")
-    throw new Error(`loadPretrained: dtype "${options.dtype}" is not supported by this build yet (supported: ${SUPPORTED_DTYPES.join(", ")})`);
   if (options.threads !== undefined) {
     if (!(Number.isInteger(options.threads) && options.threads >= 1)) throw new RangeError(`loadPretrained: threads must be an integer >= 1, got ${options.threads}`);
     native.setThreadCount(options.threads);
   }
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`${dir}: no such model directory`);
-  const model = await Llama.load(dir, { trainable: false });
+  const model = await Llama.load(dir, { trainable: false, dtype });
   const tokenizer = hasTokenizer(dir) ? await LmTokenizer.load(dir) : null;
   return new PretrainedModel(model, tokenizer, readGenerationDefaults(dir), dir);
 }

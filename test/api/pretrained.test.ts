@@ -115,10 +115,14 @@ test("generation yields to the event loop: a due timer runs while tokens are sti
   await assert.rejects(r, AbortError);
 });
 
-test("load options: dtype names are checked, unsupported ones fail clearly; bad generate options are RangeErrors", async () => {
+test("load options: dtype names are checked, bf16 / q8_0 load low-precision weights; bad generate options are RangeErrors", async () => {
   await assert.rejects(loadPretrained(dir, { dtype: "int4" as never }), /dtype must be float32, bfloat16 or q8_0/);
-  for (const d of ["bf16", "bfloat16", "q8_0"] as const)
-    await assert.rejects(loadPretrained(dir, { dtype: d }), new RegExp(`dtype "${d}" is not supported by this build yet`));
+  for (const d of ["bf16", "bfloat16", "q8_0"] as const) {
+    const low = await loadPretrained(fixture("models", "llama-gqa"), { dtype: d });
+    const ref = await loadPretrained(fixture("models", "llama-gqa"));
+    assert.deepEqual((await low.generate([1, 11, 4], { maxNewTokens: 8, greedy: true })).ids,
+      (await ref.generate([1, 11, 4], { maxNewTokens: 8, greedy: true })).ids, d);
+  }
   assert.equal((await loadPretrained(dir, { dtype: "f32" })).config.hiddenSize, lm.config.hiddenSize);
   await assert.rejects(loadPretrained(fixture("nope")), /no such model directory/);
   await assert.rejects(lm.generate(PROMPT, { temperature: 0 }), RangeError);
