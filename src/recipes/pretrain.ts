@@ -6,16 +6,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { TokenLoader, type LoaderPosition } from "../data/token-loader.js";
 import { readTokenIndex } from "../data/token-index.js";
-import { writeFileAtomic } from "../io/atomic-file.js";
 import { Llama } from "../model/llama.js";
 import { preset } from "../model/presets.js";
 import { validateConfig, type LlamaConfig } from "../model/config.js";
 import { native } from "../native/addon.js";
-import { configToYaml, loadConfig, applySet, type ConfigValues } from "../train/config.js";
+import { loadConfig, applySet, type ConfigValues } from "../train/config.js";
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
 import { LmTask, type BatchSource, type LmBatch } from "../train/lm-task.js";
 import { Rng } from "../model/rng.js";
 import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
+import { openRunDir, type RunDir } from "../train/run-dir.js";
 import type { MetricsLine } from "../train/metrics-log.js";
 import { PRETRAIN_SCHEMA, expandModelShorthand, resolveGradAccum, type ModelSection, type PretrainConfig } from "./pretrain-config.js";
 
@@ -30,6 +30,10 @@ export interface PretrainOptions {
   onStep?: (m: MetricsLine) => void;
   /** Receives the trainer before it runs (tests use it to request a stop). */
   onTrainer?: (t: Trainer<unknown>) => void;
+  /** Start over in an `out` that holds another run, clearing it first (`--overwrite`). */
+  overwrite?: boolean;
+  /** Receives notices (directory cleared, stale lock taken over); default: the trainer's progress log. */
+  onNotice?: (message: string) => void;
 }
 
 /** Loads the config for a fresh run: file + --set. */
@@ -109,6 +113,17 @@ function evalSource(dir: string, B: number, T: number, n: number): { batches: ()
 
 /** Runs (or resumes) pretraining. `resumeFrom` is the checkpoint directory. */
 export async function runPretrain(cfg: PretrainConfig, resumeFrom: string | null, opts: PretrainOptions = {}): Promise<TrainResult> {
+  if (resumeFrom && opts.overwrite) throw new Error("pretrain: resume and overwrite exclude each other");
+  // Own the run directory before anything else: a second run stops here, at once.
+  const run = openRunDir(cfg.out, { mode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new", command: "llama2 pretrain" });
+  try {
+    return await pretrainIn(run, cfg, resumeFrom, opts);
+  } finally {
+    run.release();
+  }
+}
+
+async function pretrainIn(run: RunDir, cfg: PretrainConfig, resumeFrom: string | null, opts: PretrainOptions): Promise<TrainResult> {
   if (cfg.threads !== null) native.setThreadCount(cfg.threads);
   const index = readTokenIndex(cfg.data);
   const tokDir = cfg.tokenizer ?? (fs.existsSync(index.tokenizer) ? index.tokenizer : null);
@@ -128,10 +143,10 @@ export async function runPretrain(cfg: PretrainConfig, resumeFrom: string | null
   if (!evalData && cfg.eval_every > 0) (opts.progress || undefined)?.log?.(`warning: ${cfg.data} has no val split of at least one batch; eval is off`);
   const task = new LmTask(model, train as BatchSource<LoaderPosition> as BatchSource, evalData?.batches ?? null);
 
-  fs.mkdirSync(cfg.out, { recursive: true });
-  writeFileAtomic(path.join(cfg.out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
   const trainer = new Trainer(task, {
     runDir: cfg.out,
+    run,
+    onNotice: opts.onNotice,
     maxSteps: cfg.max_steps,
     gradAccum: resolveGradAccum(cfg),
     schedule: { lr: cfg.lr, warmup: cfg.warmup, maxSteps: cfg.max_steps, minLrRatio: cfg.min_lr_ratio, kind: cfg.schedule },

@@ -3,17 +3,21 @@
 // gradient accumulation with the loss normalised over the whole step's targets, global-norm
 // clipping, AdamW with the warm-up + cosine schedule, periodic eval, checkpoints, exact resume,
 // logs, a named error on a non-finite loss, and — when the caller asks (the CLI does) — a clean stop on
-// SIGINT/SIGTERM. It writes nothing to the terminal itself: progress goes to the caller's callbacks.
+// SIGINT/SIGTERM. It owns its run directory for its lifetime (src/train/run-dir.ts: a lock, and
+// another run's directory refused). It writes nothing to the terminal itself: progress goes to the caller's callbacks.
 import fs from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../io/atomic-file.js";
 import { zeroGrads, type Param } from "../model/params.js";
 import { AdamW, type AdamWConfig } from "./adamw.js";
 import {
-  listCheckpoints, loadOptimizerState, pruneCheckpoints, readTrainerState, removeStaleTemps, saveCheckpoint, saveFinal,
+  listCheckpoints, loadOptimizerState, pruneCheckpoints, readTrainerState, saveCheckpoint, saveFinal,
   FINAL_DIR, type SavableModel, type TrainerState,
 } from "./checkpoint.js";
 import { clipGradNorm } from "./grad-norm.js";
+import { configToYaml } from "./config.js";
 import { MetricsLog, type MetricsLine } from "./metrics-log.js";
+import { openRunDir, type RunDir, type RunDirMode } from "./run-dir.js";
 import { Rng } from "../model/rng.js";
 import type { LoraConfig } from "../model/lora.js";
 import { learningRate, type ScheduleConfig } from "./schedule.js";
@@ -55,6 +59,15 @@ export interface TrainTask<Batch> {
 
 export interface TrainerOptions {
   runDir: string;
+  /**
+   * "new" (default) refuses a run directory holding another run; "resume" continues one (call
+   * restore()); "overwrite" clears it first. Ignored when `run` is given.
+   */
+  runMode?: RunDirMode;
+  /** The run directory already opened with openRunDir (to fail before expensive setup); the trainer releases it. */
+  run?: RunDir;
+  /** Receives notices (a stale lock taken over, a directory cleared); default: the progress log. */
+  onNotice?: (message: string) => void;
   maxSteps: number;
   gradAccum: number;
   schedule: ScheduleConfig;
@@ -72,7 +85,7 @@ export interface TrainerOptions {
   /** Skip a batch with a non-finite loss or gradient instead of stopping. */
   skipNonFinite?: boolean;
   saveDtype?: "float32" | "bfloat16";
-  /** The resolved recipe config, saved with every checkpoint. */
+  /** The resolved recipe config, saved as RUN_DIR/config.yaml and with every checkpoint. */
   config: Record<string, unknown>;
   /** Files copied into every checkpoint (the tokenizer's). */
   extraFiles?: string[];
@@ -134,25 +147,38 @@ export class Trainer<Batch> {
   private readonly log: MetricsLog;
   private readonly progress: TrainProgress;
   private lastMetrics: Record<string, number> = {};
+  /** The run directory, locked until run() ends or close(). */
+  readonly runDir: RunDir;
 
   constructor(readonly task: TrainTask<Batch>, readonly opts: TrainerOptions) {
     if (!(Number.isInteger(opts.gradAccum) && opts.gradAccum >= 1)) throw new Error(`grad_accum must be an integer >= 1, got ${opts.gradAccum}`);
     if (!(Number.isInteger(opts.maxSteps) && opts.maxSteps >= 0)) throw new Error(`max_steps must be an integer >= 0, got ${opts.maxSteps}`);
-    fs.mkdirSync(opts.runDir, { recursive: true });
-    removeStaleTemps(opts.runDir);
-    // `lora: {r > 0, ...}` in any recipe's config: adapters only, the base frozen (before the optimizer sees the params).
-    const lora = opts.config.lora as LoraConfig | undefined;
-    if (lora && lora.r > 0) {
-      if (!task.model.useLora) throw new Error("lora: this model type does not support LoRA adapters");
-      task.model.useLora(lora, opts.rng);
+    this.runDir = opts.run ?? openRunDir(opts.runDir, { mode: opts.runMode ?? "new" });
+    try {
+      // `lora: {r > 0, ...}` in any recipe's config: adapters only, the base frozen (before the optimizer sees the params).
+      const lora = opts.config.lora as LoraConfig | undefined;
+      if (lora && lora.r > 0) {
+        if (!task.model.useLora) throw new Error("lora: this model type does not support LoRA adapters");
+        task.model.useLora(lora, opts.rng);
+      }
+      this.optimizer = new AdamW(task.model.params, opts.optimizer);
+      this.log = new MetricsLog(opts.runDir);
+      this.progress = opts.progress || {};
+      for (const n of this.runDir.notices) (opts.onNotice ?? ((m: string) => this.progress.log?.(m)))(n);
+      writeFileAtomic(path.join(opts.runDir, "config.yaml"), configToYaml(opts.config));
+      const existing = listCheckpoints(opts.runDir);
+      this.lastCheckpoint = existing.length > 0 ? existing[existing.length - 1].dir : null;
+      const final = path.join(opts.runDir, FINAL_DIR);
+      if (fs.existsSync(final)) this.finalDir = final;
+    } catch (e) {
+      this.runDir.release();
+      throw e;
     }
-    this.optimizer = new AdamW(task.model.params, opts.optimizer);
-    this.log = new MetricsLog(opts.runDir);
-    this.progress = opts.progress || {};
-    const existing = listCheckpoints(opts.runDir);
-    this.lastCheckpoint = existing.length > 0 ? existing[existing.length - 1].dir : null;
-    const final = path.join(opts.runDir, FINAL_DIR);
-    if (fs.existsSync(final)) this.finalDir = final;
+  }
+
+  /** Releases the run directory's lock (run() does this when it ends). */
+  close(): void {
+    this.runDir.release();
   }
 
   /** Continues from a checkpoint (the model's weights are loaded by the recipe from the same dir). */
@@ -232,6 +258,7 @@ export class Trainer<Batch> {
     } finally {
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);
+      this.close();
     }
   }
 

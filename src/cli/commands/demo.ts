@@ -1,4 +1,4 @@
-// `llama2 demo [--out DIR] [--size small|medium|large] [--steps N] [--seed S] [--vocab-size N]`:
+// `llama2 demo [--out DIR] [--size small|medium|large] [--steps N] [--seed S] [--vocab-size N] [--overwrite]`:
 // the whole pipeline on the built-in world, each stage through the same code as its own command —
 // generate the world, train a tokenizer on its corpus, prepare token shards, pretrain the tiny
 // preset (configs/pretrain-tiny.yaml), then show that it learned (validation loss against the
@@ -11,6 +11,7 @@ import { run as worldGenerate } from "./world/generate.js";
 import { run as tokenizerTrain } from "./tokenizer/train.js";
 import { run as dataPrepare } from "./data/prepare.js";
 import { loadPretrainConfig, runPretrain } from "../../recipes/pretrain.js";
+import { assertRunDirFree, RunDirError } from "../../train/run-dir.js";
 import { readMetrics } from "../../train/metrics-log.js";
 import { unigramEntropy } from "../../data/token-stats.js";
 import { Llama } from "../../model/llama.js";
@@ -37,6 +38,7 @@ export const command = defineCommand({
     steps: { type: "string", value: "N", defaultText: "configs/pretrain-tiny.yaml max_steps", description: "pretraining steps" },
     "vocab-size": { type: "string", value: "N", default: 1024, description: "tokenizer vocabulary" },
     quiet: { type: "boolean", description: "no live progress line while pretraining" },
+    overwrite: { type: "boolean", description: "replace an earlier demo run in --out (otherwise refused)" },
   },
   examples: ["llama2 demo --out runs/demo", "llama2 demo --steps 100 --quiet"],
 });
@@ -46,6 +48,16 @@ export async function run(argv: string[]): Promise<number> {
   const out = f.str("out"), size = f.str("size"), seed = f.str("seed");
   const world = path.join(out, "world"), tokDir = path.join(out, "tokenizer"), data = path.join(out, "tokens"), runDir = path.join(out, "pretrain");
   const t0 = Date.now();
+  const overwrite = f.bool("overwrite");
+  // Refuse at once, before regenerating anything, when OUT holds an earlier demo run.
+  if (!overwrite) {
+    try {
+      assertRunDirFree(runDir);
+    } catch (e) {
+      if (e instanceof RunDirError && !e.holder) throw new Error(`${out} holds an earlier demo run (${runDir}); pass --overwrite to replace it, or --out DIR`);
+      throw e;
+    }
+  }
   fs.mkdirSync(out, { recursive: true });
 
   stage(`1/5 world: llama2 world generate --out ${world} --size ${size} --seed ${seed}`);
@@ -58,9 +70,9 @@ export async function run(argv: string[]): Promise<number> {
   stage("4/5 pretrain: llama2 pretrain --config configs/pretrain-tiny.yaml");
   const sets = [`data=${data}`, `out=${runDir}`, `tokenizer=${tokDir}`, `seed=${Number(seed)}`];
   if (f.strOpt("steps")) sets.push(`max_steps=${f.int("steps")}`);
-  fs.rmSync(runDir, { recursive: true, force: true });  // a fresh run each time: the world was regenerated
   const cfg = loadPretrainConfig(path.join(packageRoot, "configs", "pretrain-tiny.yaml"), sets);
-  const result = await runPretrain(cfg, null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true });
+  const result = await runPretrain(cfg, null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true,
+    overwrite, onNotice: (m) => console.error(m) });
   if (!result.lastCheckpoint) throw new Error("demo: pretraining wrote no checkpoint");
 
   stage("5/5 results");

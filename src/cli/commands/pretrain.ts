@@ -1,5 +1,6 @@
 // `llama2 pretrain --config FILE [--set key=value ...]` and
 // `llama2 pretrain --resume RUN_DIR|CHECKPOINT_DIR [--set out=DIR ...]` (src/recipes/pretrain.ts).
+// A run directory holding another run is refused unless --resume or --overwrite (src/train/run-dir.ts).
 // Exit codes: 0 done, 130 / 143 stopped by SIGINT / SIGTERM after writing a checkpoint.
 import { UsageError, defineCommand, parseFlags } from "../args.js";
 import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
@@ -37,14 +38,17 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (!resume && !file && sets.length === 0) throw new UsageError("pretrain: --config FILE or --resume RUN_DIR is required");
+  if (resume && f.bool("overwrite")) throw new UsageError("pretrain: use either --resume (continue the run) or --overwrite (start over), not both");
+  const onNotice = (m: string): void => console.error(m);
   let result;
   if (resume) {
     const { checkpoint, runDir } = resolveResume(resume);
     const cfg = loadResumeConfig(checkpoint, [`out=${runDir}`, ...sets]);
     console.error(`resuming from ${checkpoint}`);
-    result = await runPretrain(cfg, checkpoint, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true });
+    result = await runPretrain(cfg, checkpoint, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true, onNotice });
   } else {
-    result = await runPretrain(loadPretrainConfig(file, sets), null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true });
+    result = await runPretrain(loadPretrainConfig(file, sets), null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true,
+      overwrite: f.bool("overwrite"), onNotice });
   }
   console.error(`${result.stopped === "done" ? "finished" : `stopped (${result.stopped})`} at step ${result.step}; last checkpoint: ${result.lastCheckpoint ?? "none"}` +
     (result.final ? `; final model: ${result.final}` : ""));
