@@ -20,13 +20,17 @@ const setArgs = (sets: string[]): string[] => sets.flatMap((s) => ["--set", s]);
 
 interface Exit { code: number | null; signal: NodeJS.Signals | null; stderr: string }
 
-function runCli(args: string[], onSpawn?: (p: ReturnType<typeof spawn>) => void): Promise<Exit> {
+/** Runs `llama2 ARGS`; `watch` is polled every 20 ms while it runs (and never after it exits). */
+function runCli(args: string[], watch?: (p: ReturnType<typeof spawn>, stopWatching: () => void) => void): Promise<Exit> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     p.stderr!.on("data", (d) => { stderr += String(d); });
-    onSpawn?.(p);
-    p.on("close", (code, signal) => resolve({ code, signal, stderr }));
+    const timer = watch ? setInterval(() => watch(p, () => clearInterval(timer)), 20) : undefined;
+    p.on("close", (code, signal) => {
+      clearInterval(timer);
+      resolve({ code, signal, stderr });
+    });
   });
 }
 
@@ -135,18 +139,16 @@ test("a second llama2 pretrain on a directory in use stops at once naming the ho
   let firstPid = 0;
   let second: Exit | null = null;
   let resumed: Exit | null = null;
-  const first = await runCli(["pretrain", "--quiet", ...setArgs(tinySets(data, run, ["max_steps=100000", "save_every=3"]))], (p) => {
+  const first = await runCli(["pretrain", "--quiet", ...setArgs(tinySets(data, run, ["max_steps=100000", "save_every=3"]))], (p, stop) => {
     firstPid = p.pid!;
-    const timer = setInterval(() => {
-      if (!listCheckpoints(run).length) return; // wait until the first run has saved a checkpoint
-      clearInterval(timer);
-      void (async () => {
-        // Even --overwrite (which would clear the directory) and --resume must not touch a live run.
-        second = await runCli(["pretrain", "--quiet", "--overwrite", ...setArgs(tinySets(data, run))]);
-        resumed = await runCli(["pretrain", "--quiet", "--resume", run]);
-        p.kill("SIGINT");
-      })();
-    }, 20);
+    if (!listCheckpoints(run).length) return; // wait until the first run has saved a checkpoint
+    stop();
+    void (async () => {
+      // Even --overwrite (which would clear the directory) and --resume must not touch a live run.
+      second = await runCli(["pretrain", "--quiet", "--overwrite", ...setArgs(tinySets(data, run))]);
+      resumed = await runCli(["pretrain", "--quiet", "--resume", run]);
+      p.kill("SIGINT");
+    })();
   });
   assert.equal(first.code, 130, first.stderr);
   for (const r of [second!, resumed!] as Exit[]) {
@@ -164,12 +166,10 @@ test("a second llama2 pretrain on a directory in use stops at once naming the ho
 
 test("a run whose process was killed leaves a stale lock that the next --resume takes over with a warning", async () => {
   const run = tmpDir("killed-lock-");
-  const first = await runCli(["pretrain", "--quiet", ...setArgs(tinySets(data, run, ["max_steps=100000", "save_every=2"]))], (p) => {
-    const timer = setInterval(() => {
-      if (listCheckpoints(run).length === 0) return;
-      clearInterval(timer);
-      p.kill("SIGKILL");
-    }, 20);
+  const first = await runCli(["pretrain", "--quiet", ...setArgs(tinySets(data, run, ["max_steps=100000", "save_every=2"]))], (p, stop) => {
+    if (listCheckpoints(run).length === 0) return;
+    stop();
+    p.kill("SIGKILL");
   });
   assert.equal(first.signal, "SIGKILL");
   assert.ok(fs.existsSync(path.join(run, LOCK_FILE)), "SIGKILL leaves the lock behind");
