@@ -119,12 +119,12 @@ test("llama2 pretrain into a finished run's directory is refused and changes not
   // The issue's reproduction: a second, shorter run used to have each of its saves pruned as older than 4 and 6.
   const second = await runCli(["pretrain", "--quiet", ...setArgs(tinySets(data, run, ["max_steps=4", "save_every=2", "keep_checkpoints=2", "seed=8"]))]);
   assert.equal(second.code, 1, second.stderr);
-  assert.match(second.stderr, new RegExp(`llama2: ${run} holds another run \\(checkpoint-4, checkpoint-6, metrics.jsonl\\); use --resume ${run} to continue it, or --overwrite`));
+  assert.match(second.stderr, new RegExp(`llama2: ${run} holds another run \\(checkpoint-4, checkpoint-6, final, metrics.jsonl\\); use --resume ${run} to continue it, or --overwrite`));
   assert.deepEqual(snapshot(run), before, "the refused run touched nothing (config.yaml, metrics.jsonl, checkpoints)");
 
   const over = await runCli(["pretrain", "--quiet", "--overwrite", ...setArgs(tinySets(data, run, ["max_steps=4", "save_every=2", "keep_checkpoints=2", "seed=8"]))]);
   assert.equal(over.code, 0, over.stderr);
-  assert.match(over.stderr, new RegExp(`--overwrite: cleared ${run} \\(removed checkpoint-4, checkpoint-6, config.yaml, metrics.jsonl\\)`));
+  assert.match(over.stderr, new RegExp(`--overwrite: cleared ${run} \\(removed checkpoint-4, checkpoint-6, config.yaml, final, metrics.jsonl\\)`));
   assert.deepEqual(listCheckpoints(run).map((c) => c.step), [2, 4], "the new run's checkpoints survive");
   assert.equal(readTrainerState(path.join(run, "checkpoint-4")).config.seed, 8);
   assert.deepEqual(readMetrics(path.join(run, "metrics.jsonl")).map((l) => l.step), [1, 2, 3, 4], "one run's metrics, not two");

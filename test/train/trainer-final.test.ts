@@ -83,7 +83,7 @@ test("a stopped run has no final until a resume finishes it; --resume takes the 
   const { checkpoint } = resolveResume(run);
   assert.equal(checkpoint, path.join(run, "checkpoint-2"));
   assert.equal(resolveResume(path.join(run, "checkpoint-2")).runDir, run);
-  const again = setup(run, 4);
+  const again = setup(run, 4, { runMode: "resume" });
   again.trainer.restore(checkpoint);
   const r2 = await again.trainer.run();
   assert.equal(r2.stopped, "done");
