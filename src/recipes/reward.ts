@@ -10,7 +10,7 @@ import { Rng } from "../model/rng.js";
 import { native } from "../native/addon.js";
 import { loadModelDir } from "../model/model-dir.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
-import { configToYaml, loadConfig, applySet, type ConfigValues } from "../train/config.js";
+import { loadConfig, applySet, type ConfigValues } from "../train/config.js";
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
 import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
 import type { MetricsLine } from "../train/metrics-log.js";
@@ -32,6 +32,8 @@ export interface RewardOptions {
   handleSignals?: boolean;
   onStep?: (m: MetricsLine) => void;
   onTrainer?: (t: Trainer<unknown>) => void;
+  /** Start over in an `out` that holds another run, clearing it first (`--overwrite`; default: refused). */
+  overwrite?: boolean;
 }
 
 export interface RewardResult extends TrainResult {
@@ -173,11 +175,11 @@ export async function runReward(cfg0: RewardConfig, resumeFrom: string | null, o
     `(${cfg.pairs_per_step / cfg.batch_pairs} × ${cfg.batch_pairs}), warm-up ${warmup}, lr ${cfg.lr}, margin ${mode}`);
   const task = new RewardTask(model, sources, sampler, cfg.batch_pairs, cfg.center_rewards_coefficient, evalPairs);
 
-  fs.mkdirSync(cfg.out, { recursive: true });
-  writeFileAtomic(path.join(cfg.out, "config.yaml"), configToYaml(cfg0 as unknown as ConfigValues));
   const extraFiles = TOKENIZER_FILES.map((f) => path.join(tokDir, f)).filter((f) => fs.existsSync(f));
   const trainer = new Trainer(task, {
     runDir: cfg.out,
+    runMode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new",
+    onNotice: log,
     maxSteps,
     gradAccum: cfg.pairs_per_step / cfg.batch_pairs,
     schedule: { lr: cfg.lr, warmup, maxSteps, minLrRatio: cfg.min_lr_ratio, kind: cfg.schedule },

@@ -12,7 +12,7 @@ import type { LoraConfig } from "../model/lora.js";
 import { Rng } from "../model/rng.js";
 import { native } from "../native/addon.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
-import { applySet, configToYaml, loadConfig, type ConfigValues, type Schema } from "../train/config.js";
+import { applySet, loadConfig, type ConfigValues, type Schema } from "../train/config.js";
 import { readTrainerState } from "../train/checkpoint.js";
 import { LmTask, type LmBatch } from "../train/lm-task.js";
 import type { MetricsLine } from "../train/metrics-log.js";
@@ -64,6 +64,8 @@ export interface SftRunOptions {
   onStep?: (m: MetricsLine) => void;
   /** Receives the trainer before it runs (tests use it to request a stop). */
   onTrainer?: (t: Trainer<unknown>) => void;
+  /** Start over in an `out` that holds another run, clearing it first (`--overwrite`; default: refused). */
+  overwrite?: boolean;
   /** Warnings and notes (truncated samples, eval summary); default: none. */
   log?: (line: string) => void;
 }
@@ -151,10 +153,10 @@ export async function trainSamples(inp: TrainInputs, resumeFrom: string | null, 
   const task = new SftTask(inp.model, train, evalBatches);
   const extraFiles = TOKENIZER_FILES.map((f) => path.join(inp.tokenizerDir, f)).filter((f) => fs.existsSync(f));
 
-  fs.mkdirSync(c.out, { recursive: true });
-  writeFileAtomic(path.join(c.out, "config.yaml"), configToYaml(c as unknown as ConfigValues));
   const trainer = new Trainer(task, {
     runDir: c.out,
+    runMode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new",
+    onNotice: log,
     maxSteps,
     gradAccum: c.grad_accum,
     schedule: { lr: c.lr, warmup: c.warmup, maxSteps, minLrRatio: c.min_lr_ratio, kind: c.schedule },

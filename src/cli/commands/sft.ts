@@ -45,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`resuming from ${checkpoint}`);
     result = await runSft(cfg, checkpoint, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true, log });
   } else {
-    result = await runSft(loadSftConfig(file, sets), null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true, log });
+    result = await runSft(loadSftConfig(file, sets), null, { progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true, overwrite: f.bool("overwrite"), log });
   }
   console.error(`${result.stopped === "done" ? "finished" : `stopped (${result.stopped})`} at step ${result.step}; ` +
     `last checkpoint: ${result.lastCheckpoint ?? "none"}${result.final ? `; final model: ${result.final}` : ""}`);

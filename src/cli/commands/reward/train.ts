@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
       printConfig(loadConfig(REWARD_SCHEMA, file, sets));
       return 0;
     }
-    result = await runReward(loadRewardConfig(file, sets), null, opts);
+    result = await runReward(loadRewardConfig(file, sets), null, { ...opts, overwrite: f.bool("overwrite") });
   }
   console.error(`${result.stopped === "done" ? "finished" : `stopped (${result.stopped})`} at step ${result.step}; ` +
     `last checkpoint: ${result.lastCheckpoint ?? "none"}${result.final ? `; model: ${result.final}` : ""}`);
