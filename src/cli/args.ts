@@ -85,6 +85,22 @@ export interface Flags<K extends string = string> {
   has(name: K): boolean;
 }
 
+/**
+ * `--opt -1` → `--opt=-1` for string options, so a negative number reaches the option's own check
+ * ("--max-new-tokens must be >= 0, got -1") instead of parseArgs' "argument is ambiguous".
+ */
+function joinNegativeValues(argv: string[], options: Record<string, { type: "string" | "boolean" }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!, next = argv[i + 1];
+    if (a.startsWith("--") && !a.includes("=") && options[a.slice(2)]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Edit distance with transpositions (optimal string alignment), for "did you mean". */
 export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
@@ -142,7 +158,7 @@ export function parseFlags(command: CommandDef | string, argv: string[], spec?: 
     options[k] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) };
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: def.positionals !== undefined, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: def.positionals !== undefined, strict: true });
   } catch (e) {
     const err = e as Error & { code?: string };
     const m = /Unknown option '([^']+)'/.exec(err.message);

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import readline from "node:readline";
 import { createGunzip } from "node:zlib";
+import { describeFsError } from "../io/fs-errors.js";
 
 /** One document and where it came from (for error messages). */
 export interface SourceDocument {
@@ -28,6 +29,16 @@ export function sourceFormat(file: string): "txt" | "jsonl" {
  * naming file, line and field; blank JSONL lines are skipped.
  */
 export async function* readDocuments(file: string, onBytes?: (n: number) => void): AsyncGenerator<SourceDocument> {
+  try {
+    yield* readDocumentsRaw(file, onBytes);
+  } catch (e) {
+    // gzip and file-system errors arrive without the file's name: add it (our own errors name file:line already).
+    if (typeof (e as NodeJS.ErrnoException).code === "string") throw new Error(readErrorMessage(e, file, file.toLowerCase().endsWith(".gz")));
+    throw e;
+  }
+}
+
+async function* readDocumentsRaw(file: string, onBytes?: (n: number) => void): AsyncGenerator<SourceDocument> {
   const format = sourceFormat(file);
   const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   if (onBytes) raw.on("data", (chunk) => onBytes(chunk.length));
@@ -72,4 +83,12 @@ export function parseJsonlText(line: string, file: string, lineNo: number): stri
   if (typeof text !== "string")
     throw new Error(`${file}:${lineNo}: field "text" must be a string, got ${text === undefined ? "nothing" : typeof text}`);
   return text;
+}
+
+/** "FILE: not valid gzip data (…)" for zlib errors, "cannot read FILE: …" for system errors. */
+export function readErrorMessage(e: unknown, file: string, gz: boolean): string {
+  const err = e as NodeJS.ErrnoException;
+  if (gz && typeof err?.code === "string" && err.code.startsWith("Z_"))
+    return `${file}: not valid gzip data (${err.message}${err.code === "Z_BUF_ERROR" ? ": the file is truncated" : ""})`;
+  return describeFsError(e, "read", file);
 }

@@ -21,9 +21,9 @@ export class EncodePool {
   }
 
   /** Starts `n` workers, each loading the tokenizer in `tokenizerDir`. */
-  static async start(tokenizerDir: string, n: number): Promise<EncodePool> {
+  static async start(tokenizerDir: string, n: number, parseSpecial = false): Promise<EncodePool> {
     const url = new URL("./encode-worker.js", import.meta.url);
-    const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { tokenizerDir } }));
+    const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { tokenizerDir, parseSpecial } }));
     await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
       const onMsg = (m: { ready?: boolean }): void => {
         if (m.ready) {

@@ -15,9 +15,10 @@ export interface EncodeResponse {
   lengths: Int32Array;
 }
 
-const tokenizer = await Tokenizer.load((workerData as { tokenizerDir: string }).tokenizerDir);
+const { tokenizerDir, parseSpecial } = workerData as { tokenizerDir: string; parseSpecial?: boolean };
+const tokenizer = await Tokenizer.load(tokenizerDir);
 parentPort!.on("message", (req: EncodeRequest) => {
-  const parts = req.texts.map((t) => tokenizer.encode(t, { bos: true, eos: true }));
+  const parts = req.texts.map((t) => tokenizer.encode(t, { bos: true, eos: true, parseSpecial: parseSpecial === true }));
   const lengths = Int32Array.from(parts, (p) => p.length);
   const ids = new Int32Array(lengths.reduce((a, b) => a + b, 0));
   let o = 0;

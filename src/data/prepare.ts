@@ -18,7 +18,7 @@ export interface DocumentEncoder {
   readonly vocabSize: number;
   readonly bosId: number;
   readonly eosId: number;
-  encode(text: string, opts: { bos: boolean; eos: boolean }): ArrayLike<number>;
+  encode(text: string, opts: { bos: boolean; eos: boolean; parseSpecial?: boolean }): ArrayLike<number>;
 }
 
 export interface PrepareProgress {
@@ -48,6 +48,8 @@ export interface PrepareOptions {
    */
   workers?: number;
   tokenizerDir?: string;
+  /** Read <s>, </s> (special tokens) written in the text as control tokens (default false: they are text, as in sentencepiece). */
+  parseSpecial?: boolean;
 }
 
 /** Documents per worker batch are cut at this many UTF-16 code units. */
@@ -95,7 +97,7 @@ export async function prepareTokens(opts: PrepareOptions): Promise<TokenIndex> {
   };
   const workers = opts.workers ?? 0;
   if (workers > 0 && !opts.tokenizerDir) throw new Error("data prepare: workers need tokenizerDir");
-  const pool = workers > 0 ? await EncodePool.start(opts.tokenizerDir!, workers) : null;
+  const pool = workers > 0 ? await EncodePool.start(opts.tokenizerDir!, workers, opts.parseSpecial === true) : null;
   // In-flight batches, awaited in submission order so the stream does not depend on thread timing.
   const queue: { result: Promise<{ ids: Int32Array; lengths: Int32Array }>; where: [string, number][] }[] = [];
   const drainOne = async (): Promise<void> => {
@@ -125,7 +127,7 @@ export async function prepareTokens(opts: PrepareOptions): Promise<TokenIndex> {
       for await (const doc of readDocuments(src.file, (b) => { bytes += b; })) {
         if (doc.text.length === 0) continue;
         if (!pool) {
-          emit(encoder.encode(doc.text, { bos: true, eos: true }), doc.file, doc.line);
+          emit(encoder.encode(doc.text, { bos: true, eos: true, parseSpecial: opts.parseSpecial === true }), doc.file, doc.line);
           continue;
         }
         texts.push(doc.text);

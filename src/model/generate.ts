@@ -5,6 +5,7 @@
 // tokens do not depend on which rows share its steps: the engine's per-row outputs do not, and each
 // prompt samples from its own RNG stream (seed, prompt index).
 import { KVCache } from "./kv-cache.js";
+import { requireHead } from "./model-kind.js";
 import { Rng } from "./rng.js";
 import { chooseToken, type SamplingOptions } from "./sampling.js";
 import type { Llama } from "./llama.js";
@@ -46,6 +47,8 @@ export function generate(model: Llama, prompts: number[][], opts: GenerateOption
  * an AbortSignal or stop early with `return()` between steps (src/api/generation.ts).
  */
 export function* generateSteps(model: Llama, prompts: number[][], opts: GenerateOptions): Generator<void, Generation, void> {
+  requireHead(model, "generate");
+  if (!(Number.isInteger(opts.maxNewTokens) && opts.maxNewTokens >= 0)) throw new RangeError(`generate: maxNewTokens must be an integer >= 0, got ${opts.maxNewTokens}`);
   const n = prompts.length;
   if (n === 0) return { ids: [], logprobs: [] };
   const lens = prompts.map((p) => p.length);

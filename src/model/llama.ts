@@ -45,6 +45,8 @@ export interface LoadOptions {
   base?: string;
   /** Storage of the linear weights (default float32); bfloat16 / q8_0 make a frozen, inference-only model. */
   dtype?: WeightDtype;
+  /** Load weights holding NaN/Inf instead of refusing them (forensics; default false). */
+  allowNonFinite?: boolean;
 }
 
 /**
@@ -162,7 +164,8 @@ export class Llama {
     // Every projection, the LM head and the score head (not the embedding: its lookup reads float32).
     const isLinear = (name: string, shape?: number[]) =>
       /(_proj|^lm_head|^score)\.weight$/.test(name) && (shape === undefined || shape.length === 2);
-    const loaded = dtype === "float32" ? await loadModelDir(dir) : await loadModelDir(dir, {
+    const loaded = dtype === "float32" ? await loadModelDir(dir, { allowNonFinite: opts.allowNonFinite }) : await loadModelDir(dir, {
+      allowNonFinite: opts.allowNonFinite,
       keepBf16: (name) => isLinear(name),
       onTensor: (name, t) => {
         if (!isLinear(name, t.shape)) return t;
@@ -189,7 +192,7 @@ export class Llama {
     if (isAdapterDir(a.baseDir)) throw new Error(`${dir}: its base ${a.baseDir} is itself an adapter directory (merge it first: llama2 lora merge)`);
     let model: Llama;
     try {
-      model = await Llama.load(a.baseDir, { trainable: opts.trainable });
+      model = await Llama.load(a.baseDir, { trainable: opts.trainable, allowNonFinite: opts.allowNonFinite });
     } catch (e) {
       throw new Error(`${dir}: loading its base model ${a.baseDir} (adapter_config.json base_model_name_or_path): ${(e as Error).message}`);
     }

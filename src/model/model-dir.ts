@@ -7,7 +7,8 @@ import * as path from "node:path";
 import type { LlamaConfig } from "./config.js";
 import { fsyncDir } from "../io/atomic-file.js";
 import { configToHf, generationConfigToHf, type ModelKind, readHfConfig } from "./hf-config.js";
-import { readSafetensors, type ReadOptions, type Tensor, writeSafetensors, type WriteDtype } from "../io/safetensors.js";
+import { readSafetensors, readSafetensorsHeader, type ReadOptions, type Tensor, writeSafetensors, type WriteDtype } from "../io/safetensors.js";
+import { checkFinite, checkFiniteBf16, checkFloatDtype } from "./tensor-checks.js";
 
 export type { ModelKind } from "./hf-config.js";
 export type { ReadOptions, Tensor } from "../io/safetensors.js";
@@ -71,12 +72,33 @@ function checkTensors(where: string, expected: Map<string, number[]>, got: Map<s
 const INDEX = "model.safetensors.index.json";
 const SINGLE = "model.safetensors";
 
+/** Options of loadModelDir: ReadOptions, and the weight checks. */
+export interface LoadModelDirOptions extends ReadOptions {
+  /** Keep weights holding NaN/Inf instead of refusing them (forensics: `--allow-nonfinite`). */
+  allowNonFinite?: boolean;
+}
+
 /**
  * Loads a transformers Llama directory (single-file or sharded safetensors; F32/BF16/F16 weights).
  * opts can keep BF16 tensors as their bits and transform each tensor as it is read (ReadOptions).
+ * Integer-typed weights are refused by name, and so are NaN/Inf values (naming the tensor and the
+ * first bad element) unless `allowNonFinite`.
  */
-export function loadModelDir(dir: string, opts: ReadOptions = {}): ModelDir {
+export function loadModelDir(dir: string, opts: LoadModelDirOptions = {}): ModelDir {
+  // Per file: dtypes checked from the header before any data is read; each tensor checked for
+  // NaN/Inf as it is read, before opts.onTensor turns it into another storage.
+  const readOpts = (file: string, names: string[] | undefined): ReadOptions => {
+    for (const [n, e] of readSafetensorsHeader(file).entries) if (!names || names.includes(n)) checkFloatDtype(file, n, e.dtype);
+    return {
+      keepBf16: opts.keepBf16,
+      onTensor: (n, t) => {
+        if (!opts.allowNonFinite) { if (t.bf16) checkFiniteBf16(file, n, t.shape, t.bf16); else checkFinite(file, n, t); }
+        return opts.onTensor ? opts.onTensor(n, t) : t;
+      },
+    };
+  };
   const hf = readHfConfig(path.join(dir, "config.json"));
+  const wanted = (names: string[]): string[] => names.filter((x) => !ignorable(x, hf.config, hf.kind));
   const all = new Map<string, Tensor>();
   const indexPath = path.join(dir, INDEX);
   if (fs.existsSync(indexPath)) {
@@ -96,10 +118,10 @@ export function loadModelDir(dir: string, opts: ReadOptions = {}): ModelDir {
       byFile.get(file)!.push(name);
     }
     for (const [file, names] of byFile)
-      for (const [n, t] of readSafetensors(path.join(dir, file), names.filter((x) => !ignorable(x, hf.config, hf.kind)), opts).tensors)
+      for (const [n, t] of readSafetensors(path.join(dir, file), wanted(names), readOpts(path.join(dir, file), wanted(names))).tensors)
         all.set(n, { shape: t.shape, data: t.data, bf16: t.bf16, q8_0: t.q8_0 });
   } else if (fs.existsSync(path.join(dir, SINGLE))) {
-    for (const [n, t] of readSafetensors(path.join(dir, SINGLE), undefined, opts).tensors) all.set(n, { shape: t.shape, data: t.data, bf16: t.bf16, q8_0: t.q8_0 });
+    for (const [n, t] of readSafetensors(path.join(dir, SINGLE), undefined, readOpts(path.join(dir, SINGLE), undefined)).tensors) all.set(n, { shape: t.shape, data: t.data, bf16: t.bf16, q8_0: t.q8_0 });
   } else {
     throw new Error(`${dir}: no ${SINGLE} or ${INDEX} (PyTorch .bin checkpoints are not supported; convert with save_pretrained(safe_serialization=True))`);
   }

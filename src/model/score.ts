@@ -4,6 +4,13 @@
 import { native } from "../native/addon.js";
 import { KVCache } from "./kv-cache.js";
 import type { Llama } from "./llama.js";
+import { requireHead } from "./model-kind.js";
+
+/** Scoring past the context would read positions the model was never trained on: refuse. */
+function checkLength(model: Llama, T: number): void {
+  const max = model.config.maxPositionEmbeddings;
+  if (T > max) throw new RangeError(`the input has ${T} tokens, more than the model's max_position_embeddings ${max}; shorten it (or score it in windows)`);
+}
 
 export interface TokenScores {
   /** tokenLogprobs[i] = log p(ids[i+1] | ids[..i]). */
@@ -13,8 +20,9 @@ export interface TokenScores {
 }
 
 export function scoreTokens(model: Llama, ids: number[]): TokenScores {
-  if (model.head !== "lm") throw new Error("score: the model has no language-model head");
+  requireHead(model, "score");
   const T = ids.length;
+  checkLength(model, T);
   if (T < 2) return { tokenLogprobs: [], nll: 0 };
   const input = Int32Array.from(ids), targets = new Int32Array(T).fill(-100);
   targets.set(input.subarray(1), 0);
@@ -30,8 +38,9 @@ export function scoreTokens(model: Llama, ids: number[]): TokenScores {
  * in length; they are left-padded into one batch so every row's last token is the last position.
  */
 export function scoreLastToken(model: Llama, sequences: number[][]): number[][] {
-  if (model.head !== "score") throw new Error("reward score: the model has no scalar (score) head");
+  requireHead(model, "reward score");
   const B = sequences.length, T = Math.max(...sequences.map((s) => s.length));
+  checkLength(model, T);
   if (B === 0 || T === 0) throw new Error("reward score: empty input");
   const cache = new KVCache(model.config, B, T);
   const batch = new Int32Array(B * T);

@@ -18,8 +18,10 @@ export interface EncodeOptions {
   bos?: boolean;
   eos?: boolean;
   /**
-   * Match special added tokens (e.g. "<s>") written in the text, as HF tokenizers does (default true).
-   * false treats them as plain text, as sentencepiece always does; non-special added tokens still match.
+   * Match special added tokens (e.g. "<s>") written in the text as control tokens, as HF tokenizers
+   * does by default. Default false: they are plain text, as sentencepiece always treats them, so text
+   * from a user (a chat message, a document) can never inject <s>, </s> or other control tokens.
+   * Non-special added tokens match either way.
    */
   parseSpecial?: boolean;
 }
@@ -202,7 +204,7 @@ export class Tokenizer {
         this.splitAdded(t, this.addedRe, (seg) => this.encoder.encode(seg, out), out);
       }
     } else {
-      const special = opts.parseSpecial !== false;
+      const special = opts.parseSpecial === true;
       const normRe = special ? this.normAddedRe : this.normPlainAddedRe;
       this.splitAdded(text, special ? this.addedRe : this.plainAddedRe, (seg, offset) => {
         if (normRe === null) { this.encodeHfSegment(seg, offset, true, out); return; }

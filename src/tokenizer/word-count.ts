@@ -4,6 +4,7 @@
 // skips them: empty, longer than max_sentence_length bytes, or holding the reserved U+2585.
 import fs from "node:fs";
 import { native } from "../native/addon.js";
+import { readTextBytes } from "../data/text-source.js";
 import { Progress } from "./progress.js";
 import { UNK_CHAR, WS, metaPieceReplacer } from "./spm-text.js";
 
@@ -78,7 +79,9 @@ export function makeLineCounter(opts: CountOptions): { counts: WordCounts; add(l
 }
 
 /**
- * Reads every file as UTF-8 lines split on "\n" (a "\r" stays, as std::getline keeps it) and
+ * Reads every file through the one text reader (src/data/text-source.ts: .gz decompressed, JSONL
+ * reduced to its "text" fields, as `data prepare` reads them), as UTF-8 lines split on "\n" (a "\r"
+ * stays, as std::getline keeps it) and
  * counts words with the native counter (native/bpe_count.cpp; same rules as makeLineCounter).
  * Shows a progress bar in MB/s on stderr when opts.progress.
  */
@@ -88,15 +91,9 @@ export async function countWords(files: string[], opts: CountOptions): Promise<W
   const counter = native.wordCounterCreate(opts.maxSentenceLength, opts.allowWhitespaceOnlyPieces, opts.metaPieces, opts.maxSentences);
   let done = 0;
   outer: for (const file of files) {
-    const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        done += chunk.length;
-        bar.update(done);
-        if (!native.wordCounterAdd(counter, chunk, false)) { stream.destroy(); break outer; }
-      }
-    } catch (e) {
-      throw new Error(`${file}: cannot read: ${(e as Error).message}`);
+    const chunks = readTextBytes(file, (n) => { done += n; bar.update(done); });
+    for await (const chunk of chunks) {
+      if (!native.wordCounterAdd(counter, chunk, false)) { await chunks.return(undefined); break outer; }
     }
     if (!native.wordCounterAdd(counter, new Uint8Array(0), true)) break;
   }

@@ -1,6 +1,7 @@
 // `llama2 score --model DIR (--ids 1,2,3 | --text STR) [--json]`: per-token log-probabilities and total NLL;
 // `llama2 score --model DIR --data FILE.jsonl [--json]`: the SFT objective on chat rows, {"loss", "tokens", "examples"}.
 import { defineCommand, parseFlags } from "../args.js";
+import { requireHead } from "../../model/model-kind.js";
 import { Llama } from "../../model/llama.js";
 import { scoreTokens } from "../../model/score.js";
 import { INPUT_OPTIONS, inputIds } from "../input-ids.js";
@@ -16,6 +17,7 @@ export const command = defineCommand({
   options: {
     model: { type: "string", value: "DIR", required: true, description: "model directory (HF layout)" },
     ...INPUT_OPTIONS,
+    "allow-nonfinite": { type: "boolean", description: "load weights holding NaN/Inf instead of refusing them (forensics)" },
     data: { type: "string", value: "FILE", multiple: true, description: "chat rows (JSONL {messages} or {prompt, response}) to score answer-only" },
     json: { type: "boolean", description: "print one JSON object ({token_logprobs, nll}, or {loss, tokens, examples} with --data) on stdout" },
   },
@@ -29,7 +31,8 @@ export const command = defineCommand({
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(command, argv);
   const dir = f.str("model");
-  const model = await Llama.load(dir);
+  const model = await Llama.load(dir, { allowNonFinite: f.bool("allow-nonfinite") });
+  requireHead(model, "score", dir);
   const data = f.list("data");
   if (data.length > 0) {
     const r = await scoreDataset(model, await loadTokenizer(dir), data);
@@ -37,7 +40,7 @@ export async function run(argv: string[]): Promise<void> {
     else console.log(`loss ${r.loss.toFixed(6)} over ${r.tokens} trained tokens of ${r.examples} examples (ppl ${Math.exp(r.loss).toFixed(3)})`);
     return;
   }
-  const ids = await inputIds("score", f, dir);
+  const ids = await inputIds("score", f, dir, model.config.vocabSize);
   const { tokenLogprobs, nll } = scoreTokens(model, ids);
   if (f.bool("json")) console.log(JSON.stringify({ token_logprobs: tokenLogprobs, nll }));
   else {

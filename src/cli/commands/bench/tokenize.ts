@@ -98,8 +98,8 @@ export async function run(argv: string[]): Promise<number> {
   if (fs.existsSync(jsonPath)) {
     const json = JSON.parse(fs.readFileSync(jsonPath, "utf8"));
     const tok = Tokenizer.fromJSON(json, config);
-    rows.push(measure("ours (tokenizer.json)", (d) => tok.encode(d, { bos: false }).length, docs, mb, repeats)); log(rows.at(-1)!);
-    ours = docs.map((d) => tok.encode(d, { bos: false }));
+    rows.push(measure("ours (tokenizer.json)", (d) => tok.encode(d, { bos: false, parseSpecial: true }).length, docs, mb, repeats)); log(rows.at(-1)!);
+    ours = docs.map((d) => tok.encode(d, { bos: false, parseSpecial: true }));
     try {
       const hf = (await import("@huggingface/tokenizers")) as { Tokenizer: new (j: unknown, c: unknown) => { encode(t: string, o: { add_special_tokens: boolean }): { ids: number[] } } };
       const ref = new hf.Tokenizer(json, config);
@@ -112,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (fs.existsSync(modelPath)) {
     const tok = Tokenizer.fromSentencePiece(fs.readFileSync(modelPath), config);
-    rows.push(measure("ours (tokenizer.model)", (d) => tok.encode(d, { bos: false }).length, docs, mb, repeats)); log(rows.at(-1)!);
+    rows.push(measure("ours (tokenizer.model)", (d) => tok.encode(d, { bos: false, parseSpecial: true }).length, docs, mb, repeats)); log(rows.at(-1)!);
   }
   if (f.bool("json")) console.log(JSON.stringify({ megabytes: mb, documents: docs.length, tokenizer: dir, results: rows }));
   return 0;

@@ -17,6 +17,7 @@ export const command = defineCommand({
     tokenizer: { type: "string", value: "DIR", required: true, description: "tokenizer directory (recorded in index.json)" },
     input: { type: "string", value: "FILE", multiple: true, description: "input file; repeat, or list files after the options" },
     out: { type: "string", value: "DIR", required: true, description: "output directory: shards and index.json" },
+    "parse-special": { type: "boolean", description: "read <s>, </s> written in the text as control tokens (default: plain text, as sentencepiece)" },
     "val-fraction": { type: "string", value: "F", default: 0.01, description: "share of documents held out as the validation split" },
     "shard-tokens": { type: "string", value: "N", default: 100_000_000, description: "tokens per shard file" },
     workers: { type: "string", value: "N", defaultText: "min(4, CPUs)", description: "tokenizer threads (0 = the main thread)" },
@@ -41,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     // Tokenizer threads (0 = this thread); the default leaves the main thread to reading and writing.
     workers: f.int("workers", Math.min(4, os.availableParallelism())),
     tokenizerDir: tokDir,
+    parseSpecial: f.bool("parse-special"),
     onProgress: (p) => {
       const s = (performance.now() - t0) / 1000;
       const mbps = p.bytes / 1e6 / Math.max(s, 1e-9);

@@ -3,6 +3,7 @@
 // the scale of the paper's safety gate (0.15) and LOGIT. --prompt/--response are scored as the chat rendering
 // of the prompt followed by the response as the assistant reply, ending with the reply's </s>.
 import { defineCommand, parseFlags } from "../../args.js";
+import { requireHead } from "../../../model/model-kind.js";
 import { Llama } from "../../../model/llama.js";
 import { scoreLastToken } from "../../../model/score.js";
 import { inputIds } from "../../input-ids.js";
@@ -19,6 +20,9 @@ export const command = defineCommand({
     response: { type: "string", value: "STR", description: "assistant response to --prompt" },
     system: { type: "string", value: "STR", description: "system prompt of the chat exchange" },
     text: { type: "string", value: "STR", description: "raw text to score (no chat template)" },
+    "text-file": { type: "string", value: "FILE", description: "read the raw text to score from FILE (- = stdin)" },
+    "parse-special": { type: "boolean", description: "treat <s>, </s> written in the text as control tokens (default: plain text)" },
+    "allow-nonfinite": { type: "boolean", description: "load weights holding NaN/Inf instead of refusing them (forensics)" },
     json: { type: "boolean", description: "print one JSON object {score, probability} on stdout (also the default output)" },
   },
   examples: ["llama2 reward score --model runs/rm-helpful/final --prompt \"Where is Tika?\" --response \"Tika is a town on the river.\""],
@@ -27,8 +31,9 @@ export const command = defineCommand({
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(command, argv);
   const dir = f.str("model");
-  const model = await Llama.load(dir);
-  const ids = await inputIds("reward score", f, dir);
+  const model = await Llama.load(dir, { allowNonFinite: f.bool("allow-nonfinite") });
+  requireHead(model, "reward score", dir);
+  const ids = await inputIds("reward score", f, dir, model.config.vocabSize);
   const score = scoreLastToken(model, [ids])[0]!;
   const value = model.numLabels === 1 ? score[0]! : score;
   const probability = typeof value === "number" ? sigmoid(value) : value.map(sigmoid);

@@ -12,6 +12,7 @@ export const command = defineCommand({
     text: { type: "string", value: "STR", required: true, description: "text to encode" },
     "no-bos": { type: "boolean", description: "do not prepend <s> (default: as the tokenizer config says)" },
     eos: { type: "boolean", description: "append </s>" },
+    "parse-special": { type: "boolean", description: "read <s>, </s> written in the text as control tokens (default: plain text, as sentencepiece)" },
     json: { type: "boolean", description: "print {ids} as JSON on stdout" },
   },
   examples: ["llama2 tokenizer encode --tokenizer runs/demo/tokenizer --text \"Hello world\""],
@@ -20,7 +21,8 @@ export const command = defineCommand({
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(command, argv);
   const tok = await Tokenizer.load(f.str("tokenizer"));
-  const ids = tok.encode(f.str("text"), { bos: f.bool("no-bos") ? false : undefined, eos: f.bool("eos") ? true : undefined });
+  const ids = tok.encode(f.str("text"), { bos: f.bool("no-bos") ? false : undefined, eos: f.bool("eos") ? true : undefined,
+    parseSpecial: f.bool("parse-special") });
   if (f.bool("json")) console.log(JSON.stringify({ ids }));
   else {
     console.log(ids.join(" "));
