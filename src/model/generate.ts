@@ -33,6 +33,13 @@ export interface Generation {
   logprobs: number[][];
 }
 
+/** Sampling options out of range are errors naming the key (a top_p of 0 would keep no token at all). */
+function checkSampling(o: GenerateOptions): void {
+  if (o.temperature !== undefined && !(o.temperature >= 0)) throw new RangeError(`temperature must be >= 0, got ${o.temperature}`);
+  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new RangeError(`top_p must be in (0, 1], got ${o.topP}`);
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) throw new RangeError(`top_k must be an integer >= 0, got ${o.topK}`);
+}
+
 export function generate(model: Llama, prompts: number[][], opts: GenerateOptions): Generation {
   const steps = generateSteps(model, prompts, opts);
   for (;;) {
@@ -48,6 +55,7 @@ export function generate(model: Llama, prompts: number[][], opts: GenerateOption
  */
 export function* generateSteps(model: Llama, prompts: number[][], opts: GenerateOptions): Generator<void, Generation, void> {
   requireHead(model, "generate");
+  checkSampling(opts);
   if (!(Number.isInteger(opts.maxNewTokens) && opts.maxNewTokens >= 0)) throw new RangeError(`generate: maxNewTokens must be an integer >= 0, got ${opts.maxNewTokens}`);
   const n = prompts.length;
   if (n === 0) return { ids: [], logprobs: [] };

@@ -12,8 +12,8 @@ export const GATT_SCHEMA: Schema = {
   data_samples: { type: "int?", default: null, doc: "rows drawn (seeded) from data to mix in (default: all)" },
   dialogues: { type: "string[]", default: [], doc: "multi-turn dialogues (JSONL {messages: [system?, user, assistant, …]}; a world's dialogues_train.jsonl)" },
   instructions: { type: "string?", default: null, doc: "text file, one instruction per line, given to dialogues that have no system message" },
-  temperature: { type: "number", default: 0, doc: "sampling temperature of the replies (0 = greedy)" },
-  top_p: { type: "number", default: 1, doc: "nucleus sampling of the replies" },
+  temperature: { type: "number", default: 0, range: ">= 0", doc: "sampling temperature of the replies (0 = greedy)" },
+  top_p: { type: "number", default: 1, range: "(0, 1]", doc: "nucleus sampling of the replies" },
   max_new_tokens: { type: "int", default: 64, doc: "longest sampled reply" },
   filter_adherent: { type: "bool", default: true, doc: "with world dialogues, train only on sampled replies the judge finds adherent to the instruction" },
 };

@@ -10,7 +10,7 @@ import { Llama } from "../model/llama.js";
 import { preset } from "../model/presets.js";
 import { validateConfig, type LlamaConfig } from "../model/config.js";
 import { native } from "../native/addon.js";
-import { loadConfig, applySet, type ConfigValues } from "../train/config.js";
+import { absolutePaths, loadConfig, applySet, type ConfigValues } from "../train/config.js";
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
 import { LmTask, type BatchSource, type LmBatch } from "../train/lm-task.js";
 import { Rng } from "../model/rng.js";
@@ -49,7 +49,16 @@ export function loadResumeConfig(checkpoint: string, sets: string[]): PretrainCo
   const cfg = loadConfig<PretrainConfig>(PRETRAIN_SCHEMA, undefined, []) as unknown as ConfigValues;
   // Start from the schema defaults so keys added since the checkpoint was written get a value.
   mergeInto(cfg, state.config);
-  for (const s of expandModelShorthand(sets)) applySet(PRETRAIN_SCHEMA, cfg, s);
+  for (const s of expandModelShorthand(sets)) {
+    const before = JSON.parse(JSON.stringify((cfg as unknown as PretrainConfig).model)) as Record<string, unknown>;
+    applySet(PRETRAIN_SCHEMA, cfg, s);
+    const after = (cfg as unknown as PretrainConfig).model as unknown as Record<string, unknown>;
+    const changed = Object.keys(after).filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
+    if (changed.length > 0)
+      throw new Error(`--set ${s}: --resume cannot change the model's architecture (the checkpoint has model.${changed[0]}: ` +
+        `${JSON.stringify(before[changed[0]!])}); start a new run, or use model.init_from=${checkpoint} to start from its weights`);
+  }
+  absolutePaths(PRETRAIN_SCHEMA, cfg);
   const out = cfg as unknown as PretrainConfig;
   checkConfig(out, path.join(checkpoint, "trainer_state.json"));
   return out;
@@ -71,6 +80,10 @@ function checkConfig(c: PretrainConfig, src: string): void {
   for (const k of ["max_steps", "eval_every", "save_every", "warmup", "eval_batches"] as const)
     if (!(c[k] >= 0)) throw new Error(`${src}: key "${k}" must be >= 0, got ${c[k]}`);
   if (!(c.lr > 0)) throw new Error(`${src}: key "lr" must be > 0`);
+  if (c.tokenizer !== null && !fs.existsSync(c.tokenizer))
+    throw new Error(`${src}: key "tokenizer": ${c.tokenizer} does not exist (a tokenizer directory with tokenizer.json or tokenizer.model)`);
+  if (c.model.init_from !== null && !fs.existsSync(c.model.init_from))
+    throw new Error(`${src}: key "model.init_from": ${c.model.init_from} does not exist`);
   resolveGradAccum(c);
 }
 

@@ -3,6 +3,7 @@
 // line and key. Every recipe (pretrain, sft, reward, ppo) declares its schema and gets a plain
 // object with the keys it declared, snake_case as in the file.
 import fs from "node:fs";
+import { resolve as pathResolve } from "node:path";
 import YAML, { isMap, isScalar, LineCounter, type Node } from "yaml";
 
 /** The type of one config field. "?" suffix = may also be null. */
@@ -13,6 +14,13 @@ export interface FieldSpec {
   default: unknown;
   /** Allowed values for a string field. */
   choices?: readonly string[];
+  /**
+   * Allowed range of a number field, in interval notation: "[0, 1)", "(0, 1]", "> 0", ">= 0", ">= 1".
+   * Errors name the key (and, in a file, its line).
+   */
+  range?: string;
+  /** A path: stored absolute (resolved against the working directory), so a saved config means the same from anywhere. */
+  path?: boolean;
   /** For "json" fields (any YAML value; `--set` parses JSON when the text starts with [ or {): an error text or null. */
   validate?: (v: unknown) => string | null;
   doc?: string;
@@ -35,8 +43,27 @@ function isSchema(t: FieldType | Schema): t is Schema {
   return typeof t === "object";
 }
 
-/** Checks one value against its field; returns an error text or null. */
+/** Whether `x` lies in `range` ("[a, b)", "(a, b]", "> a", ">= a", "< b", "<= b"). */
+export function inRange(x: number, range: string): boolean {
+  const iv = /^([[(])\s*(-?[\d.e+-]+|-inf)\s*,\s*(-?[\d.e+-]+|inf)\s*([\])])$/.exec(range);
+  if (iv) {
+    const lo = iv[2] === "-inf" ? -Infinity : Number(iv[2]), hi = iv[3] === "inf" ? Infinity : Number(iv[3]);
+    return (iv[1] === "[" ? x >= lo : x > lo) && (iv[4] === "]" ? x <= hi : x < hi);
+  }
+  const cmp = /^(>=|>|<=|<)\s*(-?[\d.e+-]+)$/.exec(range);
+  if (!cmp) throw new Error(`config schema: bad range "${range}"`);
+  const b = Number(cmp[2]);
+  return cmp[1] === ">=" ? x >= b : cmp[1] === ">" ? x > b : cmp[1] === "<=" ? x <= b : x < b;
+}
+
+/** Checks one value against its field (type, then range); returns an error text or null. */
 function check(f: FieldSpec, v: unknown): string | null {
+  const err = checkType(f, v);
+  if (err || f.range === undefined || typeof v !== "number") return err;
+  return inRange(v, f.range) ? null : `must be ${/^[[(]/.test(f.range) ? `in ${f.range}` : f.range}, got ${v}`;
+}
+
+function checkType(f: FieldSpec, v: unknown): string | null {
   const t = f.type as FieldType;
   if (t === "json") return f.validate ? f.validate(v) : null;
   const nullable = t.endsWith("?");
@@ -141,7 +168,21 @@ export function loadConfig<T>(schema: Schema, file: string | undefined, sets: st
     mergeYaml(schema, cfg, fs.readFileSync(file, "utf8"), file);
   }
   for (const s of sets) applySet(schema, cfg, s);
+  absolutePaths(schema, cfg);
   return cfg as T;
+}
+
+/**
+ * Resolves every `path: true` field (non-empty strings) against the working directory, in place, so
+ * the config saved with a run resolves the same from any directory. Returns `cfg`.
+ */
+export function absolutePaths(schema: Schema, cfg: ConfigValues): ConfigValues {
+  for (const [k, f] of Object.entries(schema)) {
+    const v = cfg[k];
+    if (isSchema(f.type)) { if (v && typeof v === "object") absolutePaths(f.type, v as ConfigValues); continue; }
+    if (f.path && typeof v === "string" && v !== "") cfg[k] = pathResolve(v);
+  }
+  return cfg;
 }
 
 /** Applies YAML text onto `target` (used for files and for a checkpoint's saved config). */
