@@ -2,6 +2,7 @@
 // The `llama2` command (DESIGN.md §3). One subcommand per file in ./commands (src/cli/registry.ts),
 // each exporting its definition `command` and `run(argv)`; this entry finds the file, prints the
 // top-level and group help, --version, and maps errors to exit codes (usage 2, failure 1).
+import { describeSystemError } from "../io/fs-errors.js";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,7 +83,8 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof HelpRequested) { console.log(err.text); process.exitCode = 0; return; }
     if (err instanceof UsageError) console.error(`llama2: ${err.message}`);
-    else console.error(err instanceof Error ? (process.env.LLAMA2_DEBUG ? err.stack : `llama2: ${err.message}`) : err);
+    // A bare Node system error (EROFS, ENOSPC, …) gets its operation and path spelled out.
+    else console.error(err instanceof Error ? (process.env.LLAMA2_DEBUG ? err.stack : `llama2: ${describeSystemError(err) ?? err.message}`) : err);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );

@@ -1,6 +1,7 @@
 // `llama2 data prepare --tokenizer DIR --input FILE... --out DIR [--val-fraction f] [--shard-tokens N] [--workers N]`:
 // tokenizes .txt (a document = a paragraph, lines up to a blank line) and JSONL {"text"} files,
 // plain or .gz, into binary token shards + index.json (src/data/prepare.ts), with a live MB/s line.
+import { writeDirAtomic } from "../../../io/atomic-dir.js";
 import os from "node:os";
 import path from "node:path";
 import { defineCommand, parseFlags } from "../../args.js";
@@ -35,8 +36,8 @@ export async function run(argv: string[]): Promise<number> {
   const tokenizer = await Tokenizer.load(tokDir);
   const progress = new ProgressLine(process.stderr, 200, 10_000, !f.bool("quiet"));
   const t0 = performance.now();
-  const index = await prepareTokens({
-    inputs, out, encoder: tokenizer, tokenizerPath: path.resolve(tokDir),
+  const index = await writeDirAtomic(out, "prepared token shards", (e) => e.includes("index.json"), (tmp) => prepareTokens({
+    inputs, out: tmp, encoder: tokenizer, tokenizerPath: path.resolve(tokDir),
     valFraction: f.num("val-fraction"),
     shardTokens: f.int("shard-tokens"),
     // Tokenizer threads (0 = this thread); the default leaves the main thread to reading and writing.
@@ -49,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
       progress.update(`${bar(p.bytes / p.totalBytes)} ${(p.bytes / 1e6).toFixed(1)}/${(p.totalBytes / 1e6).toFixed(1)} MB ` +
         `${mbps.toFixed(2)} MB/s | ${p.documents} docs ${p.tokens} tokens | ETA ${formatDuration((p.totalBytes - p.bytes) / 1e6 / mbps)}`);
     },
-  });
+  }));
   const s = (performance.now() - t0) / 1000;
   const bytes = index.sources.reduce((a, x) => a + x.bytes, 0);
   const summary = {

@@ -1,6 +1,8 @@
 // `llama2 tokenizer train --input FILE... --vocab-size N --out DIR`: trains a Llama 2 tokenizer
 // (SentencePiece BPE, digits split, byte fallback; paper §2.2) and writes tokenizer.json,
 // tokenizer_config.json and tokenizer.model into DIR.
+import path from "node:path";
+import { writeDirAtomic } from "../../../io/atomic-dir.js";
 import fs from "node:fs";
 import { UsageError, defineCommand, parseFlags } from "../../args.js";
 import { saveTokenizerDir } from "../../../tokenizer/hf-export.js";
@@ -48,7 +50,8 @@ export async function run(argv: string[]): Promise<number> {
     allowWhitespaceOnlyPieces: !f.bool("no-whitespace-only-pieces"),
     progress: !f.bool("quiet") && !f.bool("json"),
   });
-  const files = saveTokenizerDir(out, trained);
+  const files = (await writeDirAtomic(out, "a tokenizer", (e) => e.includes("tokenizer.json") || e.includes("tokenizer.model"),
+    (tmp) => saveTokenizerDir(tmp, trained))).map((file) => path.join(out, path.basename(file)));
   const seconds = (Date.now() - t0) / 1000;
   const summary = { out, files, vocabSize: trained.pieces.length, merges: trained.merges.length, seconds, ...trained.stats };
   if (f.bool("json")) console.log(JSON.stringify(summary));

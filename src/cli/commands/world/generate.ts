@@ -1,5 +1,6 @@
 // `llama2 world generate --out DIR [--seed S] [--size small|medium|large] [--flip-rate P]`:
 // writes the data world (src/world/generate.ts) and prints what it wrote.
+import { writeDirAtomic } from "../../../io/atomic-dir.js";
 import { UsageError, defineCommand, parseFlags } from "../../args.js";
 import { generateWorld, SIZES, type Size } from "../../../world/generate.js";
 
@@ -25,7 +26,9 @@ export async function run(argv: string[]): Promise<number> {
   if (flipRate < 0 || flipRate > 0.5) throw new UsageError(`world generate: --flip-rate must be in [0, 0.5], got ${flipRate}`);
   const out = f.str("out");
   const t0 = performance.now();
-  const report = generateWorld({ out, seed: f.str("seed"), size: size as Size, flipRate });
+  // Built in a temporary sibling and renamed into place: a failure leaves no half-written world.
+  const report = await writeDirAtomic(out, "a generated world", (e) => e.includes("world.json"),
+    (tmp) => generateWorld({ out: tmp, seed: f.str("seed"), size: size as Size, flipRate }));
   const seconds = (performance.now() - t0) / 1000;
   if (f.bool("json")) console.log(JSON.stringify({ out, seconds, ...report }));
   else {
