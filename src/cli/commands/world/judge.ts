@@ -26,6 +26,10 @@ export async function run(argv: string[]): Promise<number> {
   for (const e of errors.slice(0, 20)) console.error(`${e.file}:${e.line}: ${e.message}`);
   if (errors.length > 20) console.error(`${file}: … ${errors.length - 20} more bad lines`);
   if (f.bool("strict") && errors.length) return 1;
+  if (r.n === 0) {
+    console.error(`${file}: nothing could be judged (${errors.length} record(s) skipped)`);
+    return 1;
+  }
   if (f.bool("json")) console.log(JSON.stringify({ ...r, skipped: errors.length }));
   else {
     const pct = (x: number | null) => (x === null ? "n/a" : `${(100 * x).toFixed(1)}%`);
