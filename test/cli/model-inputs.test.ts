@@ -133,3 +133,21 @@ test("--text-file reads long inputs from a file or stdin (-), past argv's 128 Ki
   assert.equal(short.status, 0, short.stderr);
   assert.deepEqual(JSON.parse(short.stdout), llama2Json("score", "--model", model, "--text", "Hello world", "--json"));
 });
+
+test("a NaN in a bf16 checkpoint is found whether the weights load as float32 or stay bfloat16 (--dtype bfloat16)", async () => {
+  const src = fixture("models", "llama-gqa-bf16");
+  const dir = tmp("bf16-nan-");
+  for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+  const file = path.join(dir, "model.safetensors");
+  const { readSafetensorsHeader } = await import("../../src/io/safetensors.js");
+  const e = readSafetensorsHeader(file).entries.get("model.layers.0.self_attn.q_proj.weight")!;
+  assert.equal(e.dtype, "BF16");
+  const fd = fs.openSync(file, "r+");
+  fs.writeSync(fd, Buffer.from([0xc0, 0x7f]), 0, 2, e.begin + 2 * 5); // element 5 := bf16 NaN (0x7fc0)
+  fs.closeSync(fd);
+  for (const dtype of ["float32", "bfloat16"]) {
+    const r = llama2("generate", "--model", dir, "--ids", "1,5,9", "--dtype", dtype, "--max-new-tokens", "2");
+    assert.equal(r.status, 1, `${dtype}: ${r.stdout}`);
+    assert.match(r.stderr, /tensor "model\.layers\.0\.self_attn\.q_proj\.weight" holds a non-finite value: NaN at index 5 \(\[0, 5\]/, dtype);
+  }
+});
