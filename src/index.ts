@@ -55,7 +55,7 @@ export { scoreDataset, type DatasetScore } from "./recipes/sft-score.js";
 export { Llama, type LlamaOptions } from "./model/llama.js";
 export type { LlamaConfig } from "./model/config.js";
 export { preset, PRESET_NAMES } from "./model/presets.js";
-export { loadModelDir, saveModelDir, type ModelDir, type ModelKind, type SaveModelOptions } from "./model/model-dir.js";
+export { loadModelDir, saveModelDir, type LoadModelDirOptions, type ModelDir, type ModelKind, type SaveModelOptions } from "./model/model-dir.js";
 export { readHfConfig, configFromHf, configToHf, type HfConfig } from "./model/hf-config.js";
 export {
   readSafetensors, readSafetensorsHeader, writeSafetensors,
@@ -66,3 +66,10 @@ export {
 export { generateWorld, SIZES as WORLD_SIZES, type Size as WorldSize, type GenerateOptions as WorldOptions, type GenerateReport as WorldReport } from "./world/generate.js";
 export { judge, type JudgeOptions } from "./api/world.js";
 export { Judge, JudgeInputError, MetaIndex, judgeFile, type JudgeReport, type JudgeLineError } from "./world/judge.js";
+
+// Reliability (issue 10): run-directory ownership, the checks on models and weights, file-system errors.
+export { openRunDir, assertRunDirFree, readLock, RunDirError, LOCK_FILE, type RunDir, type RunDirMode, type RunLockInfo } from "./train/run-dir.js";
+export { requireHead, describeHead, WrongModelError, type Job } from "./model/model-kind.js";
+export { BadWeightsError, firstNonFinite } from "./model/tensor-checks.js";
+export { FsOpError, describeFsError } from "./io/fs-errors.js";
+export { writeDirAtomic } from "./io/atomic-dir.js";
