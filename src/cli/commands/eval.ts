@@ -1,5 +1,6 @@
 // `llama2 eval --model DIR --world DIR [--split test] [--max-new-tokens N] [--reward-helpful DIR]
 // [--reward-safety DIR] [--out FILE] [--json]` (src/recipes/eval.ts): generate and judge on a world.
+import { requireHead } from "../../model/model-kind.js";
 import { defineCommand, parseFlags } from "../args.js";
 import { Llama } from "../../model/llama.js";
 import { loadTokenizer } from "../../tokenizer/resolve.js";
@@ -32,7 +33,7 @@ export const command = defineCommand({
 async function rewardModel(dir: string | undefined) {
   if (!dir) return undefined;
   const model = await Llama.load(dir);
-  if (model.head !== "score") throw new Error(`${dir}: not a reward model (LlamaForSequenceClassification)`);
+  requireHead(model, "reward score", dir);
   return { model, tokenizer: await loadTokenizer(dir) };
 }
 
@@ -40,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(command, argv);
   const dir = f.str("model");
   const model = await Llama.load(dir);
+  requireHead(model, "eval", dir);
   const report = await evaluateModel(model, await loadTokenizer(dir), {
     world: f.str("world"), split: f.str("split"), maxNewTokens: f.int("max-new-tokens"), batchSize: f.int("batch-size"),
     rewardHelpful: await rewardModel(f.strOpt("reward-helpful")), rewardSafety: await rewardModel(f.strOpt("reward-safety")),
