@@ -67,6 +67,7 @@ async function runStage<C extends { out: string; max_steps: number | null }>(nam
     const result = await run(cfg, resumeFrom, {
       progress: { step: (p) => { last = p; }, log: options.onLog },
       handleSignals: false,
+      overwrite: options.overwrite,
       log: options.onLog,
       onTrainer: (t) => { trainer = t; if (signal?.aborted) t.requestStop("requested"); },
       onStep: (m) => {

@@ -31,6 +31,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Continue this run directory (its newest checkpoint) or checkpoint directory; `config` then overrides its saved config. */
   resume?: string;
+  /** Start over in a run directory that holds another run, clearing it first (default: refused with a RunDirError). */
+  overwrite?: boolean;
   /** Messages worth showing (eval results, saved checkpoints, warnings); the library prints nothing itself. */
   onLog?: (message: string) => void;
 }
@@ -99,6 +101,8 @@ export async function pretrain(config: PretrainConfigInput = {}, options: TrainO
     const result = await runPretrain(cfg, resumeFrom, {
       progress: { step: (p) => { last = p; }, log: options.onLog },
       handleSignals: false,
+      overwrite: options.overwrite,
+      onNotice: options.onLog,
       onTrainer: (t) => { trainer = t; if (signal?.aborted) t.requestStop("requested"); },
       onStep: (m) => {
         const p: StepProgress = last ?? { step: Number(m.step), maxSteps: cfg.max_steps, loss: Number(m.loss), lr: Number(m.lr), tokensPerSecond: 0, etaSeconds: 0 };
