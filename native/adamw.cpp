@@ -40,18 +40,20 @@ LLAMA2_INLINE void update(float* p, const float* g, float* m, float* v, int64_t 
   }
 }
 
-LLAMA2_INLINE void updateFused(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
+[[maybe_unused]] LLAMA2_INLINE void updateFused(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
   update<true>(p, g, m, v, i0, i1, k);
 }
 LLAMA2_INLINE void updatePlain(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
   update<false>(p, g, m, v, i0, i1, k);
 }
+#if LLAMA2_X86
 LLAMA2_AVX512 void updateAvx512(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
   updateFused(p, g, m, v, i0, i1, k);
 }
 LLAMA2_AVX2 void updateAvx2(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
   updateFused(p, g, m, v, i0, i1, k);
 }
+#endif
 void updatePortable(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const Coeffs& k) {
   updatePlain(p, g, m, v, i0, i1, k);
 }
@@ -83,12 +85,16 @@ static Napi::Value adamwStep(const Napi::CallbackInfo& info) {
   k.bc2Sqrt = static_cast<float>(std::sqrt(bc2));
   k.negStep = static_cast<float>(-(lr / bc1));
   k.eps = static_cast<float>(eps);
+#if LLAMA2_X86
   const SimdLevel level = simdLevel();
   const auto kernel = level == SimdLevel::Avx512 ? updateAvx512 : level == SimdLevel::Avx2 ? updateAvx2 : updatePortable;
+#else
+  const auto kernel = updatePortable;
+#endif
   constexpr int64_t kChunk = 1 << 14;
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for if (n >= 4 * kParallelMin) schedule(static)
-  for (int64_t c = 0; c < chunks; c++) kernel(p, g, m, v, c * kChunk, std::min(n, (c + 1) * kChunk), k);
+  parallelFor(n, kChunk, n >= 4 * kParallelMin, [&](int64_t i0, int64_t i1) {
+    for (int64_t c = i0; c < i1; c += kChunk) kernel(p, g, m, v, c, std::min(i1, c + kChunk), k);
+  });
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("adamwStep", adamwStep);

@@ -76,37 +76,39 @@ static Napi::Value attentionForward(const Napi::CallbackInfo& info) {
   Shape s{dim(info, fn, 5, "B"), dim(info, fn, 6, "T"), dim(info, fn, 7, "S"), dim(info, fn, 8, "pos0"),
           dim(info, fn, 9, "H"), dim(info, fn, 10, "KH"), dim(info, fn, 11, "D")};
   if (s.KH == 0 || s.H % s.KH != 0)
-    fail(info, std::string(fn) + ": H (" + std::to_string(s.H) + ") must be a positive multiple of KH (" +
-                   std::to_string(s.KH) + ")");
+    failRange(info, std::string(fn) + ": H (" + std::to_string(s.H) + ") must be a positive multiple of KH (" +
+                        std::to_string(s.KH) + ")");
+  if (s.D == 0) failRange(info, std::string(fn) + ": argument 11 (D) must be positive");
   if (s.pos0 + s.T > s.S)
-    fail(info, std::string(fn) + ": pos0 + T (" + std::to_string(s.pos0 + s.T) + ") exceeds the capacity S (" +
-                   std::to_string(s.S) + ")");
-  float* out = f32(info, fn, 0, "out", s.B * s.T * s.H * s.D);
-  float* lse = f32OrNull(info, fn, 1, "lse", s.B * s.H * s.T);
-  const float* q = f32(info, fn, 2, "q", s.B * s.T * s.H * s.D);
-  const float* k = f32(info, fn, 3, "k", s.B * s.S * s.KH * s.D);
-  const float* v = f32(info, fn, 4, "v", s.B * s.S * s.KH * s.D);
+    failRange(info, std::string(fn) + ": pos0 + T (" + std::to_string(s.pos0 + s.T) + ") exceeds the capacity S (" +
+                        std::to_string(s.S) + ")");
+  const int64_t nq = size(info, fn, "B*T*H*D", {s.B, s.T, s.H, s.D});
+  const int64_t nkv = size(info, fn, "B*S*KH*D", {s.B, s.S, s.KH, s.D});
+  float* out = f32(info, fn, 0, "out", nq);
+  float* lse = f32OrNull(info, fn, 1, "lse", size(info, fn, "B*H*T", {s.B, s.H, s.T}));
+  const float* q = f32(info, fn, 2, "q", nq);
+  const float* k = f32(info, fn, 3, "k", nkv);
+  const float* v = f32(info, fn, 4, "v", nkv);
   const int32_t* keyStart = i32OrNull(info, fn, 12, "keyStart", s.B);
-  const int32_t* segIds = i32OrNull(info, fn, 13, "segIds", s.B * s.S);
+  const int32_t* segIds = i32OrNull(info, fn, 13, "segIds", size(info, fn, "B*S", {s.B, s.S}));
   if (keyStart)
     for (int64_t b = 0; b < s.B; b++)
       if (keyStart[b] < 0 || keyStart[b] > s.S)
         failRange(info, std::string(fn) + ": keyStart[" + std::to_string(b) + "] = " + std::to_string(keyStart[b]) +
                             " is outside [0, S]");
-  if (s.B * s.T * s.H == 0) return info.Env().Undefined();
+  // Nothing to compute: return before any scratch is sized (from here S and D are bounded by k's length).
+  if (s.B == 0 || s.T == 0 || s.H == 0) return info.Env().Undefined();
   if (lse || s.T >= kTiledMinT) {
     flash::forward(s, out, lse, q, k, v, keyStart, segIds);
     return info.Env().Undefined();
   }
-  const int64_t work = s.B * s.H * s.T * (s.pos0 + s.T) * s.D;
+  const double work = static_cast<double>(nq) * static_cast<double>(s.pos0 + s.T);
   const auto head = forwardDirectSimdPick();
-#pragma omp parallel if (work >= kParallelMin && s.B * s.H > 1)
-  {
+  WorkQueue heads(s.B * s.H);
+  parallelRegion(work >= kParallelMin && s.B * s.H > 1, [&](int, int) {
     std::vector<float> sc(s.S);
-#pragma omp for collapse(2) schedule(dynamic, 1)
-    for (int64_t b = 0; b < s.B; b++)
-      for (int64_t h = 0; h < s.H; h++) head(s, b, h, out, q, k, v, keyStart, segIds, sc.data());
-  }
+    for (int64_t i; heads.next(i);) head(s, i / s.H, i % s.H, out, q, k, v, keyStart, segIds, sc.data());
+  });
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("attentionForward", attentionForward);
@@ -119,20 +121,22 @@ static Napi::Value attentionBackward(const Napi::CallbackInfo& info) {
   const int64_t B = dim(info, fn, 9, "B"), T = dim(info, fn, 10, "T"), H = dim(info, fn, 11, "H"),
                 KH = dim(info, fn, 12, "KH"), D = dim(info, fn, 13, "D");
   if (KH == 0 || H % KH != 0)
-    fail(info, std::string(fn) + ": H (" + std::to_string(H) + ") must be a positive multiple of KH (" +
-                   std::to_string(KH) + ")");
+    failRange(info, std::string(fn) + ": H (" + std::to_string(H) + ") must be a positive multiple of KH (" +
+                        std::to_string(KH) + ")");
+  if (D == 0) failRange(info, std::string(fn) + ": argument 13 (D) must be positive");
   Shape s{B, T, T, 0, H, KH, D};
-  float* dq = f32(info, fn, 0, "dq", B * T * H * D);
-  float* dk = f32(info, fn, 1, "dk", B * T * KH * D);
-  float* dv = f32(info, fn, 2, "dv", B * T * KH * D);
-  const float* dout = f32(info, fn, 3, "dout", B * T * H * D);
-  const float* out = f32(info, fn, 4, "out", B * T * H * D);
-  const float* lse = f32(info, fn, 5, "lse", B * H * T);
-  const float* q = f32(info, fn, 6, "q", B * T * H * D);
-  const float* k = f32(info, fn, 7, "k", B * T * KH * D);
-  const float* v = f32(info, fn, 8, "v", B * T * KH * D);
-  const int32_t* segIds = i32OrNull(info, fn, 14, "segIds", B * T);
-  if (B * T * H == 0) return info.Env().Undefined();
+  const int64_t nq = size(info, fn, "B*T*H*D", {B, T, H, D}), nkv = size(info, fn, "B*T*KH*D", {B, T, KH, D});
+  float* dq = f32(info, fn, 0, "dq", nq);
+  float* dk = f32(info, fn, 1, "dk", nkv);
+  float* dv = f32(info, fn, 2, "dv", nkv);
+  const float* dout = f32(info, fn, 3, "dout", nq);
+  const float* out = f32(info, fn, 4, "out", nq);
+  const float* lse = f32(info, fn, 5, "lse", size(info, fn, "B*H*T", {B, H, T}));
+  const float* q = f32(info, fn, 6, "q", nq);
+  const float* k = f32(info, fn, 7, "k", nkv);
+  const float* v = f32(info, fn, 8, "v", nkv);
+  const int32_t* segIds = i32OrNull(info, fn, 14, "segIds", size(info, fn, "B*T", {B, T}));
+  if (B == 0 || T == 0 || H == 0) return info.Env().Undefined();
   flash::backward(s, dq, dk, dv, dout, out, lse, q, k, v, segIds);
   return info.Env().Undefined();
 }

@@ -4,9 +4,6 @@
 // backward over (b, head, chunk of key tiles), dq shares summed over the chunks and each head's
 // dk/dv share over its GQA group afterwards.
 #include <vector>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include "attention_flash.h"
 
 namespace llama2::flash::portable {
@@ -41,13 +38,7 @@ namespace llama2::flash {
 
 namespace {
 
-int64_t omp_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
+int64_t regionThreads() { return inParallel() ? 1 : threadCount(); }  // threads a region would use
 
 struct Family {
   decltype(&portable::forwardTile) forwardTile;
@@ -55,7 +46,7 @@ struct Family {
 };
 
 Family pick() {
-#if defined(__x86_64__) || defined(__i386__)
+#if LLAMA2_X86
   switch (simdLevel()) {
     case SimdLevel::Avx512: return {avx512::forwardTile, avx512::backwardHead};
     case SimdLevel::Avx2: return {avx2::forwardTile, avx2::backwardHead};
@@ -78,33 +69,34 @@ void forward(const Shape& s, float* out, float* lse, const float* q, const float
       kseg[b * nkt + kt] = segRange(segIds + b * s.S, kt * kBc, std::min((kt + 1) * kBc, Sv));
   const Family f = pick();
   const int64_t items = s.B * s.H * nqt;
-  const int64_t work = s.B * s.H * s.T * Sv * s.D;
-#pragma omp parallel if (work >= kParallelMin && items > 1)
-  {
-#pragma omp for schedule(static)
-    for (int64_t g = 0; g < groups; g++) packKv(s, g / s.KH, g % s.KH, k, v, packed.data() + g * kvFloats);
+  const double work = static_cast<double>(s.B * s.H * s.T) * static_cast<double>(Sv) * static_cast<double>(s.D);
+  const bool par = work >= kParallelMin && items > 1;
+  parallelFor(groups, 1, par, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; g++) packKv(s, g / s.KH, g % s.KH, k, v, packed.data() + g * kvFloats);
+  });
+  // heaviest (last) query tiles first, so the causal triangle balances across threads
+  WorkQueue tiles(items);
+  parallelRegion(par, [&](int, int) {
     std::vector<float> scratch(forwardScratch(s));
-    // heaviest (last) query tiles first, so the causal triangle balances across threads
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t it = 0; it < items; it++) {
+    for (int64_t it; tiles.next(it);) {
       const int64_t qt = nqt - 1 - it / (s.B * s.H), bh = it % (s.B * s.H), b = bh / s.H, h = bh % s.H;
       const float* kv = packed.data() + (b * s.KH + h / group) * kvFloats;
       f.forwardTile(s, b, h, qt * kBr, out, lse, q, kv, keyStart, segIds, segIds ? kseg.data() + b * nkt : nullptr,
                     scratch.data());
     }
-  }
+  });
 }
 
 void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
               const float* q, const float* k, const float* v, const int32_t* segIds) {
   const int64_t B = s.B, T = s.T, H = s.H, KH = s.KH, D = s.D, group = H / KH;
   const int64_t Tp = roundTile(T), Dp = roundUp(D), nt = Tp / kBc;
-  const int64_t work = B * H * T * T * D;
+  const double work = static_cast<double>(B * H * T) * static_cast<double>(T) * static_cast<double>(D);
   const bool parallel = work >= kParallelMin && B * H * nt > 1;
   // Each head's key tiles in C chunks of equal causal work (tile kt meets nt - kt query tiles),
   // so a loaded machine's threads still get >= 8 items each; chunk c's dq share covers rows >= its
   // first key and is summed below.
-  const int64_t threads = parallel ? omp_threads() : 1;
+  const int64_t threads = parallel ? regionThreads() : 1;
   const int64_t C = std::min(nt, std::max<int64_t>(1, (8 * threads + B * H - 1) / (B * H)));
   std::vector<int64_t> bound(C + 1, nt);
   for (int64_t c = 0, kt = 0, acc = 0; c < C; c++) {
@@ -117,13 +109,12 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
   // GQA: each query head's dk/dv share [2][B][H][T][D], summed over the group below
   std::vector<float> kvPart(group > 1 ? 2 * B * H * T * D : 0);
   const Family f = pick();
-#pragma omp parallel if (parallel)
-  {
+  WorkQueue items(B * H * C);
+  parallelRegion(parallel, [&](int, int) {
     std::vector<float> scratch(backwardScratch(s) + 2 * Tp * Dp);
     float* dKa = scratch.data() + backwardScratch(s);
     float* dVa = dKa + Tp * Dp;
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t it = 0; it < B * H * C; it++) {
+    for (int64_t it; items.next(it);) {
       const int64_t c = it % C, bh = it / C, b = bh / H, h = bh % H, kh = h / group;
       const int64_t kt0 = bound[c], kt1 = bound[c + 1];
       if (kt0 >= kt1) continue;
@@ -137,9 +128,10 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
         std::memcpy(vd, dVa + j * Dp, sizeof(float) * D);
       }
     }
-    if (C > 1) {
-#pragma omp for schedule(static)
-      for (int64_t row = 0; row < B * T * H; row++) {
+  });
+  if (C > 1)
+    parallelFor(B * T * H, 64, parallel, [&](int64_t r0, int64_t r1) {
+      for (int64_t row = r0; row < r1; row++) {
         const int64_t b = row / (T * H), t = row / H % T, h = row % H, bh = b * H + h;
         float* o = dq + row * D;
         std::memset(o, 0, sizeof(float) * D);
@@ -149,10 +141,10 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
           for (int64_t d = 0; d < D; d++) o[d] += p[d];
         }
       }
-    }
-    if (group > 1) {
-#pragma omp for schedule(static)
-      for (int64_t row = 0; row < B * T * KH; row++) {
+    });
+  if (group > 1)
+    parallelFor(B * T * KH, 64, parallel, [&](int64_t r0, int64_t r1) {
+      for (int64_t row = r0; row < r1; row++) {
         const int64_t b = row / (T * KH), j = row / KH % T, kh = row % KH;
         float* kd = dk + row * D;
         float* vd = dv + row * D;
@@ -164,8 +156,7 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
           for (int64_t d = 0; d < D; d++) kd[d] += pk[d], vd[d] += pv[d];
         }
       }
-    }
-  }
+    });
 }
 
 }  // namespace llama2::flash

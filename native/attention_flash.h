@@ -100,7 +100,7 @@ inline int64_t backwardScratch(const Shape& s) {
                     float* dKa, float* dVa, const float* dout, const float* out, const float* lse, const float* q, \
                     const float* k, const float* v, const int32_t* segIds, float* scratch);
 namespace portable { LLAMA2_FLASH_DECLS }
-#if defined(__x86_64__) || defined(__i386__)
+#if LLAMA2_X86
 namespace avx2 { LLAMA2_FLASH_DECLS }
 namespace avx512 { LLAMA2_FLASH_DECLS }
 #endif

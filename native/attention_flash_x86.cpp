@@ -1,16 +1,24 @@
 // The AVX-512 and AVX2+FMA families of native/attention_flash.inc (x86 only; other CPUs build
 // the portable family in attention_flash.cpp). Register blocking: AVX-512 (32 zmm) scores 8 rows
 // x 32 keys (16 accumulators), weighted sums 8 rows x 48 (24); AVX2 (16 ymm) 4 x 24 (12) both.
-#if defined(__x86_64__) || defined(__i386__)
+#include "simd.h"
+#if LLAMA2_X86
 #include <immintrin.h>
 #include "attention_flash.h"
 
 // _mm512_reduce_* use _mm256_undefined_ps(): a GCC 12 false "maybe uninitialized".
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 
+// Every function of a block is compiled for its ISA: GCC's target pragma, clang's attribute pragma.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx2,fma"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx2,fma")
+#endif
 namespace llama2::flash::avx512 {
 using VF = __m512;
 constexpr int VW = 16;
@@ -48,10 +56,14 @@ static inline VF vexp(VF x) {
 }
 #include "attention_flash.inc"
 }  // namespace llama2::flash::avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
 #pragma GCC pop_options
-
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+#endif
 namespace llama2::flash::avx2 {
 using VF = __m256;
 constexpr int VW = 8;
@@ -97,5 +109,9 @@ static inline VF vexp(VF x) {
 }
 #include "attention_flash.inc"
 }  // namespace llama2::flash::avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
 #endif
+#endif  // LLAMA2_X86

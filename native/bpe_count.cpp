@@ -6,6 +6,7 @@
 #include "napi_util.h"
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -114,30 +115,41 @@ struct WordCounter {
   }
 };
 
+// The type tag of word-counter handles: an External from anywhere else is refused, not cast.
+constexpr napi_type_tag kWordCounterTag = {0x6c6c616d61327763ull, 0x9d2f6a41c3e80b57ull};
+
 WordCounter* counterArg(const Napi::CallbackInfo& info, const char* fn) {
-  if (!info[0].IsExternal()) llama2::fail(info, std::string(fn) + ": argument 0 (counter) must be a word counter from wordCounterCreate");
-  return info[0].As<Napi::External<WordCounter>>().Data();
+  return llama2::unwrapTagged<WordCounter>(info, fn, 0, "counter", kWordCounterTag, "a word counter from wordCounterCreate");
 }
 
 // wordCounterCreate(maxSentenceLength, allowWhitespaceOnlyPieces, metaPieces: string[], maxSentences)
 Napi::Value wordCounterCreate(const Napi::CallbackInfo& info) {
   const char* fn = "wordCounterCreate";
   llama2::expectArgs(info, fn, 4);
-  auto* c = new WordCounter();
+  auto c = std::make_unique<WordCounter>();  // owned until wrapped: every throw below frees it
   c->maxSentenceLength = llama2::dim(info, fn, 0, "maxSentenceLength");
   c->wsOnly = llama2::flag(info, fn, 1, "allowWhitespaceOnlyPieces");
-  if (!info[2].IsArray()) { delete c; llama2::fail(info, std::string(fn) + ": argument 2 (metaPieces) must be an array of strings"); }
+  if (!info[2].IsArray()) llama2::fail(info, std::string(fn) + ": argument 2 (metaPieces) must be an array of strings, got " + llama2::typeName(info[2]));
   auto arr = info[2].As<Napi::Array>();
   for (uint32_t i = 0; i < arr.Length(); i++) {
     Napi::Value v = arr.Get(i);
-    if (!v.IsString()) { delete c; llama2::fail(info, std::string(fn) + ": metaPieces[" + std::to_string(i) + "] must be a string"); }
+    if (!v.IsString()) llama2::fail(info, std::string(fn) + ": argument 2 (metaPieces): metaPieces[" + std::to_string(i) + "] must be a string");
     std::string p = v.As<Napi::String>().Utf8Value();
     if (!p.empty()) { c->metaFirst[static_cast<uint8_t>(p[0])] = true; c->meta.push_back(std::move(p)); }
   }
   std::stable_sort(c->meta.begin(), c->meta.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   c->maxSentences = llama2::dim(info, fn, 3, "maxSentences");
-  return Napi::External<WordCounter>::New(info.Env(), c, [](Napi::Env, WordCounter* p) { delete p; });
+  return llama2::wrapTagged(info.Env(), std::move(c), kWordCounterTag);
 }
+
+// _untaggedExternal(): an External with no type tag — a foreign handle for the fuzz test
+// (test/native/fuzz.test.ts) to pass where a word counter is expected. Holds nothing.
+Napi::Value untaggedExternal(const Napi::CallbackInfo& info) {
+  llama2::expectArgs(info, "_untaggedExternal", 0);
+  static int dummy = 0;
+  return Napi::External<int>::New(info.Env(), &dummy);
+}
+LLAMA2_EXPORT("_untaggedExternal", untaggedExternal);
 LLAMA2_EXPORT("wordCounterCreate", wordCounterCreate);
 
 // wordCounterAdd(counter, chunk: Uint8Array, endOfFile): counts every complete line; the tail
@@ -146,12 +158,9 @@ Napi::Value wordCounterAdd(const Napi::CallbackInfo& info) {
   const char* fn = "wordCounterAdd";
   llama2::expectArgs(info, fn, 3);
   WordCounter* c = counterArg(info, fn);
-  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-    llama2::fail(info, std::string(fn) + ": argument 1 (chunk) must be a Uint8Array");
-  auto chunk = info[1].As<Napi::Uint8Array>();
+  size_t n = 0;
+  const uint8_t* d = llama2::typed<uint8_t, napi_uint8_array>(info, fn, 1, "chunk", 0, "a Uint8Array", &n);
   const bool eof = llama2::flag(info, fn, 2, "endOfFile");
-  const uint8_t* d = chunk.Data();
-  const size_t n = chunk.ElementLength();
   if (c->stopped) return Napi::Boolean::New(info.Env(), false);
   size_t s = 0;
   for (;;) {

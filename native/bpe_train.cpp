@@ -157,16 +157,19 @@ struct Trainer {
 };
 
 std::vector<std::string> stringArray(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name) {
-  if (!info[i].IsArray()) llama2::fail(info, std::string(fn) + ": argument " + std::to_string(i) + " (" + name + ") must be an array of strings");
+  if (!info[i].IsArray()) llama2::fail(info, llama2::argLabel(fn, i, name) + " must be an array of strings, got " + llama2::typeName(info[i]));
   auto arr = info[i].As<Napi::Array>();
-  std::vector<std::string> out(arr.Length());
-  for (uint32_t k = 0; k < arr.Length(); k++) {
+  std::vector<std::string> out;  // grown as elements check out: a sparse array's length allocates nothing
+  for (uint32_t k = 0, n = arr.Length(); k < n; k++) {
     Napi::Value v = arr.Get(k);
-    if (!v.IsString()) llama2::fail(info, std::string(fn) + ": " + name + "[" + std::to_string(k) + "] must be a string");
-    out[k] = v.As<Napi::String>().Utf8Value();
+    if (!v.IsString()) llama2::fail(info, llama2::argLabel(fn, i, name) + ": " + name + "[" + std::to_string(k) + "] must be a string");
+    out.push_back(v.As<Napi::String>().Utf8Value());
   }
   return out;
 }
+
+// Symbol ids (characters, then one per merge) and positions are int32: keep both well inside it.
+constexpr int64_t kMaxSymbols = int64_t{1} << 30;
 
 // bpeLearnMerges(charStrs, charFlags, charScript, sym, runStart, runFreq, maxMerges,
 //   [maxPieceLength, splitDigits, splitByUnicodeScript, allowWhitespaceOnlyPieces], taken, onProgress|null)
@@ -178,43 +181,56 @@ Napi::Value bpeLearnMerges(const Napi::CallbackInfo& info) {
   Trainer t;
   t.symStr = stringArray(info, fn, 0, "charStrs");
   const size_t C = t.symStr.size();
-  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-    llama2::fail(info, std::string(fn) + ": argument 1 (charFlags) must be a Uint8Array");
-  auto flags = info[1].As<Napi::Uint8Array>();
-  if (flags.ElementLength() < C) llama2::fail(info, std::string(fn) + ": charFlags is shorter than charStrs");
-  const int32_t* script = llama2::i32(info, fn, 2, "charScript", C);
-  const int32_t* symIn = llama2::i32(info, fn, 3, "sym");
-  const size_t N = info[3].As<Napi::Int32Array>().ElementLength();
-  const int32_t* runStart = llama2::i32(info, fn, 4, "runStart", 1);
-  const size_t R = info[4].As<Napi::Int32Array>().ElementLength() - 1;
-  if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[5].As<Napi::Float64Array>().ElementLength() < R)
-    llama2::fail(info, std::string(fn) + ": argument 5 (runFreq) must be a Float64Array with one entry per run");
-  const double* runFreq = info[5].As<Napi::Float64Array>().Data();
+  if (static_cast<int64_t>(C) > kMaxSymbols) llama2::failRange(info, llama2::argLabel(fn, 0, "charStrs") + " has more than 2^30 characters");
+  const uint8_t* flags = llama2::typed<uint8_t, napi_uint8_array>(info, fn, 1, "charFlags", static_cast<int64_t>(C), "a Uint8Array");
+  const int32_t* script = llama2::i32(info, fn, 2, "charScript", static_cast<int64_t>(C));
+  size_t N = 0, runLen = 0;
+  const int32_t* symIn = llama2::i32(info, fn, 3, "sym", 0, &N);
+  if (static_cast<int64_t>(N) > kMaxSymbols) llama2::failRange(info, llama2::argLabel(fn, 3, "sym") + " has more than 2^30 elements");
+  const int32_t* runStart = llama2::i32(info, fn, 4, "runStart", 1, &runLen);
+  const size_t R = runLen - 1;
+  const double* runFreq = llama2::typed<double, napi_float64_array>(info, fn, 5, "runFreq", static_cast<int64_t>(R),
+                                                                    "a Float64Array with one entry per run");
   const int64_t maxMerges = llama2::dim(info, fn, 6, "maxMerges");
   if (!info[7].IsArray() || info[7].As<Napi::Array>().Length() != 4)
     llama2::fail(info, std::string(fn) + ": argument 7 (rules) must be [maxPieceLength, splitDigits, splitByUnicodeScript, allowWhitespaceOnlyPieces]");
   auto ra = info[7].As<Napi::Array>();
-  t.rules = {static_cast<int64_t>(ra.Get(0u).ToNumber().Int64Value()), ra.Get(1u).ToBoolean().Value(),
-             ra.Get(2u).ToBoolean().Value(), ra.Get(3u).ToBoolean().Value()};
+  const Napi::Value r0 = ra.Get(0u), r1 = ra.Get(1u), r2 = ra.Get(2u), r3 = ra.Get(3u);
+  if (!r0.IsNumber() || !(r0.As<Napi::Number>().DoubleValue() >= 0) || !r1.IsBoolean() || !r2.IsBoolean() || !r3.IsBoolean())
+    llama2::fail(info, std::string(fn) + ": argument 7 (rules) must be [maxPieceLength >= 0, boolean, boolean, boolean]");
+  const double maxPiece = r0.As<Napi::Number>().DoubleValue();
+  t.rules = {maxPiece > 1e9 ? int64_t{1000000000} : static_cast<int64_t>(maxPiece), r1.As<Napi::Boolean>().Value(),
+             r2.As<Napi::Boolean>().Value(), r3.As<Napi::Boolean>().Value()};
   std::vector<std::string> takenList = stringArray(info, fn, 8, "taken");
   std::unordered_set<std::string> taken(takenList.begin(), takenList.end());
   Napi::Function onProgress;
   if (info[9].IsFunction()) onProgress = info[9].As<Napi::Function>();
   else if (!info[9].IsNull() && !info[9].IsUndefined()) llama2::fail(info, std::string(fn) + ": argument 9 (onProgress) must be a function or null");
-  if (R > 0 && (runStart[0] != 0 || static_cast<size_t>(runStart[R]) != N))
-    llama2::fail(info, std::string(fn) + ": runStart must start at 0 and end at sym.length");
+  // Whole arrays, before any element is used as an index: runStart rises from 0 to sym.length,
+  // every sym is a character id, every run frequency is finite and >= 0.
+  if (runStart[0] != 0 || runStart[R] < 0 || static_cast<size_t>(runStart[R]) != N)
+    llama2::failRange(info, llama2::argLabel(fn, 4, "runStart") + " must start at 0 and end at sym.length (" + std::to_string(N) + ")");
+  for (size_t r = 0; r < R; r++)
+    if (runStart[r + 1] < runStart[r])
+      llama2::failRange(info, llama2::argLabel(fn, 4, "runStart") + " must not decrease: runStart[" + std::to_string(r + 1) + "] = " +
+                                  std::to_string(runStart[r + 1]) + " < runStart[" + std::to_string(r) + "] = " + std::to_string(runStart[r]));
+  for (size_t i = 0; i < N; i++)
+    if (symIn[i] < 0 || static_cast<size_t>(symIn[i]) >= C)
+      llama2::failRange(info, llama2::argLabel(fn, 3, "sym") + ": sym[" + std::to_string(i) + "] = " + std::to_string(symIn[i]) +
+                                  " is not a character id in [0, " + std::to_string(C) + ")");
+  for (size_t r = 0; r < R; r++)
+    if (!(runFreq[r] >= 0) || !std::isfinite(runFreq[r]))
+      llama2::failRange(info, llama2::argLabel(fn, 5, "runFreq") + ": runFreq[" + std::to_string(r) + "] must be finite and >= 0");
+  const int64_t mergeCap = std::min<int64_t>(maxMerges, kMaxSymbols);  // symbol ids stay int32
 
   t.symLen.assign(C, 1);
-  t.symFlags.assign(flags.Data(), flags.Data() + C);
+  t.symFlags.assign(flags, flags + C);
   t.symScript.assign(script, script + C);
   t.sym.assign(symIn, symIn + N);
   t.next.resize(N); t.prev.resize(N); t.posFreq.resize(N);
   for (size_t r = 0; r < R; r++) {
     const int32_t s = runStart[r], e = runStart[r + 1];
-    if (e < s) llama2::fail(info, std::string(fn) + ": runStart must not decrease");
     for (int32_t i = s; i < e; i++) {
-      if (t.sym[i] < 0 || static_cast<size_t>(t.sym[i]) >= C) llama2::fail(info, std::string(fn) + ": sym[" + std::to_string(i) + "] is not a character id");
       t.prev[i] = i == s ? -1 : i - 1;
       t.next[i] = i == e - 1 ? -1 : i + 1;
       t.posFreq[i] = runFreq[r];
@@ -237,7 +253,7 @@ Napi::Value bpeLearnMerges(const Napi::CallbackInfo& info) {
   std::vector<double> outFreq;
   std::vector<int32_t> touched;
   const int32_t DEAD = -1;
-  while (static_cast<int64_t>(outPiece.size()) < maxMerges && !t.heap.empty()) {
+  while (static_cast<int64_t>(outPiece.size()) < mergeCap && !t.heap.empty()) {
     const auto [snap, best] = t.pop();
     const double cur = t.pairCount[best];
     if (cur != snap) {

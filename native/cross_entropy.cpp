@@ -75,29 +75,31 @@ static Napi::Value crossEntropy(const Napi::CallbackInfo& info) {
   expectArgs(info, fn, 7);
   const int64_t N = dim(info, fn, 4, "N"), V = dim(info, fn, 5, "V");
   const double gradScale = num(info, fn, 6, "gradScale");
-  float* logits = f32(info, fn, 0, "logits", N * V);
+  const int64_t NV = size(info, fn, "N*V", {N, V});
+  float* logits = f32(info, fn, 0, "logits", NV);
   const int32_t* targets = i32(info, fn, 1, "targets", N);
   float* losses = f32(info, fn, 2, "losses", N);
-  float* dlogits = f32OrNull(info, fn, 3, "dlogits", N * V);
+  float* dlogits = f32OrNull(info, fn, 3, "dlogits", NV);
   int64_t trained = 0;
   for (int64_t n = 0; n < N; n++) {
     if (targets[n] == kIgnore) continue;
     if (targets[n] < 0 || targets[n] >= V)
-      failRange(info, std::string(fn) + ": target " + std::to_string(targets[n]) + " at index " + std::to_string(n) +
+      failRange(info, argLabel(fn, 1, "targets") + ": target " + std::to_string(targets[n]) + " at index " + std::to_string(n) +
                           " is outside [0, " + std::to_string(V) + ") and is not the ignore index -100");
     trained++;
   }
   const auto row = ceRowSimdPick();
-#pragma omp parallel for if (N * V >= kParallelMin) schedule(dynamic, 1)
-  for (int64_t n = 0; n < N; n++) {
-    float* d = dlogits ? dlogits + n * V : nullptr;
-    if (targets[n] == kIgnore) {
-      losses[n] = 0.0f;
-      if (d) std::memset(d, 0, sizeof(float) * V);
-    } else {
-      row(logits + n * V, d, targets[n], losses + n, gradScale, V);
+  parallelFor(N, 1, N * V >= kParallelMin, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; n++) {
+      float* d = dlogits ? dlogits + n * V : nullptr;
+      if (targets[n] == kIgnore) {
+        losses[n] = 0.0f;
+        if (d) std::memset(d, 0, sizeof(float) * V);
+      } else {
+        row(logits + n * V, d, targets[n], losses + n, gradScale, V);
+      }
     }
-  }
+  });
   return Napi::Number::New(info.Env(), static_cast<double>(trained));
 }
 LLAMA2_EXPORT("crossEntropy", crossEntropy);
@@ -107,11 +109,13 @@ static Napi::Value logSoftmax(const Napi::CallbackInfo& info) {
   const char* fn = "logSoftmax";
   expectArgs(info, fn, 4);
   const int64_t N = dim(info, fn, 2, "N"), V = dim(info, fn, 3, "V");
-  float* out = f32(info, fn, 0, "out", N * V);
-  const float* logits = f32(info, fn, 1, "logits", N * V);
+  const int64_t NV = size(info, fn, "N*V", {N, V});
+  float* out = f32(info, fn, 0, "out", NV);
+  const float* logits = f32(info, fn, 1, "logits", NV);
   const auto row = logSoftmaxRowSimdPick();
-#pragma omp parallel for if (N * V >= kParallelMin) schedule(dynamic, 1)
-  for (int64_t n = 0; n < N; n++) row(out + n * V, logits + n * V, V);
+  parallelFor(N, 1, N * V >= kParallelMin, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; n++) row(out + n * V, logits + n * V, V);
+  });
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("logSoftmax", logSoftmax);

@@ -1,21 +1,21 @@
 // Single-precision matrix multiply (see gemm.h) and its N-API entry `matmul` (src/native/addon.ts).
-// BLIS-style (Goto / Van Zee): B packed in KC x NC blocks shared by the OpenMP team, A packed per
+// BLIS-style (Goto / Van Zee): B packed in KC x NC blocks shared by the threads, A packed per
 // thread in MC x KC blocks, register-blocked micro-kernels (gemm_kernels.h) per SIMD level; few
 // rows go to the unpacked small-M path (gemm_small.cpp). Design and measurements: bench/gemm.md.
 #include "gemm.h"
 
 // AVX-512 intrinsics built on _mm512_undefined_*(): GCC 12 reports a false "maybe uninitialized".
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 
 #include <algorithm>
 #include <cstdlib>
 #include <new>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "napi_util.h"
+#include "parallel.h"
 #include "gemm_kernels.h"
 #include "gemm_pack.h"
 #include "gemm_small.h"
@@ -50,17 +50,24 @@ static int64_t envInt(const char* name, int64_t fallback) {
 }
 
 static const Config& config(SimdLevel level) {
+  static const Config portable{4, 16, 256, 128, 2048, kernelPortable<4, 16>, packAGeneric<4>,
+                               packBGeneric<16>};
+#if LLAMA2_X86
   // LLAMA2_GEMM_KC/MC/NC override the blocking (tuning experiments only).
   static const Config avx512{12, 32, envInt("LLAMA2_GEMM_KC", 512), envInt("LLAMA2_GEMM_MC", 144),
                              envInt("LLAMA2_GEMM_NC", 4096), kernelAvx512<12>,
                              packAAvx512<12>, packB32Avx512};
   static const Config avx2{6, 16, 256, 120, 2048, kernelAvx2<6>, packAAvx2<6>, packB16Avx2};
-  static const Config portable{4, 16, 256, 128, 2048, kernelPortable<4, 16>, packAGeneric<4>,
-                               packBGeneric<16>};
-  return level == SimdLevel::Avx512 ? avx512 : level == SimdLevel::Avx2 ? avx2 : portable;
+  if (level == SimdLevel::Avx512) return avx512;
+  if (level == SimdLevel::Avx2) return avx2;
+#else
+  (void)level;
+  (void)envInt;
+#endif
+  return portable;
 }
 
-// A per-thread, 64-byte aligned scratch buffer that only grows (OpenMP threads persist).
+// A per-thread, 64-byte aligned scratch buffer that only grows (pool / OpenMP threads persist).
 static float* scratch(size_t floats, int which) {
   struct Buf {
     float* p = nullptr;
@@ -111,12 +118,10 @@ static void macroBlock(const Config& cf, bool transA, const float* A, int64_t ld
 static void packed(const Config& cf, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                    int64_t ldc) {
-  int nt = 1;
-#ifdef _OPENMP
-  // Inside another kernel's parallel region: run on the calling thread (no nested teams).
-  nt = omp_in_parallel() ? 1 : omp_get_max_threads();
-    if (static_cast<double>(M) * N * K < kParallelMinMacs) nt = 1;
-#endif
+  // Inside another kernel's parallel region: run on the calling thread (no nested regions).
+  int nt = inParallel() ? 1 : threadCount();
+  if (static_cast<double>(M) * N * K < kParallelMinMacs) nt = 1;
+  const bool par = nt > 1;
   // Equal K blocks of at most cf.KC (K = 288 is one block of 288, not 256 + 32).
   const int64_t kBlocks = (K + cf.KC - 1) / cf.KC;
   const int64_t KC = ((K + kBlocks - 1) / kBlocks + 7) / 8 * 8, NC = std::min<int64_t>(cf.NC, ((N + cf.NR - 1) / cf.NR) * cf.NR);
@@ -126,38 +131,33 @@ static void packed(const Config& cf, bool transA, bool transB, int64_t M, int64_
   const bool splitM = units >= 4 * nt;
   if (splitM) nb = ((nb + nt - 1) / nt) * nt;
   float* Bp = scratch(static_cast<size_t>(KC * NC), 1);
-#pragma omp parallel num_threads(nt) if (nt > 1)
-  {
-    int t = 0, T = 1;
-#ifdef _OPENMP
-    t = omp_get_thread_num();
-    T = omp_get_num_threads();
-#endif
-    for (int64_t j0 = 0; j0 < N; j0 += NC) {
-      const int64_t nc = std::min<int64_t>(NC, N - j0);
-      const int64_t panels = (nc + cf.NR - 1) / cf.NR;
-      for (int64_t p0 = 0; p0 < K; p0 += KC) {
-        const int64_t kc = std::min<int64_t>(KC, K - p0);
-        const float b = p0 == 0 ? beta : 1.0f;
-#pragma omp for schedule(dynamic, 4)
-        for (int64_t jp = 0; jp < panels; jp++)
+  for (int64_t j0 = 0; j0 < N; j0 += NC) {
+    const int64_t nc = std::min<int64_t>(NC, N - j0);
+    const int64_t panels = (nc + cf.NR - 1) / cf.NR;
+    for (int64_t p0 = 0; p0 < K; p0 += KC) {
+      const int64_t kc = std::min<int64_t>(KC, K - p0);
+      const float b = p0 == 0 ? beta : 1.0f;
+      parallelFor(panels, 4, par, [&](int64_t jp0, int64_t jp1) {
+        for (int64_t jp = jp0; jp < jp1; jp++)
           cf.packB(transB, B, ldb, p0, j0 + jp * cf.NR, kc,
                    static_cast<int>(std::min<int64_t>(cf.NR, nc - jp * cf.NR)), Bp + jp * cf.NR * kc);
-        if (splitM) {  // dynamic: a thread that gets more CPU (shared machine) takes more blocks
-#pragma omp for schedule(dynamic, 1)
-          for (int64_t blk = 0; blk < nb; blk++) {
+      });
+      if (splitM) {  // dynamic: a thread that gets more CPU (shared machine) takes more blocks
+        parallelFor(nb, 1, par, [&](int64_t b0, int64_t b1) {
+          for (int64_t blk = b0; blk < b1; blk++) {
             const int64_t u0 = blk * units / nb, u1 = (blk + 1) * units / nb;
             const int64_t i0 = u0 * cf.MR, mc = std::min<int64_t>(M, u1 * cf.MR) - i0;
             if (mc > 0) macroBlock(cf, transA, A, lda, i0, mc, p0, kc, Bp, j0, nc, 0, panels, b, C, ldc);
           }
-        } else {  // few rows: every thread packs the (small) A and takes a share of the panels
+        });
+      } else {  // few rows: every thread packs the (small) A and takes a share of the panels
+        parallelRegion(par, [&](int t, int T) {
           const int64_t jb = t * panels / T, je = (t + 1) * panels / T;
           for (int64_t blk = 0; blk < nb && jb < je; blk++) {
             const int64_t i0 = blk * M / nb, mc = (blk + 1) * M / nb - i0;
             macroBlock(cf, transA, A, lda, i0, mc, p0, kc, Bp, j0, nc, jb, je, b, C, ldc);
           }
-#pragma omp barrier
-        }
+        });
       }
     }
   }
@@ -193,9 +193,9 @@ static Napi::Value matmul(const Napi::CallbackInfo& info) {
   const bool transA = llama2::flag(info, fn, 6, "transA");
   const bool transB = llama2::flag(info, fn, 7, "transB");
   const bool accumulate = llama2::flag(info, fn, 8, "accumulate");
-  float* out = llama2::f32(info, fn, 0, "out", static_cast<size_t>(M * N));
-  const float* a = llama2::f32(info, fn, 1, "a", static_cast<size_t>(M * K));
-  const float* b = llama2::f32(info, fn, 2, "b", static_cast<size_t>(K * N));
+  float* out = llama2::f32(info, fn, 0, "out", llama2::size(info, fn, "M*N", {M, N}));
+  const float* a = llama2::f32(info, fn, 1, "a", llama2::size(info, fn, "M*K", {M, K}));
+  const float* b = llama2::f32(info, fn, 2, "b", llama2::size(info, fn, "K*N", {K, N}));
   llama2::sgemm(transA, transB, M, N, K, a, transA ? M : K, b, transB ? K : N,
                 accumulate ? 1.0f : 0.0f, out, N);
   return info.Env().Undefined();

@@ -3,9 +3,9 @@
 // op(A) = A^T when transA (A stored [K,M], lda >= M), else A stored [M,K] (lda >= K);
 // op(B) = B^T when transB (B stored [N,K], ldb >= K), else B stored [K,N] (ldb >= N).
 // beta is 0 (C is written, never read: it may hold NaN) or 1 (accumulate); others scale C.
-// Threads: uses the OpenMP team (omp_get_max_threads) when the product is large enough; called
-// from inside an OpenMP parallel region it runs on the calling thread alone, so kernels may call
-// it per head / per batch row from their own parallel loops. Reentrant (per-thread scratch).
+// Threads: uses threadCount() threads (native/parallel.h) when the product is large enough; called
+// from inside a parallel region it runs on the calling thread alone, so kernels may call it per
+// head / per batch row from their own parallel loops. Reentrant (per-thread scratch).
 #pragma once
 #include <cstdint>
 

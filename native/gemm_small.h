@@ -11,6 +11,18 @@ namespace llama2::gemm {
 // (futex, passive wait policy) costs tens of microseconds, about what 2M MACs take on one core.
 constexpr double kParallelMinMacs = 2e6;
 
+#if LLAMA2_X86
+// Columns [nb, ne) of C for all M rows (gemm_small_x86.cpp); Arow is op(A) as contiguous [M,K].
+namespace avx512 {
+void smallMCols(bool transA, bool transB, int64_t M, int64_t K, const float* A, int64_t lda, const float* Arow,
+                const float* B, int64_t ldb, float beta, float* C, int64_t ldc, int64_t nb, int64_t ne);
+}
+namespace avx2 {
+void smallMCols(bool transA, bool transB, int64_t M, int64_t K, const float* A, int64_t lda, const float* Arow,
+                const float* B, int64_t ldb, float beta, float* C, int64_t ldc, int64_t nb, int64_t ne);
+}
+#endif
+
 void smallM(SimdLevel level, bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A,
             int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 

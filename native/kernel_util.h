@@ -1,13 +1,16 @@
 // Helpers shared by the layer kernels (not GEMM): the size threshold below which a loop stays on
-// one thread (forking the OpenMP team costs more than it saves on tiny work), a fast vectorizable
+// one thread (waking the workers costs more than it saves on tiny work), a fast vectorizable
 // expf for softmax / cross-entropy / SiLU, and run-time SIMD dispatch on native/simd.h's level:
-// a kernel body is an always-inline function compiled three times (AVX-512, AVX2+FMA, portable).
+// a kernel body is an always-inline function compiled three times (AVX-512, AVX2+FMA, portable;
+// portable only where LLAMA2_X86 is 0). Threads: native/parallel.h (parallelFor / parallelRegion).
+//   LLAMA2_SIMD_VARIANTS(fooSimd, foo, (float* x, int64_t n), (x, n))  ->  fooSimdPick()(x, n)
 #pragma once
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include "napi_util.h"
+#include "parallel.h"
 #include "simd.h"
 
 namespace llama2 {
@@ -16,12 +19,10 @@ namespace llama2 {
 constexpr int64_t kParallelMin = 1 << 15;
 
 #define LLAMA2_INLINE inline __attribute__((always_inline))
-// Only ISA flags, never arch=: GCC inlines plain functions into these (same arch, ISA superset).
-#define LLAMA2_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
-#define LLAMA2_AVX2 __attribute__((target("avx2,fma")))
 
 // Defines name##Avx512, name##Avx2, name##Portable, each a copy of the always-inline `body`
 // compiled for that level, and name##Pick() returning the one for the current simdLevel().
+#if LLAMA2_X86
 #define LLAMA2_SIMD_VARIANTS(name, body, params, args)                                   \
   LLAMA2_AVX512 void name##Avx512 params { body args; }                                   \
   LLAMA2_AVX2 void name##Avx2 params { body args; }                                       \
@@ -33,6 +34,11 @@ constexpr int64_t kParallelMin = 1 << 15;
       default: return name##Portable;                                                     \
     }                                                                                     \
   }
+#else
+#define LLAMA2_SIMD_VARIANTS(name, body, params, args)                                   \
+  void name##Portable params { body args; }                                               \
+  inline decltype(&name##Portable) name##Pick() { return name##Portable; }
+#endif
 
 // Bit-level helpers the compiler can vectorize inside `#pragma omp simd` loops.
 LLAMA2_INLINE float bitsToFloat(int32_t i) { float f; std::memcpy(&f, &i, 4); return f; }
@@ -58,14 +64,6 @@ LLAMA2_INLINE float fastExp(float x) {
   p = p * r * r + r + 1.0f;
   const float scale = bitsToFloat((static_cast<int32_t>(n) + 127) << 23);
   return under ? 0.0f : p * scale;
-}
-
-inline std::string argName(const char* fn, size_t i, const char* name) {
-  return std::string(fn) + ": argument " + std::to_string(i) + " (" + name + ")";
-}
-
-[[noreturn]] inline void failRange(const Napi::CallbackInfo& info, const std::string& msg) {
-  throw Napi::RangeError::New(info.Env(), msg);
 }
 
 }  // namespace llama2

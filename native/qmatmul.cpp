@@ -10,9 +10,6 @@
 #include <cstdlib>
 #include <new>
 #include <vector>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "gemm.h"
 #include "gemm_small.h"
@@ -99,21 +96,10 @@ constexpr int64_t kRowChunk = 16, kPanel = 64;
 
 enum class WType { Bf16, Q8_0 };
 
-// Runs body(n0, n1) over row chunks of [0, N), on the OpenMP team when `parallel`.
+// Runs body(n0, n1) over row chunks of [0, N), on the threads when `parallel` (native/parallel.h).
 template <class F>
 static void forRows(int64_t N, int64_t chunk, bool parallel, F&& body) {
-  const int64_t chunks = (N + chunk - 1) / chunk;
-#ifdef _OPENMP
-  parallel = parallel && chunks > 1 && !omp_in_parallel() && omp_get_max_threads() > 1;
-#else
-  parallel = false;
-#endif
-  if (!parallel) {
-    body(int64_t{0}, N);
-    return;
-  }
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int64_t c = 0; c < chunks; c++) body(c * chunk, std::min(N, (c + 1) * chunk));
+  parallelFor(N, chunk, parallel, body);
 }
 
 // C[M,N] = beta*C + A[M,K] · W^T, W [N,K] in `type` storage.
@@ -154,7 +140,7 @@ static void qmatmul(WType type, int64_t M, int64_t N, int64_t K, const float* A,
       panel.resize(static_cast<size_t>((p1 - p0) * K));
       if (type == WType::Bf16) kern.bf16Dequant(static_cast<const uint16_t*>(W), p0, p1, K, panel.data());
       else kern.q8Dequant(static_cast<const uint8_t*>(W), p0, p1, K, panel.data());
-      // Inside the team sgemm runs on this thread; outside (one chunk) it may use the team itself.
+      // Inside a region sgemm runs on this thread; outside (one chunk) it may use the threads itself.
       sgemm(false, true, M, p1 - p0, K, A, K, panel.data(), K, beta, C + p0, N);
     }
   });
@@ -204,10 +190,9 @@ T* typed(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* n
   return reinterpret_cast<T*>(static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
 }
 
-// M*N, M*K, N*K as size_t, refusing products that overflow or exceed 2^53 (no typed array is larger).
-size_t product(const Napi::CallbackInfo& info, const char* fn, int64_t a, int64_t b) {
-  if (a != 0 && b > (int64_t{1} << 53) / a) failRange(info, std::string(fn) + ": sizes " + std::to_string(a) + " x " + std::to_string(b) + " overflow");
-  return static_cast<size_t>(a * b);
+// Products of sizes: llama2::size (native/napi_util.h) refuses any above 2^53, naming the product.
+size_t product(const Napi::CallbackInfo& info, const char* fn, const char* what, int64_t a, int64_t b) {
+  return static_cast<size_t>(size(info, fn, what, {a, b}));
 }
 
 void needQ8K(const Napi::CallbackInfo& info, const char* fn, int64_t K) {
@@ -221,14 +206,14 @@ Napi::Value matmulQ(const Napi::CallbackInfo& info, const char* fn, qmm::WType t
   const int64_t M = dim(info, fn, 3, "M"), N = dim(info, fn, 4, "N"), K = dim(info, fn, 5, "K");
   const bool accumulate = flag(info, fn, 6, "accumulate");
   if (type == qmm::WType::Q8_0) needQ8K(info, fn, K);
-  float* out = f32(info, fn, 0, "out", product(info, fn, M, N));
-  const float* x = f32(info, fn, 1, "x", product(info, fn, M, K));
+  float* out = f32(info, fn, 0, "out", product(info, fn, "M*N", M, N));
+  const float* x = f32(info, fn, 1, "x", product(info, fn, "M*K", M, K));
   const void* w;
   if (type == qmm::WType::Bf16) {
-    w = typed<uint16_t>(info, fn, 2, "w", napi_uint16_array, "Uint16Array (bfloat16 bits)", product(info, fn, N, K));
+    w = typed<uint16_t>(info, fn, 2, "w", napi_uint16_array, "Uint16Array (bfloat16 bits)", product(info, fn, "N*K", N, K));
   } else {
     w = typed<uint8_t>(info, fn, 2, "w", napi_uint8_array, "Uint8Array (Q8_0 blocks)",
-                       product(info, fn, N, K / qmm::kQ8Block * qmm::kQ8BlockBytes));
+                       product(info, fn, "N*K/32*34", N, K / qmm::kQ8Block * qmm::kQ8BlockBytes));
   }
   qmm::qmatmul(type, M, N, K, x, w, accumulate ? 1.0f : 0.0f, out);
   return info.Env().Undefined();
@@ -243,9 +228,9 @@ Napi::Value quantizeQ8_0(const Napi::CallbackInfo& info) {
   expectArgs(info, fn, 4);
   const int64_t rows = dim(info, fn, 2, "rows"), K = dim(info, fn, 3, "K");
   needQ8K(info, fn, K);
-  const size_t n = product(info, fn, rows, K);
+  const size_t n = product(info, fn, "rows*K", rows, K);
   uint8_t* dst = typed<uint8_t>(info, fn, 0, "dst", napi_uint8_array, "Uint8Array",
-                                product(info, fn, rows, K / qmm::kQ8Block * qmm::kQ8BlockBytes));
+                                product(info, fn, "rows*K/32*34", rows, K / qmm::kQ8Block * qmm::kQ8BlockBytes));
   const bool isBf16 = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_uint16_array;
   const float* srcF = isBf16 ? nullptr : f32(info, fn, 1, "src", n);
   const uint16_t* srcH = isBf16 ? typed<uint16_t>(info, fn, 1, "src", napi_uint16_array, "Uint16Array", n) : nullptr;
@@ -268,9 +253,9 @@ Napi::Value dequantizeQ8_0(const Napi::CallbackInfo& info) {
   expectArgs(info, fn, 4);
   const int64_t rows = dim(info, fn, 2, "rows"), K = dim(info, fn, 3, "K");
   needQ8K(info, fn, K);
-  float* dst = f32(info, fn, 0, "dst", product(info, fn, rows, K));
+  float* dst = f32(info, fn, 0, "dst", product(info, fn, "rows*K", rows, K));
   const uint8_t* src = typed<uint8_t>(info, fn, 1, "src", napi_uint8_array, "Uint8Array",
-                                      product(info, fn, rows, K / qmm::kQ8Block * qmm::kQ8BlockBytes));
+                                      product(info, fn, "rows*K/32*34", rows, K / qmm::kQ8Block * qmm::kQ8BlockBytes));
   qmm::portableKernels().q8Dequant(src, 0, rows, K, dst);
   return info.Env().Undefined();
 }
@@ -296,7 +281,7 @@ Napi::Value useDpbf16(const Napi::CallbackInfo& info) {
   const char* fn = "useDpbf16";
   expectArgs(info, fn, 1);
   const bool on = flag(info, fn, 0, "on");
-  if (on && !qmm::cpuHasAvx512Bf16()) failRange(info, "useDpbf16: this CPU has no AVX512-BF16");
+  if (on && !qmm::cpuHasAvx512Bf16()) failRange(info, "useDpbf16: argument 0 (on) is true, but this CPU (or build) has no AVX512-BF16");
   qmm::dpbf16Enabled() = on;
   return info.Env().Undefined();
 }

@@ -3,15 +3,22 @@
 // float32 accumulate), all chosen at run time. The whole file is empty on other architectures.
 #include "qmatmul.h"
 
-#if defined(__x86_64__) || defined(_M_X64)
+#if LLAMA2_X86
 #include <immintrin.h>
 
 // AVX-512 intrinsics built on _mm512_undefined_*(): GCC 12 reports a false "maybe uninitialized".
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+// Each block's functions are compiled for its ISA: GCC's target pragma, clang's attribute pragma.
 
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c")
+#endif
 namespace llama2::qmm::avx2 {
 using VF = __m256;
 constexpr int VW = 8;
@@ -37,10 +44,18 @@ static inline VF vloadQ8(const int8_t* p) {
 static inline float fp16(uint16_t h) { return _cvtsh_ss(h); }
 #include "qmatmul_x86.inc"
 }  // namespace llama2::qmm::avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx2,fma,f16c"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512bw,avx2,fma,f16c")
+#endif
 namespace llama2::qmm::avx512 {
 using VF = __m512;
 constexpr int VW = 16;
@@ -61,10 +76,18 @@ static inline VF vloadQ8(const int8_t* p) {
 static inline float fp16(uint16_t h) { return _cvtsh_ss(h); }
 #include "qmatmul_x86.inc"
 }  // namespace llama2::qmm::avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512bf16,avx2,fma,f16c"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512bw,avx512bf16,avx2,fma,f16c")
+#endif
 namespace llama2::qmm::avx512bf16 {
 // R rows of W x MB rows of A with vdpbf16ps: acc[i][j] += W_j · hi_i + W_j · lo_i, 32 pairs a step.
 // aBf rows are zero padded to Kp, so the masked W load of the tail multiplies zeros only.
@@ -110,7 +133,11 @@ static void bf16Dot(int M, const float*, const uint16_t* aBf, int64_t K, const u
   }
 }
 }  // namespace llama2::qmm::avx512bf16
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 namespace llama2::qmm {
 

@@ -12,24 +12,26 @@ static Napi::Value rmsnormForward(const Napi::CallbackInfo& info) {
   expectArgs(info, fn, 7);
   const int64_t N = dim(info, fn, 4, "N"), C = dim(info, fn, 5, "C");
   const float eps = static_cast<float>(num(info, fn, 6, "eps"));
-  float* out = f32(info, fn, 0, "out", N * C);
+  if (C == 0) failRange(info, std::string(fn) + ": argument 5 (C) must be positive");
+  const int64_t NC = size(info, fn, "N*C", {N, C});
+  float* out = f32(info, fn, 0, "out", NC);
   float* rstd = f32(info, fn, 1, "rstd", N);
-  const float* x = f32(info, fn, 2, "x", N * C);
+  const float* x = f32(info, fn, 2, "x", NC);
   const float* w = f32(info, fn, 3, "w", C);
-  if (C == 0) fail(info, std::string(fn) + ": C must be positive");
-#pragma omp parallel for if (N * C >= kParallelMin) schedule(static)
-  for (int64_t n = 0; n < N; n++) {
-    const float* xr = x + n * C;
-    float* yr = out + n * C;
-    double ss = 0.0;  // the mean of squares is summed in double, then rounded to float like torch's
+  parallelFor(N, 16, N * C >= kParallelMin, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; n++) {
+      const float* xr = x + n * C;
+      float* yr = out + n * C;
+      double ss = 0.0;  // the mean of squares is summed in double, then rounded to float like torch's
 #pragma omp simd reduction(+ : ss)
-    for (int64_t c = 0; c < C; c++) ss += double(xr[c]) * double(xr[c]);
-    const float var = static_cast<float>(ss / double(C));
-    const float r = 1.0f / std::sqrt(var + eps);
-    rstd[n] = r;
+      for (int64_t c = 0; c < C; c++) ss += double(xr[c]) * double(xr[c]);
+      const float var = static_cast<float>(ss / double(C));
+      const float r = 1.0f / std::sqrt(var + eps);
+      rstd[n] = r;
 #pragma omp simd
-    for (int64_t c = 0; c < C; c++) yr[c] = w[c] * (xr[c] * r);
-  }
+      for (int64_t c = 0; c < C; c++) yr[c] = w[c] * (xr[c] * r);
+    }
+  });
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("rmsnormForward", rmsnormForward);
@@ -39,43 +41,46 @@ static Napi::Value rmsnormBackward(const Napi::CallbackInfo& info) {
   const char* fn = "rmsnormBackward";
   expectArgs(info, fn, 8);
   const int64_t N = dim(info, fn, 6, "N"), C = dim(info, fn, 7, "C");
-  float* dx = f32(info, fn, 0, "dx", N * C);
+  const int64_t NC = size(info, fn, "N*C", {N, C});
+  float* dx = f32(info, fn, 0, "dx", NC);
   float* dw = f32(info, fn, 1, "dw", C);
-  const float* dout = f32(info, fn, 2, "dout", N * C);
-  const float* x = f32(info, fn, 3, "x", N * C);
+  const float* dout = f32(info, fn, 2, "dout", NC);
+  const float* x = f32(info, fn, 3, "x", NC);
   const float* w = f32(info, fn, 4, "w", C);
   const float* rstd = f32(info, fn, 5, "rstd", N);
   const bool par = N * C >= kParallelMin;
   // Rows are independent for dx.
-#pragma omp parallel for if (par) schedule(static)
-  for (int64_t n = 0; n < N; n++) {
-    const float* xr = x + n * C;
-    const float* gr = dout + n * C;
-    float* dxr = dx + n * C;
-    const float r = rstd[n];
-    float dot = 0.0f;
+  parallelFor(N, 16, par, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; n++) {
+      const float* xr = x + n * C;
+      const float* gr = dout + n * C;
+      float* dxr = dx + n * C;
+      const float r = rstd[n];
+      float dot = 0.0f;
 #pragma omp simd reduction(+ : dot)
-    for (int64_t c = 0; c < C; c++) dot += gr[c] * w[c] * xr[c];
-    const float k = dot * r * r * r / float(C);
+      for (int64_t c = 0; c < C; c++) dot += gr[c] * w[c] * xr[c];
+      const float k = dot * r * r * r / float(C);
 #pragma omp simd
-    for (int64_t c = 0; c < C; c++) dxr[c] += r * w[c] * gr[c] - k * xr[c];
-  }
+      for (int64_t c = 0; c < C; c++) dxr[c] += r * w[c] * gr[c] - k * xr[c];
+    }
+  });
   // dw sums over rows: threads own column slices so no reduction buffers are needed.
   constexpr int64_t kBlock = 64;
   const int64_t blocks = (C + kBlock - 1) / kBlock;
-#pragma omp parallel for if (par && blocks > 1) schedule(static)
-  for (int64_t blk = 0; blk < blocks; blk++) {
-    const int64_t c0 = blk * kBlock, c1 = c0 + kBlock < C ? c0 + kBlock : C;
-    float acc[kBlock] = {0};
-    for (int64_t n = 0; n < N; n++) {
-      const float r = rstd[n];
-      const float* xr = x + n * C;
-      const float* gr = dout + n * C;
+  parallelFor(blocks, 1, par && blocks > 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t blk = b0; blk < b1; blk++) {
+      const int64_t c0 = blk * kBlock, c1 = c0 + kBlock < C ? c0 + kBlock : C;
+      float acc[kBlock] = {0};
+      for (int64_t n = 0; n < N; n++) {
+        const float r = rstd[n];
+        const float* xr = x + n * C;
+        const float* gr = dout + n * C;
 #pragma omp simd
-      for (int64_t c = c0; c < c1; c++) acc[c - c0] += gr[c] * xr[c] * r;
+        for (int64_t c = c0; c < c1; c++) acc[c - c0] += gr[c] * xr[c] * r;
+      }
+      for (int64_t c = c0; c < c1; c++) dw[c] += acc[c - c0];
     }
-    for (int64_t c = c0; c < c1; c++) dw[c] += acc[c - c0];
-  }
+  });
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("rmsnormBackward", rmsnormBackward);

@@ -25,10 +25,11 @@ Napi::Value rope(const Napi::CallbackInfo& info, const char* fn, float sign) {
   expectArgs(info, fn, 6);
   const int64_t N = dim(info, fn, 2, "N"), nHeads = dim(info, fn, 3, "nHeads"), D = dim(info, fn, 4, "D");
   const double theta = num(info, fn, 5, "theta");
-  float* x = f32(info, fn, 0, "x", N * nHeads * D);
+  float* x = f32(info, fn, 0, "x", size(info, fn, "N*nHeads*D", {N, nHeads, D}));
   const int32_t* pos = i32(info, fn, 1, "pos", N);
-  if (D % 2 != 0) fail(info, std::string(fn) + ": D must be even, got " + std::to_string(D));
-  if (!(theta > 0)) fail(info, std::string(fn) + ": theta must be positive");
+  if (D % 2 != 0) failRange(info, std::string(fn) + ": D must be even, got " + std::to_string(D));
+  if (!(theta > 0) || !std::isfinite(theta)) failRange(info, std::string(fn) + ": theta must be positive and finite");
+  if (N == 0 || nHeads == 0) return info.Env().Undefined();  // nothing to rotate (and D is bounded by x from here)
   const int64_t half = D / 2;
   const std::vector<float> inv = invFreq(static_cast<float>(theta), D);
   // Training batches repeat positions (B rows of 0..T-1): when the position range is no longer
@@ -51,15 +52,13 @@ Napi::Value rope(const Napi::CallbackInfo& info, const char* fn, float sign) {
     }
   };
   const bool par = N * nHeads * D >= kParallelMin;
-  if (tabled) {
-#pragma omp parallel for if (par) schedule(static)
-    for (int64_t p = 0; p < P; p++) angles(pmin + p, tab.data() + 2 * p * half, tab.data() + (2 * p + 1) * half);
-  }
-#pragma omp parallel if (par)
-  {
+  if (tabled)
+    parallelFor(P, 16, par, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; p++) angles(pmin + p, tab.data() + 2 * p * half, tab.data() + (2 * p + 1) * half);
+    });
+  parallelFor(N, 16, par, [&](int64_t n0, int64_t n1) {
     std::vector<float> own(tabled ? 0 : 2 * half);
-#pragma omp for schedule(static)
-    for (int64_t n = 0; n < N; n++) {
+    for (int64_t n = n0; n < n1; n++) {
       const float* cs;
       const float* sn;
       if (tabled) {
@@ -81,7 +80,7 @@ Napi::Value rope(const Napi::CallbackInfo& info, const char* fn, float sign) {
         }
       }
     }
-  }
+  });
   return info.Env().Undefined();
 }
 

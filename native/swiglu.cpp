@@ -46,9 +46,9 @@ static Napi::Value swigluForward(const Napi::CallbackInfo& info) {
   const float* gate = f32(info, fn, 1, "gate", n);
   const float* up = f32(info, fn, 2, "up", n);
   const auto kernel = fwdSimdPick();
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for if (n >= kParallelMin) schedule(static)
-  for (int64_t c = 0; c < chunks; c++) kernel(out, gate, up, c * kChunk, std::min(n, (c + 1) * kChunk));
+  parallelFor(n, kChunk, n >= kParallelMin, [&](int64_t i0, int64_t i1) {
+    for (int64_t c = i0; c < i1; c += kChunk) kernel(out, gate, up, c, std::min(i1, c + kChunk));
+  });
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("swigluForward", swigluForward);
@@ -64,9 +64,9 @@ static Napi::Value swigluBackward(const Napi::CallbackInfo& info) {
   const float* gate = f32(info, fn, 3, "gate", n);
   const float* up = f32(info, fn, 4, "up", n);
   const auto kernel = bwdSimdPick();
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for if (n >= kParallelMin) schedule(static)
-  for (int64_t c = 0; c < chunks; c++) kernel(dgate, dup, dout, gate, up, c * kChunk, std::min(n, (c + 1) * kChunk));
+  parallelFor(n, kChunk, n >= kParallelMin, [&](int64_t i0, int64_t i1) {
+    for (int64_t c = i0; c < i1; c += kChunk) kernel(dgate, dup, dout, gate, up, c, std::min(i1, c + kChunk));
+  });
   return info.Env().Undefined();
 }
 LLAMA2_EXPORT("swigluBackward", swigluBackward);

@@ -11,9 +11,12 @@ import path from "node:path";
 import fs from "node:fs";
 
 export interface NativeAddon {
-  /** OpenMP threads used by every kernel. */
+  /** Threads every kernel uses (LLAMA2_NUM_THREADS, else OMP_NUM_THREADS, else the usable CPUs). */
   threadCount(): number;
+  /** Sets the threads every kernel uses from now on; 0 restores the default. */
   setThreadCount(n: number): void;
+  /** How the addon was built: thread backend, whether the x86 SIMD paths are compiled in, LLAMA2_PORTABLE. */
+  buildInfo(): { threads: "pool" | "openmp"; x86Simd: boolean; portable: boolean; arch: string };
   /** "avx512" | "avx2" | "portable": the micro-kernel chosen at run time. */
   simdLevel(): string;
   /** Forces a lower SIMD level (tests run every path); RangeError when the CPU lacks it. */
@@ -138,6 +141,8 @@ export interface NativeAddon {
   wordCounterAdd(counter: WordCounterHandle, chunk: Uint8Array, endOfFile: boolean): boolean;
   /** Distinct words (spaces as ▁, dummy prefix included) and their frequencies. */
   wordCounterResult(counter: WordCounterHandle): { words: string[]; counts: Float64Array; lines: number; usedLines: number; tooLong: number };
+  /** Test hook: an External with no type tag (a foreign handle for test/native/fuzz.test.ts). */
+  _untaggedExternal(): unknown;
   /**
    * The BPE merge loop (native/bpe_train.cpp, twin of src/tokenizer/bpe-merge.ts learnMerges): C character symbols
    * (charStrs[C], charFlags[C] piece-rules flags, charScript[C] or -1), runs sym[N] split by runStart[R+1] with
@@ -153,6 +158,13 @@ export interface NativeAddon {
 export type WordCounterHandle = { readonly __wordCounter: unique symbol };
 
 function findAddon(): string {
+  // LLAMA2_NATIVE_ADDON picks another build of the addon (e.g. the portable one, `npm run build:portable`).
+  const chosen = process.env.LLAMA2_NATIVE_ADDON;
+  if (chosen !== undefined && chosen !== "") {
+    const file = path.resolve(chosen);
+    if (!fs.existsSync(file)) throw new Error(`llama2-ts: LLAMA2_NATIVE_ADDON=${chosen}: no such file`);
+    return file;
+  }
   // dist/src/native/addon.js -> package root is three levels up; src/native/addon.ts -> two.
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
@@ -163,12 +175,10 @@ function findAddon(): string {
   throw new Error("llama2-ts: native addon build/Release/llama2_native.node not found; run `npm ci` (or `npm run build:native`)");
 }
 
-// libgomp reads its settings when the addon loads. By default its idle threads spin for
-// milliseconds after every kernel, burning a core while JavaScript runs and, on a busy 2-core
-// machine, slowing kernels 4-10x (measured: bench/gemm.md). Sleep at once instead, unless
-// the user chose a policy.
-if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined)
-  process.env.OMP_WAIT_POLICY = "passive";
+// Threads come from native/parallel.h: by default a std::thread pool whose idle workers sleep
+// (no spinning while JavaScript runs), so loading the addon needs no environment tuning and
+// leaves process.env untouched. (An addon built with LLAMA2_OPENMP=1 uses libgomp, whose idle
+// threads spin unless OMP_WAIT_POLICY=passive is set before start: bench/gemm.md.)
 
 const require = createRequire(import.meta.url);
 /** The loaded native addon. */

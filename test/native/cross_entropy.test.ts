@@ -98,7 +98,7 @@ test("logSoftmax may run in place", () => {
 test("a target outside [0, V) that is not -100 is a RangeError naming it and its index", () => {
   const f = (n: number) => new Float32Array(n);
   assert.throws(() => native.crossEntropy(f(6), Int32Array.from([0, 3]), f(2), null, 2, 3, 1),
-    (e: unknown) => e instanceof RangeError && /crossEntropy: target 3 at index 1 is outside \[0, 3\)/.test(e.message));
+    (e: unknown) => e instanceof RangeError && /crossEntropy: argument 1 \(targets\): target 3 at index 1 is outside \[0, 3\)/.test(e.message));
   assert.throws(() => native.crossEntropy(f(6), Int32Array.from([-1, 0]), f(2), null, 2, 3, 1), RangeError);
   assert.throws(() => native.crossEntropy(f(6), Int32Array.from([0, 0]), f(1), null, 2, 3, 1), /argument 2 \(losses\) has 1 elements/);
   assert.throws(() => native.logSoftmax(f(5), f(6), 2, 3), /logSoftmax: argument 0 \(out\) has 5 elements, needs at least 6/);
