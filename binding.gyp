@@ -19,7 +19,12 @@
                          "MACOSX_DEPLOYMENT_TARGET": "11.0",
                          "OTHER_CPLUSPLUSFLAGS": ["-std=c++17", "-O3", "-fno-math-errno", "-fopenmp-simd"]},
       "conditions": [
-        ["llama2_portable==1", {"defines": ["LLAMA2_PORTABLE"]}],
+        ["llama2_portable==1", {
+          # LLAMA2_PORTABLE, and immintrin.h / x86intrin.h made empty (their include guards, GCC and
+          # clang): any x86 intrinsic outside an #if LLAMA2_X86 fails to compile, as it would on arm64.
+          "defines": ["LLAMA2_PORTABLE",
+                      "_IMMINTRIN_H_INCLUDED", "_X86INTRIN_H_INCLUDED", "__IMMINTRIN_H", "__X86INTRIN_H"]
+        }],
         ["llama2_openmp==1 and llama2_portable==0", {
           "defines": ["LLAMA2_OPENMP"],
           "cflags": ["-fopenmp"], "cflags_cc": ["-fopenmp"], "ldflags": ["-fopenmp"]

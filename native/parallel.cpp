@@ -1,8 +1,8 @@
 // Backends of native/parallel.h: a std::thread pool (default) or OpenMP (built with LLAMA2_OPENMP),
 // and the addon's thread entry points (threadCount, setThreadCount, threadBackend).
-// The pool: workers 1..T-1 sleep on a condition variable; a region bumps a generation counter,
-// wakes them, runs t = 0 on the caller and waits (a short spin, then the condition variable) until
-// every worker is done. One region at a time: a second caller (another JavaScript thread) that
+// The pool: workers sleep on a condition variable; a region bumps a generation counter, wakes
+// them, and the caller and the workers claim its T tasks (see Pool); the caller waits (a short
+// spin, then the condition variable) until every task is done. One region at a time: a second caller (another JavaScript thread) that
 // finds the pool busy runs its region alone. The pool is never destroyed (its threads sleep until
 // the process exits), so no static destructor can race a worker.
 #include "parallel.h"
@@ -73,49 +73,76 @@ inline void cpuRelax() {
 #endif
 }
 
+// A region is T tasks body(t, T). Threads claim tasks from one 64-bit word (generation << 32 |
+// next task), so a worker that wakes late — after every task was claimed, or after a newer region
+// started — claims nothing and never touches a finished region. The caller claims tasks too and
+// then waits only for tasks other threads actually took: on a loaded machine a descheduled worker
+// that has not woken yet never holds a kernel up (its tasks run on the caller instead).
 class Pool {
  public:
-  // Runs the region on T threads; false (nothing run) when another region holds the pool.
+  // Runs the region's T tasks; false (nothing run) when another region holds the pool.
   bool run(int T, detail::RegionFn fn, void* ctx) {
     std::unique_lock<std::mutex> busy(runLock_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
     ErrorSlot errors;
+    uint64_t gen;
     {
       std::lock_guard<std::mutex> lk(m_);
       while (static_cast<int>(workers_.size()) < T - 1) {
-        const int id = static_cast<int>(workers_.size()) + 1;
-        workers_.emplace_back([this, id] { loop(id); });
+        workers_.emplace_back([this] { loop(); });
         workers_.back().detach();
       }
+      gen = ++gen_;
       fn_ = fn;
       ctx_ = ctx;
       T_ = T;
       errors_ = &errors;
-      pending_.store(T - 1, std::memory_order_relaxed);
-      gen_++;
+      done_.store(0, std::memory_order_relaxed);
+      claim_.store(gen << 32, std::memory_order_release);
     }
     wake_.notify_all();
-    tlsInRegion = true;
-    errors.run(fn, ctx, 0, T);
-    tlsInRegion = false;
-    // The caller's own share is done: a short spin catches workers finishing about now, then sleep.
-    for (int i = 0; i < 2000 && pending_.load(std::memory_order_acquire) != 0; i++) cpuRelax();
-    if (pending_.load(std::memory_order_acquire) != 0) {
+    int mine = 0;
+    for (int t; (t = claimTask(gen, T)) >= 0; mine++) runTask(errors, fn, ctx, t, T);
+    finish(mine, T);
+    // Every task is claimed; wait for the ones other threads are running: a short spin, then sleep.
+    for (int i = 0; i < 4000 && done_.load(std::memory_order_acquire) != T; i++) cpuRelax();
+    if (done_.load(std::memory_order_acquire) != T) {
       std::unique_lock<std::mutex> lk(m_);
-      done_.wait(lk, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+      allDone_.wait(lk, [&] { return done_.load(std::memory_order_acquire) == T; });
     }
     if (errors.first) std::rethrow_exception(errors.first);
     return true;
   }
 
  private:
-  void loop(int id) {
-    uint64_t seen = 0;
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      seen = gen_ - 1;  // started by a region that already bumped gen_: take part in it
-    }
+  // The next task of region `gen`, or -1 when it has none left (or a newer region replaced it).
+  int claimTask(uint64_t gen, int T) {
+    uint64_t c = claim_.load(std::memory_order_acquire);
     for (;;) {
+      if ((c >> 32) != gen || static_cast<int>(c & 0xffffffffu) >= T) return -1;
+      if (claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) return static_cast<int>(c & 0xffffffffu);
+    }
+  }
+
+  static void runTask(ErrorSlot& errors, detail::RegionFn fn, void* ctx, int t, int T) {
+    tlsInRegion = true;
+    errors.run(fn, ctx, t, T);
+    tlsInRegion = false;
+  }
+
+  // Counts n finished tasks; the thread finishing the last one wakes the caller.
+  void finish(int n, int T) {
+    if (n == 0) return;
+    if (done_.fetch_add(n, std::memory_order_acq_rel) + n == T) {
+      std::lock_guard<std::mutex> lk(m_);
+      allDone_.notify_one();
+    }
+  }
+
+  void loop() {
+    uint64_t seen = 0;
+    for (;;) {
+      uint64_t gen;
       detail::RegionFn fn;
       void* ctx;
       int T;
@@ -123,33 +150,30 @@ class Pool {
       {
         std::unique_lock<std::mutex> lk(m_);
         wake_.wait(lk, [&] { return gen_ != seen; });
-        seen = gen_;
-        if (id >= T_) continue;  // not part of this (smaller) region
+        seen = gen = gen_;
         fn = fn_;
         ctx = ctx_;
         T = T_;
         errors = errors_;
       }
-      tlsInRegion = true;
-      errors->run(fn, ctx, id, T);
-      tlsInRegion = false;
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> lk(m_);
-        done_.notify_one();
-      }
+      // fn, ctx and errors stay valid while this thread holds a claimed, unfinished task of gen.
+      int mine = 0;
+      for (int t; (t = claimTask(gen, T)) >= 0; mine++) runTask(*errors, fn, ctx, t, T);
+      finish(mine, T);
     }
   }
 
   std::mutex runLock_;  // held for a whole region
-  std::mutex m_;        // guards the fields below and the condition variables
-  std::condition_variable wake_, done_;
+  std::mutex m_;        // guards the job fields and the condition variables
+  std::condition_variable wake_, allDone_;
   std::vector<std::thread> workers_;
   uint64_t gen_ = 0;
   detail::RegionFn fn_ = nullptr;
   void* ctx_ = nullptr;
   int T_ = 1;
   ErrorSlot* errors_ = nullptr;
-  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int> done_{0};
 };
 
 Pool& pool() {

@@ -4,8 +4,10 @@
 //   parallelFor(n, chunk, parallel, body)  body(i0, i1) over chunks [i0, i1) of [0, n), `chunk` items
 //                                          each, handed out dynamically (a thread that gets more CPU on
 //                                          a shared machine takes more); body(0, n) once when !parallel.
-//   parallelRegion(parallel, body)         body(t, T) once on each of T threads, t = 0 on the caller;
-//                                          returning from it is the barrier. T = 1 when !parallel.
+//   parallelRegion(parallel, body)         body(t, T) once for each t in [0, T) (T = threadCount(),
+//                                          1 when !parallel), spread over the threads; returning from
+//                                          it is the barrier. Bodies must not wait for each other: a
+//                                          thread that is slow to wake has its t run by another thread.
 //   WorkQueue q(n); ... for (int64_t i; q.next(i);)   items of [0, n) one at a time, inside a
 //                                          region (per-thread scratch allocated once per thread):
 //       WorkQueue q(B * H);
