@@ -4,6 +4,7 @@
 #include "qmatmul.h"
 
 #if LLAMA2_X86
+#include <cpuid.h>
 #include <immintrin.h>
 
 // AVX-512 intrinsics built on _mm512_undefined_*(): GCC 12 reports a false "maybe uninitialized".
@@ -141,15 +142,20 @@ static void bf16Dot(int M, const float*, const uint16_t* aBf, int64_t K, const u
 
 namespace llama2::qmm {
 
+// F16C from CPUID leaf 1 (ECX bit 29): clang before 16 has no "f16c" for __builtin_cpu_supports.
+static bool cpuHasF16c() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+}
+
 bool cpuHasAvx512Bf16() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16") &&
-         __builtin_cpu_supports("f16c");
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16") && cpuHasF16c();
 }
 
 const Kernels* x86Kernels(SimdLevel level, bool dpbf16) {
-  static const bool f16c = (__builtin_cpu_init(), __builtin_cpu_supports("f16c"));
+  static const bool f16c = (__builtin_cpu_init(), cpuHasF16c());
   static const bool bw = __builtin_cpu_supports("avx512bw");
   static const bool bf16 = cpuHasAvx512Bf16();
   static const Kernels a2{"avx2", false, avx2::bf16Dot, avx2::q8Dot, avx2::bf16Dequant, avx2::q8Dequant};
