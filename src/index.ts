@@ -39,6 +39,10 @@ export {
   type PretrainConfigInput, type DeepPartial, type TrainOptions, type TrainProgress, type TrainRunResult,
 } from "./api/train.js";
 export type { PretrainConfig, ModelSection } from "./recipes/pretrain-config.js";
+export { trainReward, evaluateReward, type RewardConfigInput, type RewardRunResult, type EvaluateRewardOptions } from "./api/reward.js";
+export type { RewardConfig } from "./recipes/reward-config.js";
+export type { RewardStats } from "./recipes/reward.js";
+export type { RewardEvalResult, GroupStats } from "./recipes/reward-eval.js";
 export type { MetricsLine } from "./train/metrics-log.js";
 export type { StepProgress } from "./train/trainer.js";
 export { prepareTokens, type PrepareOptions } from "./data/prepare.js";

@@ -12,6 +12,9 @@ import { MixtureSampler, parseMixture, rowsPerEpoch } from "../../src/data/prefe
 import { loadTokenizer } from "../../src/tokenizer/resolve.js";
 import { encodeChat } from "../../src/tokenizer/chat-template.js";
 import { fixture } from "../helpers/fixtures.js";
+import { convertFile } from "../../src/world/readers/convert.js";
+import { loadConfig } from "../../src/train/config.js";
+import { REWARD_SCHEMA, applyPreset, resolveSteps, type RewardConfig } from "../../src/recipes/reward-config.js";
 
 function tmpFile(lines: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-prefs-"));
@@ -94,4 +97,30 @@ test("mixture weights draw floor(w)·n + round(frac·n) rows per epoch, the same
   again.seek({ epoch: 1, cursor: 10 });
   assert.deepEqual(take(again, 15), epoch1.slice(10), "a seeked sampler continues the same stream");
   assert.throws(() => again.seek({ epoch: 0, cursor: 26 }), /does not fit this mixture/);
+});
+
+test("files converted by `llama2 world convert` (HH-RLHF, margin and score files) read as preference data", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-conv-"));
+  for (const [fmt, src] of [["hh", "hh.jsonl"], ["prefs", "prefs.jsonl"]] as const) {
+    const out = path.join(dir, `${fmt}.jsonl`);
+    const r = await convertFile(fmt, fixture("world", src), out);
+    assert.ok(r.converted > 0);
+    const rows = await readPreferences(out, "small");
+    assert.equal(rows.length, r.converted);
+    for (const row of rows) assert.ok(row.rating !== null && row.prompt.at(-1)!.role === "user");
+  }
+});
+
+test("paper defaults: 512 pairs a step by accumulation, lr 1e-5, warm-up 3% of steps and at least 5, one epoch", () => {
+  const c = applyPreset(loadConfig<RewardConfig>(REWARD_SCHEMA, undefined, ["model=m", "data=d", "out=o"]));
+  assert.equal(c.pairs_per_step, 512);
+  assert.equal(c.pairs_per_step / c.batch_pairs, 64, "8 pairs a micro-batch, 64 accumulated");
+  assert.equal(c.lr, 1e-5);
+  assert.equal(c.min_lr_ratio, 0.1);
+  assert.equal(c.epochs, 1);
+  assert.deepEqual(resolveSteps(c, 512_000), { maxSteps: 1000, warmup: 30 }); // 1M pairs / 512 … 3% of 1000
+  assert.deepEqual(resolveSteps(c, 51_200), { maxSteps: 100, warmup: 5 });    // 3% of 100 = 3 → at least 5
+  const small = applyPreset(loadConfig<RewardConfig>(REWARD_SCHEMA, undefined, ["preset=small", "lr=3e-4"]));
+  assert.equal(small.pairs_per_step, 32);
+  assert.equal(small.lr, 3e-4, "an explicit key beats the preset");
 });
