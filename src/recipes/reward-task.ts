@@ -1,7 +1,7 @@
 // The reward-model training task (paper §3.2.2; TRL RewardTrainer): a micro-batch of P pairs is one
 // forward of its 2P sequences [chosen_0..chosen_{P-1}, rejected_0..rejected_{P-1}] (TRL's
-// concatenate-then-chunk) packed into one row without padding — each sequence its own segment
-// (block-diagonal causal mask, RoPE positions from 0), which equals scoring each alone — the scalar
+// concatenate-then-chunk) packed best-fit into rows as long as the longest — each sequence its own
+// segment (block-diagonal causal mask, RoPE positions from 0), which equals scoring each alone — the scalar
 // head is read at each sequence's last token (its </s>), and pairwiseMarginLoss writes the gradient back.
 import type { Llama } from "../model/llama.js";
 import type { TokenLayout } from "../model/decoder.js";
@@ -14,7 +14,7 @@ import { pairMetrics } from "./reward-eval.js";
 /** The pad id saved in config.json (transformers scores the last token that is not pad; never </s>). */
 export const PAD_ID = 0;
 
-/** 2P sequences packed in one [1, T] row (T = their total length) and where each pair's scores are. */
+/** 2P sequences packed in [B, T] rows (T = the longest) and where each pair's scores are. */
 export interface PairBatch {
   ids: Int32Array;
   B: number;
@@ -29,28 +29,50 @@ export interface PairBatch {
   at: MixturePosition;
 }
 
-/** Packs sequences into one row: ids, positions from 0 and a segment id per sequence, and each one's last index. */
-export function packSequences(seqs: readonly Int32Array[]): { ids: Int32Array; T: number; layout: TokenLayout; lastAt: Int32Array } {
-  const T = seqs.reduce((a, q) => a + q.length, 0);
-  const ids = new Int32Array(T), pos = new Int32Array(T), segIds = new Int32Array(T), lastAt = new Int32Array(seqs.length);
-  let t = 0;
-  seqs.forEach((q, s) => {
-    if (q.length === 0) throw new Error("packSequences: empty sequence");
-    ids.set(q, t);
-    for (let k = 0; k < q.length; k++) { pos[t + k] = k; segIds[t + k] = s; }
-    t += q.length;
-    lastAt[s] = t - 1;
+/**
+ * Packs sequences best-fit (longest first) into rows as long as the longest one: each sequence its own
+ * segment with positions from 0, the rest of a row padding (PAD_ID, one more segment of its own). Rows
+ * no longer than one sequence keep attention as cheap as a padded batch (one long row costs ~20% more).
+ * Returns ids[B, T], the layout and each sequence's last index in the flat [B·T] output.
+ */
+export function packSequences(seqs: readonly Int32Array[]): { ids: Int32Array; B: number; T: number; layout: TokenLayout; lastAt: Int32Array } {
+  const T = Math.max(1, ...seqs.map((q) => q.length));
+  const order = [...seqs.keys()].sort((a, b) => seqs[b]!.length - seqs[a]!.length || a - b);
+  const rows: { used: number; items: number[] }[] = [];
+  for (const s of order) {
+    const n = seqs[s]!.length;
+    if (n === 0) throw new Error("packSequences: empty sequence");
+    let best = -1;
+    rows.forEach((r, k) => { if (T - r.used >= n && (best < 0 || r.used > rows[best]!.used)) best = k; });
+    if (best < 0) { rows.push({ used: 0, items: [] }); best = rows.length - 1; }
+    rows[best]!.items.push(s);
+    rows[best]!.used += n;
+  }
+  const B = rows.length;
+  const ids = new Int32Array(B * T).fill(PAD_ID), pos = new Int32Array(B * T), segIds = new Int32Array(B * T);
+  const lastAt = new Int32Array(seqs.length);
+  rows.forEach((r, b) => {
+    let t = b * T, seg = 0;
+    for (const s of r.items) {
+      const q = seqs[s]!;
+      ids.set(q, t);
+      for (let k = 0; k < q.length; k++) { pos[t + k] = k; segIds[t + k] = seg; }
+      t += q.length;
+      lastAt[s] = t - 1;
+      seg++;
+    }
+    for (let k = 0; t < (b + 1) * T; t++, k++) { pos[t] = k; segIds[t] = seg; } // padding: its own segment
   });
-  return { ids, T, layout: { pos, segIds }, lastAt };
+  return { ids, B, T, layout: { pos, segIds }, lastAt };
 }
 
-/** Packs pairs into one row: chosen_0..chosen_{P-1}, then rejected_0..rejected_{P-1}. */
+/** Packs a micro-batch's 2P sequences (chosen_0..chosen_{P-1}, rejected_0..rejected_{P-1}) for one forward. */
 export function packPairs(pairs: readonly PairTokens[], at: MixturePosition = { epoch: 0, cursor: 0 }): PairBatch {
   const P = pairs.length;
   const p = packSequences([...pairs.map((x) => x.chosen), ...pairs.map((x) => x.rejected)]);
   return {
-    ids: p.ids, B: 1, T: p.T, layout: p.layout, chosenAt: p.lastAt.slice(0, P), rejectedAt: p.lastAt.slice(P),
-    margins: Float64Array.from(pairs, (x) => x.margin), tokens: p.T, at,
+    ids: p.ids, B: p.B, T: p.T, layout: p.layout, chosenAt: p.lastAt.slice(0, P), rejectedAt: p.lastAt.slice(P),
+    margins: Float64Array.from(pairs, (x) => x.margin), tokens: pairs.reduce((a, x) => a + x.chosen.length + x.rejected.length, 0), at,
   };
 }
 
@@ -59,7 +81,7 @@ export function scoreSequences(model: Llama, seqs: readonly Int32Array[], batch 
   const out = new Float64Array(seqs.length), W = model.numLabels;
   for (let s = 0; s < seqs.length; s += batch) {
     const p = packSequences(seqs.slice(s, s + batch));
-    const y = model.forward(p.ids, 1, p.T, p.layout);
+    const y = model.forward(p.ids, p.B, p.T, p.layout);
     p.lastAt.forEach((at, i) => { out[s + i] = y[at * W]!; });
   }
   return out;
@@ -123,7 +145,7 @@ export class RewardTask implements TrainTask<PairBatch> {
   }
 
   describeBatch(b: PairBatch): string {
-    return `data position ${JSON.stringify(b.at)}, ${b.chosenAt.length} pairs, ${b.T} tokens packed`;
+    return `data position ${JSON.stringify(b.at)}, ${b.chosenAt.length} pairs packed in ${b.B}×${b.T} tokens`;
   }
 
   evaluate(): Record<string, number> {

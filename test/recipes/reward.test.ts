@@ -115,10 +115,13 @@ test("chosen and rejected share one packed forward whose scores equal scoring ea
   const tok = await loadTokenizer(tinyWorldModel());
   const { pairs } = tokenizePairs(tok, await readPreferences(data, "small"), "small", 512);
   const b = packPairs(pairs);
-  assert.equal(b.B, 1);
-  assert.equal(b.T, pairs.reduce((a, p) => a + p.chosen.length + p.rejected.length, 0), "no padding");
-  assert.equal(new Set(b.layout.segIds).size, 2 * pairs.length, "one segment per sequence");
-  assert.equal(b.layout.pos![b.chosenAt[0]! + 1], 0, "positions restart at each sequence");
+  const real = pairs.reduce((a, p) => a + p.chosen.length + p.rejected.length, 0);
+  assert.equal(b.tokens, real);
+  assert.equal(b.T, Math.max(...pairs.flatMap((p) => [p.chosen.length, p.rejected.length])), "rows as long as the longest sequence");
+  assert.ok(b.B < 2 * pairs.length, `best-fit shares rows (${b.B} rows for ${2 * pairs.length} sequences)`);
+  for (const at of [...b.chosenAt, ...b.rejectedAt]) assert.equal(b.ids[at], tok.eosId, "each score is read at a </s>");
+  const firstOfRow = b.layout.pos!.filter((x, i) => x === 0 && i % b.T !== 0).length;
+  assert.ok(firstOfRow >= 2 * pairs.length - b.B, "positions restart at each packed sequence");
   const model = rewardModelFrom(tinyWorldModel(), 3, 0.5);
   const packed = scorePairs(model, pairs, 5);
   for (let i = 0; i < pairs.length; i++) for (const [seq, got] of [[pairs[i]!.chosen, packed.chosen[i]!], [pairs[i]!.rejected, packed.rejected[i]!]] as const) {
