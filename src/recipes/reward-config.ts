@@ -13,6 +13,7 @@ const mixtureField = (doc: string, nullable: boolean) => ({
   doc,
 });
 
+/** The keys of configs/reward-*.yaml with their types, defaults and descriptions. */
 export const REWARD_SCHEMA: Schema = {
   model: { type: "string", default: "", doc: "starting model: a chat/SFT LlamaForCausalLM directory (its LM head is replaced by a scalar head) or a LlamaForSequenceClassification one" },
   data: mixtureField("preference JSONL: a path, a list of paths, or a list of {path, weight} (weight = fraction of the file's rows per epoch)", false),
@@ -47,6 +48,10 @@ export const REWARD_SCHEMA: Schema = {
   save_dtype: { type: "string", default: "float32", choices: ["float32", "bfloat16"], doc: "storage dtype of checkpoints and final/" },
 };
 
+/**
+ * A resolved reward-model config (`llama2 reward train --print-config` shows one). Null keys take the
+ * preset's values (REWARD_PRESETS); max_steps and warmup follow from the data (resolveSteps).
+ */
 export interface RewardConfig {
   model: string;
   data: unknown;

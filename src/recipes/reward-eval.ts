@@ -6,6 +6,7 @@ import { RATINGS, SAFETY_LABELS, type Rating, type SafetyLabel } from "../world/
 import type { PairTokens } from "../data/preferences.js";
 import type { PairScores } from "./reward-task.js";
 
+/** Pairs of one rating level or safety label and the fraction ranked correctly (null when there are none). */
 export interface GroupStats {
   n: number;
   accuracy: number | null;
