@@ -123,6 +123,13 @@ test("load options: dtype names are checked, bf16 / q8_0 load low-precision weig
     assert.deepEqual((await low.generate([1, 11, 4], { maxNewTokens: 8, greedy: true })).ids,
       (await ref.generate([1, 11, 4], { maxNewTokens: 8, greedy: true })).ids, d);
   }
+  for (const [d, canon] of [["bf16", "bfloat16"], ["q8_0", "q8_0"]] as const) {  // and the same ids as the CLI's --dtype
+    const q = await loadPretrained(dir, { dtype: d });
+    assert.equal(q.model.dtype, canon);
+    const r = await q.generate(PROMPT, { maxNewTokens: 16, greedy: true });
+    const cli = llama2Json("generate", "--model", dir, "--prompt", PROMPT, "--greedy", "--max-new-tokens", "16", "--dtype", d, "--json");
+    assert.deepEqual(r.ids, cli.ids, `dtype ${d}`);
+  }
   assert.equal((await loadPretrained(dir, { dtype: "f32" })).config.hiddenSize, lm.config.hiddenSize);
   await assert.rejects(loadPretrained(fixture("nope")), /no such model directory/);
   await assert.rejects(lm.generate(PROMPT, { temperature: 0 }), RangeError);
