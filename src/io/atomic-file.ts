@@ -1,5 +1,6 @@
 // Crash-safe file writes (DESIGN.md §1.5): write to a temp file beside the target, fsync, then
 // rename over it, so a reader sees either the old file or the complete new one, never half.
+import { withFsContext } from "./fs-errors.js";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -11,14 +12,19 @@ export function tempPathFor(file: string): string {
 /** Writes `data` to `file` atomically (temp file + fsync + rename). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = tempPathFor(file);
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
-    fs.fsyncSync(fd);
-  } finally {
+  withFsContext("write", file, () => {
+    const fd = fs.openSync(tmp, "w");
+    try {
+      fs.writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
+      fs.fsyncSync(fd);
+    } catch (e) {
+      fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
     fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+    fs.renameSync(tmp, file);
+  });
 }
 
 /** fsyncs a directory so a rename inside it is durable (no-op where unsupported). */

@@ -2,6 +2,7 @@
 // {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}, then the raw little-endian
 // tensor bytes (offsets relative to the end of the header). Reads go per tensor straight into the
 // destination Float32Array (no whole-file buffer, so multi-GB files work); writes go to `<file>.tmp` + rename.
+import { toFsOpError, withFsContext } from "./fs-errors.js";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { decodeBf16, decodeF16, encodeBf16, encodeF16 } from "./dtype.js";
@@ -221,7 +222,7 @@ export function writeSafetensors(path: string, tensors: Iterable<[string, Tensor
   json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8); // keep the data 8-byte aligned, as the reference writer does
   const hbytes = Buffer.from(json, "utf8");
   const tmp = `${path}.tmp`;
-  const fd = fs.openSync(tmp, "w");
+  const fd = withFsContext("write", path, () => fs.openSync(tmp, "w"));
   try {
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(hbytes.length));
@@ -232,7 +233,7 @@ export function writeSafetensors(path: string, tensors: Iterable<[string, Tensor
   } catch (e) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw toFsOpError(e, "write", path); // ENOSPC on an fd names no file by itself
   }
   fs.closeSync(fd);
   fs.renameSync(tmp, path);

@@ -81,3 +81,14 @@ test("data prepare, tokenizer train and world generate write their directory who
   assert.match(w.stderr, /mine: the directory holds files that are not a generated world \(notes\.txt\)/);
   assert.equal(fs.readFileSync(path.join(mine, "notes.txt"), "utf8"), "keep me");
 });
+
+test("writeFileAtomic and writeSafetensors name the file they could not write", async () => {
+  const { writeFileAtomic } = await import("../../src/io/atomic-file.js");
+  const { writeSafetensors } = await import("../../src/io/safetensors.js");
+  const dir = tmp("write-err-");
+  fs.writeFileSync(path.join(dir, "file"), "x");
+  const target = path.join(dir, "file", "config.yaml");
+  assert.throws(() => writeFileAtomic(target, "a: 1\n"), (e: Error) => e instanceof FsOpError && e.message.startsWith(`cannot write ${target}: `) && e.message.endsWith("(ENOTDIR)"));
+  const st = path.join(dir, "file", "model.safetensors");
+  assert.throws(() => writeSafetensors(st, [["w", { shape: [2], data: new Float32Array(2) }]]), (e: Error) => e instanceof FsOpError && e.message.includes(st));
+});
