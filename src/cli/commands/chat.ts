@@ -25,7 +25,7 @@ export const command = defineCommand({
     "max-new-tokens": { type: "string", value: "N", default: 256, description: "longest answer, in tokens" },
     seed: { type: "string", value: "S", default: 0, description: "sampling seed" },
   },
-  examples: ["llama2 chat --model runs/demo/sft/final --system \"Answer briefly.\"", "echo \"Who wrote the letter?\" | llama2 chat --model DIR --temperature 0"],
+  examples: ["llama2 chat --model runs/demo/sft/final --system \"Answer briefly.\"", "llama2 chat --model DIR --temperature 0 < questions.txt"],
 });
 
 export async function run(argv: string[]): Promise<void> {
