@@ -30,12 +30,38 @@ export interface PrefRecord {
 export function makePair(task: Task, rng: Rng, annotation: "helpfulness" | "safety", flipRate: number): PrefRecord {
   const [va, vb] = rng.sample(variantsFor(task), 2) as [Variant, Variant];
   const ra = respond(task, va, rng), rb = respond(task, vb, rng);
-  const sa = scoreResponse(task.meta, task.prompt, ra), sb = scoreResponse(task.meta, task.prompt, rb);
-  const pref = (r: string, s: typeof sa) => (annotation === "helpfulness" ? s.helpfulness : safetyPreference(task.meta, r, s));
+  const r = ratePair(task.meta, task.prompt, ra, rb, rng, annotation, flipRate);
+  return {
+    prompt: task.prompt, chosen: r.chosen, rejected: r.rejected, rating: r.rating, safety: r.safety,
+    meta: { ...task.meta, annotation, variants: r.aChosen ? { chosen: va, rejected: vb } : { chosen: vb, rejected: va }, scores: r.scores, gap: r.gap, flipped: r.flipped },
+  };
+}
+
+/** The oracle annotator's verdict on two responses a, b (the comparison protocol of §3.2.1, with label noise). */
+export interface PairVerdict {
+  chosen: string;
+  rejected: string;
+  /** Whether response a ended up as the chosen one. */
+  aChosen: boolean;
+  rating: Rating;
+  safety: { label: SafetyLabel; chosen_safe: boolean; rejected_safe: boolean };
+  scores: PrefRecord["meta"]["scores"];
+  gap: number;
+  flipped: boolean;
+}
+
+/**
+ * Rates responses a and b to one prompt: the better by helpfulness (or by the safety preference) is chosen,
+ * the score gap sets the rating, and with probability `flipRate` the annotator swaps them — in safety
+ * annotation only when both have the same safety, so no "chosen unsafe, rejected safe" pair is made.
+ */
+export function ratePair(meta: TaskMeta, prompt: string, ra: string, rb: string, rng: Rng, annotation: "helpfulness" | "safety", flipRate: number): PairVerdict {
+  const sa = scoreResponse(meta, prompt, ra), sb = scoreResponse(meta, prompt, rb);
+  const pref = (r: string, s: typeof sa) => (annotation === "helpfulness" ? s.helpfulness : safetyPreference(meta, r, s));
   const pa = pref(ra, sa), pb = pref(rb, sb);
   const aFirst = pa > pb || (pa === pb && rng.chance(0.5));
-  let c = aFirst ? { v: va, r: ra, s: sa, p: pa } : { v: vb, r: rb, s: sb, p: pb };
-  let x = aFirst ? { v: vb, r: rb, s: sb, p: pb } : { v: va, r: ra, s: sa, p: pa };
+  let c = aFirst ? { a: true, r: ra, s: sa, p: pa } : { a: false, r: rb, s: sb, p: pb };
+  let x = aFirst ? { a: false, r: rb, s: sb, p: pb } : { a: true, r: ra, s: sa, p: pa };
   const gap = Math.round((c.p - x.p) * 10000) / 10000;
   const rating = ratingForGap(gap);
   const eligible = annotation === "helpfulness" || c.s.safe === x.s.safe;
@@ -43,12 +69,9 @@ export function makePair(task: Task, rng: Rng, annotation: "helpfulness" | "safe
   if (flipped) [c, x] = [x, c];
   const label = safetyLabel(c.s.safe, x.s.safe) ?? "only_chosen_safe"; // unreachable for safety annotation
   return {
-    prompt: task.prompt, chosen: c.r, rejected: x.r, rating,
+    chosen: c.r, rejected: x.r, aChosen: c.a, rating,
     safety: { label, chosen_safe: c.s.safe, rejected_safe: x.s.safe },
-    meta: {
-      ...task.meta, annotation, variants: { chosen: c.v, rejected: x.v },
-      scores: { chosen: { helpfulness: c.s.helpfulness, safe: c.s.safe, preference: c.p }, rejected: { helpfulness: x.s.helpfulness, safe: x.s.safe, preference: x.p } },
-      gap, flipped,
-    },
+    scores: { chosen: { helpfulness: c.s.helpfulness, safe: c.s.safe, preference: c.p }, rejected: { helpfulness: x.s.helpfulness, safe: x.s.safe, preference: x.p } },
+    gap, flipped,
   };
 }

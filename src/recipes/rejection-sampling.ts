@@ -1,0 +1,183 @@
+// Rejection-sampling fine-tuning (paper §3.2.3): each iteration N samples K answers per prompt with
+// iteration N−1's model (the policy for N = 1, or `sample_from`), ranks them by the reward, pools the best
+// answer per prompt over ALL iterations so far (the paper's fix for RLHF-V3's regression), and fine-tunes
+// the policy on the pool with the SFT recipe (the shared trainer). Layout:
+//   OUT/iteration-N/{samples.jsonl, best.jsonl, curve.json, sft/ (the SFT run), model/}, OUT/final.
+// Every step's output is written atomically, so a stopped run resumes at the first missing one; the
+// sampling seeds depend only on (seed, iteration, temperature index, prompt, sample), so it resumes exactly.
+import fs from "node:fs";
+import path from "node:path";
+import { Llama } from "../model/llama.js";
+import { Tokenizer } from "../tokenizer/tokenizer.js";
+import { writeFileAtomic } from "../io/atomic-file.js";
+import { configToYaml, defaults, mergeObject, type ConfigValues } from "../train/config.js";
+import { listCheckpoints } from "../train/checkpoint.js";
+import { readPrompts, promptFields, type PromptRow } from "../rlhf/prompts.js";
+import { RewardModels } from "../rlhf/reward-models.js";
+import { rollouts } from "../rlhf/rollouts.js";
+import { SFT_SCHEMA, type SftConfig } from "./sft-config.js";
+import { loadSftResumeConfig, runSft } from "./sft.js";
+import { checkRsConfig, temperaturesOf, type RsConfig } from "./rejection-sampling-config.js";
+import type { TrainProgress } from "../train/trainer.js";
+
+/** One row of samples.jsonl / best.jsonl. */
+export interface SampleRow {
+  prompt?: string;
+  messages?: unknown;
+  prompt_index: number;
+  sample: number;
+  temperature: number;
+  response: string;
+  reward: number;
+  reward_helpful: number | null;
+  reward_safety: number | null;
+  iteration?: number;
+}
+
+export interface RsOptions {
+  /** Progress notes (sampling, scoring, fine-tuning); default none. */
+  log?: (line: string) => void;
+  /** Passed to each iteration's SFT run. */
+  progress?: TrainProgress | false;
+  handleSignals?: boolean;
+  /** Stops after this many steps of work (tests: a deterministic interruption point). */
+  stopAfter?: "samples" | "sft";
+}
+
+export interface RsResult { out: string; final: string; iterations: Array<{ iteration: number; meanReward: number; bestMeanReward: number }> }
+
+const iterDir = (out: string, n: number): string => path.join(out, `iteration-${n}`);
+
+function writeJsonl(file: string, rows: readonly object[]): void {
+  writeFileAtomic(file, rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : ""));
+}
+
+function readJsonlRows<T>(file: string): T[] {
+  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as T);
+}
+
+/** A 32-bit seed for (seed, iteration, temperature index). */
+function streamSeed(seed: number, iteration: number, t: number): number {
+  let h = (seed >>> 0) ^ Math.imul(iteration + 1, 0x9e3779b1) ^ Math.imul(t + 1, 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+  return (h ^ (h >>> 12)) >>> 0;
+}
+
+/** Mean over prompts of the max and the median reward among the first K samples (paper Fig. 7, 8). */
+export function rewardCurve(rewards: number[][], k: number): { max: number[]; median: number[] } {
+  const max: number[] = [], median: number[] = [];
+  for (let K = 1; K <= k; K++) {
+    let sMax = 0, sMed = 0;
+    for (const r of rewards) {
+      const first = r.slice(0, K).sort((a, b) => a - b);
+      sMax += first[K - 1]!;
+      sMed += K % 2 ? first[(K - 1) / 2]! : (first[K / 2 - 1]! + first[K / 2]!) / 2;
+    }
+    max.push(sMax / rewards.length);
+    median.push(sMed / rewards.length);
+  }
+  return { max, median };
+}
+
+/** The pool: for each prompt, the highest-reward row of `previous` and `current` (earlier rows win ties). */
+export function poolBest(previous: readonly SampleRow[] | null, current: readonly SampleRow[], prompts: number): SampleRow[] {
+  const best: (SampleRow | undefined)[] = new Array(prompts);
+  for (const r of [...(previous ?? []), ...current]) {
+    const b = best[r.prompt_index];
+    if (!b || r.reward > b.reward) best[r.prompt_index] = r;
+  }
+  return best.filter((r): r is SampleRow => r !== undefined);
+}
+
+function copyDirAtomic(src: string, dst: string): void {
+  const tmp = `${dst}.partial-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.cpSync(src, tmp, { recursive: true });
+  fs.rmSync(dst, { recursive: true, force: true });
+  fs.renameSync(tmp, dst);
+}
+
+export async function runRejectionSampling(cfg: RsConfig, opts: RsOptions = {}): Promise<RsResult> {
+  checkRsConfig(cfg, "rejection-sample");
+  const log = opts.log ?? (() => {});
+  const out = path.resolve(cfg.out);
+  fs.mkdirSync(out, { recursive: true });
+  writeFileAtomic(path.join(out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
+  if (cfg.threads !== null) (await import("../native/addon.js")).native.setThreadCount(cfg.threads);
+  let prompts: PromptRow[] = await readPrompts(cfg.prompts);
+  if (cfg.max_prompts !== null) prompts = prompts.slice(0, cfg.max_prompts);
+  const rms = await RewardModels.load(cfg.reward_helpful, cfg.reward_safety);
+  const temps = temperaturesOf(cfg);
+  const summary: RsResult["iterations"] = [];
+  let previousBest: SampleRow[] | null = null;
+
+  for (let n = 1; n <= cfg.iterations; n++) {
+    const dir = iterDir(out, n);
+    fs.mkdirSync(dir, { recursive: true });
+    const samplesFile = path.join(dir, "samples.jsonl"), bestFile = path.join(dir, "best.jsonl"), modelDir = path.join(dir, "model");
+    // 1. sample K answers per prompt (and temperature) with iteration N−1's model, rank them
+    let samples: SampleRow[];
+    if (fs.existsSync(samplesFile)) samples = readJsonlRows<SampleRow>(samplesFile);
+    else {
+      const samplerDir = cfg.sample_from ?? (n === 1 ? cfg.policy : path.join(iterDir(out, n - 1), "model"));
+      const sampler = await Llama.load(samplerDir, { trainable: false });
+      const tok = await Tokenizer.load(samplerDir);
+      const rowsByPrompt: SampleRow[][] = prompts.map(() => []);
+      for (let t = 0; t < temps.length; t++) {
+        log(`iteration ${n}: sampling ${cfg.k} x ${prompts.length} answers at temperature ${temps[t]} with ${samplerDir}`);
+        const expanded = prompts.flatMap((p) => Array.from({ length: cfg.k }, () => p.messages));
+        const r = rollouts(sampler, tok, expanded, { maxNewTokens: cfg.max_new_tokens, temperature: temps[t]!, topP: cfg.top_p, seed: streamSeed(cfg.seed, n, t), batchSize: cfg.batch_size });
+        const scored = rms.score(r.map((x, i) => ({ messages: prompts[Math.floor(i / cfg.k)]!.messages, response: x.text, isSafety: prompts[Math.floor(i / cfg.k)]!.isSafety })));
+        r.forEach((x, i) => {
+          const pi = Math.floor(i / cfg.k), p = prompts[pi]!;
+          rowsByPrompt[pi]!.push({
+            ...promptFields(p), prompt_index: pi, sample: t * cfg.k + (i % cfg.k), temperature: temps[t]!, response: x.text,
+            reward: scored[i]!.reward, reward_helpful: scored[i]!.rewardHelpful, reward_safety: scored[i]!.rewardSafety,
+          });
+        });
+      }
+      samples = rowsByPrompt.flat();
+      writeFileAtomic(path.join(dir, "curve.json"), JSON.stringify({
+        k: Array.from({ length: cfg.k }, (_, i) => i + 1),
+        by_temperature: Object.fromEntries(temps.map((T, t) => [String(T), rewardCurve(rowsByPrompt.map((rows) => rows.slice(t * cfg.k, (t + 1) * cfg.k).map((r) => r.reward)), cfg.k)])),
+      }, null, 2) + "\n");
+      writeJsonl(samplesFile, samples);
+      if (opts.stopAfter === "samples") return { out, final: "", iterations: summary };
+    }
+    // 2. the pool: best answer per prompt over all iterations so far
+    const best = poolBest(previousBest, samples.map((s) => ({ ...s, iteration: n })), prompts.length);
+    if (!fs.existsSync(bestFile)) writeJsonl(bestFile, best);
+    previousBest = readJsonlRows<SampleRow>(bestFile);
+    summary.push({
+      iteration: n, meanReward: samples.reduce((a, s) => a + s.reward, 0) / samples.length,
+      bestMeanReward: previousBest.reduce((a, s) => a + s.reward, 0) / previousBest.length,
+    });
+    // 3. fine-tune the policy (or the previous iteration's model) on the pool
+    if (!fs.existsSync(path.join(modelDir, "config.json"))) {
+      const dataFile = path.join(dir, "sft_data.jsonl");
+      writeJsonl(dataFile, previousBest.map((b) => ({ messages: [...prompts[b.prompt_index]!.messages, { role: "assistant", content: b.response }] })));
+      const sftOut = path.join(dir, "sft");
+      const from = cfg.sft_from === "previous" && n > 1 ? path.join(iterDir(out, n - 1), "model") : cfg.policy;
+      const ckpts = fs.existsSync(sftOut) ? listCheckpoints(sftOut) : [];
+      const sets = { ...cfg.sft, model: from, data: [dataFile], out: sftOut, eval_world: false, seed: cfg.seed + n };
+      let result;
+      if (ckpts.length > 0 && !fs.existsSync(path.join(sftOut, "final", "config.json"))) {
+        const ck = ckpts[ckpts.length - 1]!.dir;
+        log(`iteration ${n}: resuming the fine-tune from ${ck}`);
+        result = await runSft(loadSftResumeConfig(ck, []), ck, { progress: opts.progress, handleSignals: opts.handleSignals, log });
+      } else if (!fs.existsSync(path.join(sftOut, "final", "config.json"))) {
+        log(`iteration ${n}: fine-tuning ${from} on ${previousBest.length} pooled answers`);
+        const sftCfg = defaults(SFT_SCHEMA);
+        mergeObject(SFT_SCHEMA, sftCfg, sets, "rejection-sample sft");
+        result = await runSft(sftCfg as unknown as SftConfig, null, { progress: opts.progress, handleSignals: opts.handleSignals, log });
+      }
+      if (result && result.stopped !== "done") return { out, final: "", iterations: summary }; // interrupted: resume later
+      copyDirAtomic(path.join(sftOut, "final"), modelDir);
+      if (opts.stopAfter === "sft") return { out, final: "", iterations: summary };
+    }
+    log(`iteration ${n}: mean reward ${summary.at(-1)!.meanReward.toFixed(4)}, pooled best ${summary.at(-1)!.bestMeanReward.toFixed(4)}`);
+  }
+  const final = path.join(out, "final");
+  copyDirAtomic(path.join(iterDir(out, cfg.iterations), "model"), final);
+  return { out, final, iterations: summary };
+}

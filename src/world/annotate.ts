@@ -1,0 +1,81 @@
+// The paper's comparison protocol (§3.2.1) with the world's oracle as the annotator: for each prompt, two
+// responses sampled from two model variants and/or temperatures, rated on the four-level scale for
+// helpfulness or for safety (separate files, as in the paper), with a safety label per response and
+// the world's label noise, written in the preference format `llama2 reward train` reads. Each RLHF
+// round gets fresh, on-distribution comparisons this way.
+import fs from "node:fs";
+import path from "node:path";
+import { Llama } from "../model/llama.js";
+import { Tokenizer } from "../tokenizer/tokenizer.js";
+import { writeFileAtomic } from "../io/atomic-file.js";
+import { readPrompts, promptFields } from "../rlhf/prompts.js";
+import { rollouts } from "../rlhf/rollouts.js";
+import { ratePair } from "./comparisons.js";
+import { Rng } from "./rng.js";
+import type { TaskMeta } from "./types.js";
+
+export interface AnnotateOptions {
+  model: string;
+  /** A second model variant (default: the same model at the second temperature). */
+  modelB?: string | null;
+  prompts: string;
+  out: string;
+  kind: "helpful" | "safety";
+  /** Temperatures of response A and B (paper: varied temperature). */
+  temperatures?: [number, number];
+  maxNewTokens?: number;
+  seed?: number;
+  /** Probability that the annotator swaps the pair (default: the world's flip_rate from world.json, else 0.1). */
+  flipRate?: number | null;
+  maxPrompts?: number | null;
+  batchSize?: number;
+}
+
+export interface AnnotateResult { rows: number; byRating: Record<string, number>; flipped: number }
+
+export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
+  const [ta, tb] = o.temperatures ?? [0.7, 1.2];
+  let prompts = await readPrompts(o.prompts);
+  if (o.maxPrompts) prompts = prompts.slice(0, o.maxPrompts);
+  prompts.forEach((p, i) => {
+    if (!p.raw.meta || typeof p.raw.meta !== "object")
+      throw new Error(`${o.prompts}: row ${i + 1} has no "meta": the world's oracle annotates only the world's prompts (prompts_*.jsonl)`);
+  });
+  const flipRate = o.flipRate ?? worldFlipRate(o.prompts) ?? 0.1;
+  const load = async (dir: string) => ({ model: await Llama.load(dir, { trainable: false }), tok: await Tokenizer.load(dir), dir });
+  const a = await load(o.model);
+  const b = o.modelB ? await load(o.modelB) : a;
+  const seed = o.seed ?? 0, maxNew = o.maxNewTokens ?? 64;
+  const msgs = prompts.map((p) => p.messages);
+  const ra = rollouts(a.model, a.tok, msgs, { maxNewTokens: maxNew, temperature: ta, seed, batchSize: o.batchSize ?? 32 });
+  const rb = rollouts(b.model, b.tok, msgs, { maxNewTokens: maxNew, temperature: tb, seed: seed + 1, batchSize: o.batchSize ?? 32 });
+  const rng = new Rng(`annotate:${seed}:${o.kind}`);
+  const annotation = o.kind === "helpful" ? "helpfulness" : "safety";
+  const src = (m: { dir: string }, t: number) => ({ model: path.resolve(m.dir), temperature: t });
+  const byRating: Record<string, number> = {};
+  let flipped = 0;
+  const rows = prompts.map((p, i) => {
+    const meta = p.raw.meta as TaskMeta;
+    const text = p.prompt ?? p.messages.at(-1)!.content;
+    const v = ratePair(meta, text, ra[i]!.text, rb[i]!.text, rng, annotation, flipRate);
+    byRating[v.rating] = (byRating[v.rating] ?? 0) + 1;
+    if (v.flipped) flipped++;
+    const [sa, sb] = [src(a, ta), src(b, tb)];
+    return {
+      ...promptFields(p), chosen: v.chosen, rejected: v.rejected, rating: v.rating, safety: v.safety,
+      sources: v.aChosen ? { chosen: sa, rejected: sb } : { chosen: sb, rejected: sa },
+      kind: o.kind, prompt_index: i,
+      meta: { ...meta, annotation, scores: v.scores, gap: v.gap, flipped: v.flipped },
+    };
+  });
+  fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+  writeFileAtomic(o.out, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  return { rows: rows.length, byRating, flipped };
+}
+
+function worldFlipRate(promptsFile: string): number | null {
+  const w = path.join(path.dirname(path.resolve(promptsFile)), "world.json");
+  if (!fs.existsSync(w)) return null;
+  const r = (JSON.parse(fs.readFileSync(w, "utf8")) as { flip_rate?: unknown }).flip_rate;
+  return typeof r === "number" ? r : null;
+}
