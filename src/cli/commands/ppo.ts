@@ -1,0 +1,57 @@
+// `llama2 ppo [--config FILE] [--set key=value ...] | --resume RUN_DIR` (src/recipes/ppo.ts): PPO against the
+// paper's combined safety/helpfulness reward with a KL penalty to the reference policy (§3.2.3).
+import fs from "node:fs";
+import path from "node:path";
+import { UsageError, defineCommand, parseFlags } from "../args.js";
+import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
+import { PPO_SCHEMA, type PpoConfig } from "../../recipes/ppo-config.js";
+import { latestPpoCheckpoint, runPpo } from "../../recipes/ppo.js";
+import { applySet, loadConfig, mergeObject, defaults } from "../../train/config.js";
+
+export const command = defineCommand({
+  name: "ppo",
+  summary: "PPO on the combined safety/helpfulness reward with a KL penalty to the reference (paper §3.2.3)",
+  usage: "[--config FILE] [--set KEY=VALUE ...] | --resume RUN_DIR [--set KEY=VALUE ...]",
+  description: "Required keys: policy=, prompts=, out= and reward_helpful= and/or reward_safety= (llama2 ppo --print-config shows all).\n" +
+    "Per iteration OUT/metrics.jsonl gets reward_combined, reward_helpful, reward_safety, kl, entropy, clipfrac, policy_loss,\n" +
+    "value_loss, response_length and the time split (*_s); OUT/checkpoint-N holds the policy (HF directory), value/, both\n" +
+    "optimizers and the RNG; OUT/final is the policy. Ctrl-C checkpoints and stops; --resume continues exactly.",
+  options: { ...CONFIG_OPTIONS, quiet: { type: "boolean", description: "no per-iteration log lines" } },
+  examples: [
+    "llama2 ppo --set policy=runs/rs/final --set reward_helpful=runs/rm-h/final --set reward_safety=runs/rm-s/final --set prompts=world/prompts_train.jsonl --set out=runs/ppo",
+    "llama2 ppo --resume runs/ppo",
+  ],
+});
+
+export async function run(argv: string[]): Promise<number> {
+  const f = parseFlags(command, argv);
+  const sets = f.list("set"), resume = f.strOpt("resume"), file = f.strOpt("config");
+  if (resume && file) throw new UsageError("ppo: use either --config (new run) or --resume (continue), not both");
+  let cfg: PpoConfig;
+  if (resume) {
+    const ck = fs.existsSync(path.join(resume, "ppo_state.json")) ? resume : latestPpoCheckpoint(resume);
+    if (!ck) throw new Error(`${resume}: no PPO checkpoint (checkpoint-N/ppo_state.json)`);
+    const runDir = fs.existsSync(path.join(resume, "ppo_state.json")) ? path.dirname(path.resolve(resume)) : path.resolve(resume);
+    const c = defaults(PPO_SCHEMA);
+    mergeObject(PPO_SCHEMA, c, (JSON.parse(fs.readFileSync(path.join(ck, "ppo_state.json"), "utf8")) as { config: object }).config, path.join(ck, "ppo_state.json"));
+    for (const s of sets) applySet(PPO_SCHEMA, c, s);
+    cfg = c as unknown as PpoConfig;
+    if (path.resolve(cfg.out) !== runDir) {
+      if (fs.existsSync(cfg.out) && fs.readdirSync(cfg.out).length > 0) throw new Error(`${cfg.out}: exists and is not empty; resume into a new directory`);
+      fs.mkdirSync(cfg.out, { recursive: true });
+      for (const e of fs.readdirSync(runDir)) if (!/^checkpoint-\d+$/.test(e) || path.join(runDir, e) === ck) fs.cpSync(path.join(runDir, e), path.join(cfg.out, e), { recursive: true });
+    } else cfg.out = runDir;
+  } else {
+    if (!file && sets.length === 0) throw new UsageError("ppo: give --set policy=DIR --set prompts=FILE --set reward_helpful=DIR --set out=DIR, --config FILE, or --resume RUN_DIR");
+    cfg = loadConfig<PpoConfig>(PPO_SCHEMA, file, sets);
+  }
+  if (f.bool("print-config")) { printConfig(cfg); return 0; }
+  let stop = false;
+  const onSig = (): void => { stop = true; console.error("stopping after this iteration (a checkpoint is written first)"); };
+  process.once("SIGINT", onSig);
+  process.once("SIGTERM", onSig);
+  const r = await runPpo(cfg, { log: f.bool("quiet") ? undefined : (s) => console.error(s), shouldStop: () => stop });
+  if (r.stopped) { console.error(`stopped at iteration ${r.iteration}; resume with llama2 ppo --resume ${r.out}`); return 130; }
+  console.error(`finished ${r.iteration} iterations; final policy: ${r.final}`);
+  return 0;
+}
