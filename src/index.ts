@@ -77,3 +77,10 @@ export { requireHead, describeHead, WrongModelError, type Job } from "./model/mo
 export { BadWeightsError, firstNonFinite } from "./model/tensor-checks.js";
 export { FsOpError, describeFsError } from "./io/fs-errors.js";
 export { writeDirAtomic } from "./io/atomic-dir.js";
+
+// ---- RLHF and serving ----
+export { rejectionSample, ppo, type RsConfig, type RsOptions, type RsResult, type PpoConfig, type PpoOptions, type PpoResult } from "./api/rlhf.js";
+export { annotate as annotateWithOracle, type AnnotateOptions, type AnnotateResult } from "./world/annotate.js";
+export { startServer, type ServerOptions, type RunningServer } from "./serve/server.js";
+export { combinedReward, ppoRewards, whiten, logit, SAFETY_GATE } from "./rlhf/combined-reward.js";
+export { gae, tokenRewards } from "./rlhf/gae.js";
