@@ -1,24 +1,49 @@
-// `llama2 demo` end to end, briefly: every stage runs through the real commands and leaves a
-// loadable model directory with its tokenizer, and the report compares against the unigram entropy.
+// `llama2 demo` end to end at the smoke budget (every stage for a few steps): each stage runs through the
+// real recipes and leaves a loadable model directory; report.json carries every stage's eval and both RMs'
+// accuracy by rating; an interrupted run (SIGKILL mid-pipeline) resumes at the stage it reached.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { llama2 } from "../helpers/cli.js";
 import { Llama } from "../../src/model/llama.js";
 
-test("llama2 demo generates the world, trains a tokenizer, pretrains and samples", async () => {
+const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
+
+test("llama2 demo runs every stage, resumes after a SIGKILL, and writes report.json", { timeout: 1_500_000 }, async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-demo-"));
   try {
-    const r = llama2("demo", "--out", out, "--steps", "4", "--quiet");
+    // Kill the first run once it has finished the SFT stage, then re-run the same command.
+    const first = spawn(process.execPath, [MAIN, "demo", "--out", out, "--size", "smoke", "--steps", "4", "--quiet"], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    first.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+      if (/== 6\/14 rm-helpful/.test(err)) first.kill("SIGKILL");
+    });
+    await new Promise((r) => first.once("exit", r));
+    const stages = JSON.parse(fs.readFileSync(path.join(out, "stages.json"), "utf8")) as { done: Record<string, unknown> };
+    assert.ok("sft" in stages.done && !("ppo" in stages.done), `stages after the kill: ${Object.keys(stages.done)}`);
+    const r = llama2("demo", "--out", out, "--size", "smoke", "--steps", "4", "--quiet");
     assert.equal(r.status, 0, r.stderr);
-    for (const f of ["world/pretrain.txt", "world/sft_train.jsonl", "tokenizer/tokenizer.json", "tokens/index.json",
-      "pretrain/metrics.jsonl", "pretrain/checkpoint-4/model.safetensors", "pretrain/checkpoint-4/tokenizer.json"])
+    assert.match(r.stderr, /sft: done \(resumed run\)/);
+    for (const d of ["pretrain/final", "sft/final", "rm-helpful/final", "rm-safety/final", "rejection-sampling/final", "rm-helpful-2/final", "rm-safety-2/final", "ppo/final", "gatt/final"])
+      assert.ok(fs.existsSync(path.join(out, d, "config.json")), `missing ${d}`);
+    for (const f of ["rejection-sampling/iteration-2/best.jsonl", "annotate/prefs_helpful_round2.jsonl", "annotate/prefs_safety_round2.jsonl", "ppo/metrics.jsonl"])
       assert.ok(fs.existsSync(path.join(out, f)), `missing ${f}`);
-    assert.match(r.stdout, /validation loss \d+\.\d+ nats\/token vs the corpus' unigram entropy \d+\.\d+/);
-    assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("  ")).length, 4, "four samples");
-    const model = await Llama.load(path.join(out, "pretrain/checkpoint-4"));
+    const report = JSON.parse(fs.readFileSync(path.join(out, "report.json"), "utf8"));
+    assert.equal(report.seed, 1);
+    assert.deepEqual(Object.keys(report.stages), ["pretrained", "sft", "rejection_sampling", "ppo", "gatt"]);
+    for (const s of Object.values(report.stages) as Record<string, unknown>[])
+      for (const k of ["helpfulness", "safety_violation_rate", "false_refusal_rate", "reward_helpful", "reward_safety", "adherence_by_turn"]) assert.ok(k in s, k);
+    for (const m of ["helpful", "safety"]) {
+      assert.equal(typeof report.reward_models[m].accuracy, "number");
+      assert.ok("significantly_better" in report.reward_models[m].by_rating);
+    }
+    assert.match(r.stdout, /stage\s+helpfulness/);
+    const model = await Llama.load(path.join(out, "gatt/final"));
     assert.equal(model.config.vocabSize, 1024);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
