@@ -64,8 +64,13 @@ export async function run(argv: string[]): Promise<number> {
   const B = BUDGET[size];
   if (!B) throw new UsageError(`demo: --size must be tiny or small`);
   if (f.bool("overwrite")) { fs.rmSync(out, { recursive: true, force: true }); console.error(`demo: --overwrite: removed ${out}`); }
-  fs.mkdirSync(out, { recursive: true });
   const stagesFile = path.join(out, "stages.json");
+  // A directory with content but no stages.json is not a demo run this command can resume: refuse before writing anything.
+  if (fs.existsSync(out) && !fs.existsSync(stagesFile)) {
+    const first = fs.readdirSync(out).sort()[0];
+    if (first !== undefined) throw new Error(`${out} holds an earlier demo run (${path.join(out, first)}); pass --overwrite to replace it, or --out DIR`);
+  }
+  fs.mkdirSync(out, { recursive: true });
   const stages: Stages = fs.existsSync(stagesFile) ? JSON.parse(fs.readFileSync(stagesFile, "utf8")) as Stages : { done: {} };
   const progress = f.bool("quiet") ? undefined : trainProgress();
   const log = (s: string): void => console.error(s);
