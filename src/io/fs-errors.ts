@@ -22,6 +22,7 @@ const REASONS: Record<string, string> = {
 
 /** An operation on a path failed; `code` is the errno name (EROFS, ENOSPC, …). */
 export class FsOpError extends Error {
+  /** The system error code, the operation that failed and the path it failed on. */
   constructor(message: string, readonly code: string | undefined, readonly operation: string, readonly path: string) {
     super(message);
     this.name = "FsOpError";

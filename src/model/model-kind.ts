@@ -15,6 +15,7 @@ const NEEDS: Record<Job, HeadKind> = {
 
 /** The error a wrong head gets; `holds` / `needs` are the HF architecture names. */
 export class WrongModelError extends Error {
+  /** `holds`: the head the directory has; `needs`: the head the job wants. */
   constructor(message: string, readonly holds: HeadKind, readonly needs: HeadKind) {
     super(message);
     this.name = "WrongModelError";

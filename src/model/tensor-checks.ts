@@ -29,6 +29,7 @@ export function unravelIndex(i: number, shape: number[]): number[] {
 
 /** A loaded tensor holds NaN/Inf, or an integer dtype where float weights belong. */
 export class BadWeightsError extends Error {
+  /** `tensor`: the HF name of the offending tensor. */
   constructor(message: string, readonly tensor: string) {
     super(message);
     this.name = "BadWeightsError";

@@ -41,6 +41,7 @@ export const PPO_SCHEMA: Schema = {
   threads: { type: "int?", default: null },
 };
 
+/** The resolved PPO config (keys of PPO_SCHEMA, snake_case as in the YAML). */
 export interface PpoConfig {
   policy: string; reference: string | null; value: string | null;
   reward_helpful: string | null; reward_safety: string | null;

@@ -35,13 +35,17 @@ const ROWS_PER_FORWARD = 8;
 
 interface PpoState { iteration: number; rng: number[]; epoch: number; cursor: number; best_eval: number | null; evals_without_gain: number }
 
+/** How runPpo reports and stops. */
 export interface PpoOptions {
+  /** One line per iteration (and resume notes); default none. */
   log?: (line: string) => void;
+  /** The metrics row of each iteration, as written to OUT/metrics.jsonl. */
   onIteration?: (m: Record<string, number>) => void;
   /** Checked between iterations: true stops after a checkpoint (Ctrl-C from the CLI). */
   shouldStop?: () => boolean;
 }
 
+/** The run directory, the last iteration, OUT/final (null when stopped) and whether it stopped early. */
 export interface PpoResult { out: string; iteration: number; final: string | null; stopped: boolean }
 
 /** One rollout with everything the update needs, response-aligned ([r] arrays). */

@@ -36,6 +36,7 @@ export const RS_SCHEMA: Schema = {
   threads: { type: "int?", default: null, doc: "compute threads (default: the machine's)" },
 };
 
+/** The resolved rejection-sampling config (keys of RS_SCHEMA, snake_case as in the YAML). */
 export interface RsConfig {
   policy: string;
   sample_from: string | null;

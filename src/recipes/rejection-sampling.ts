@@ -34,6 +34,7 @@ export interface SampleRow {
   iteration?: number;
 }
 
+/** How runRejectionSampling reports and stops. */
 export interface RsOptions {
   /** Progress notes (sampling, scoring, fine-tuning); default none. */
   log?: (line: string) => void;
@@ -44,6 +45,7 @@ export interface RsOptions {
   stopAfter?: "samples" | "sft";
 }
 
+/** Where the run is, its final model (empty when stopped early) and each iteration's mean and pooled rewards. */
 export interface RsResult { out: string; final: string; iterations: Array<{ iteration: number; meanReward: number; bestMeanReward: number }> }
 
 const iterDir = (out: string, n: number): string => path.join(out, `iteration-${n}`);

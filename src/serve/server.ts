@@ -17,6 +17,7 @@ import { loadTokenizer } from "../tokenizer/resolve.js";
 import { encodeChat, ChatFormatError } from "../tokenizer/chat-template.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 
+/** What `llama2 serve` takes. */
 export interface ServerOptions {
   modelDir: string;
   host?: string;
@@ -32,6 +33,7 @@ export interface ServerOptions {
   modelName?: string;
 }
 
+/** A listening server: its URL and a clean close(). */
 export interface RunningServer {
   url: string;
   port: number;
@@ -49,6 +51,7 @@ interface Job {
 
 const MAX_BODY = 8 << 20;
 
+/** Starts the OpenAI-compatible server (generation in a worker thread); resolves once it listens. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const parallel = opts.parallel ?? 4, queueLimit = opts.queue ?? 16;
   const tok = await loadTokenizer(opts.modelDir);

@@ -32,6 +32,7 @@ export interface RunLockInfo {
 
 /** A run directory could not be opened: another run is there, or another process holds it. */
 export class RunDirError extends Error {
+  /** `holder`: the lock's owner when another live process holds the directory. */
   constructor(message: string, readonly dir: string, readonly holder: RunLockInfo | null = null) {
     super(message);
     this.name = "RunDirError";

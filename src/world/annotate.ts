@@ -14,6 +14,7 @@ import { ratePair } from "./comparisons.js";
 import { Rng } from "./rng.js";
 import type { TaskMeta } from "./types.js";
 
+/** What `llama2 world annotate` takes. */
 export interface AnnotateOptions {
   model: string;
   /** A second model variant (default: the same model at the second temperature). */
@@ -31,8 +32,10 @@ export interface AnnotateOptions {
   batchSize?: number;
 }
 
+/** Rows written, by rating, and how many the simulated annotator flipped. */
 export interface AnnotateResult { rows: number; byRating: Record<string, number>; flipped: number }
 
+/** Samples two answers per world prompt and writes the oracle's comparisons (the paper's protocol, §3.2.1). */
 export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
   const [ta, tb] = o.temperatures ?? [0.7, 1.2];
   let prompts = await readPrompts(o.prompts);
