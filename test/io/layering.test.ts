@@ -1,10 +1,12 @@
 // Layering rules checked on the sources (STYLE.md): src/io holds generic formats and imports nothing
-// from the model (or anything above it); library code outside src/cli never acts on the process.
+// from the model (or anything above it); library code outside src/cli never acts on the process, and
+// importing it leaves process.env unchanged.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../src");
 
@@ -33,4 +35,20 @@ test("library code outside src/cli never exits, installs signal handlers unasked
     assert.doesNotMatch(text, /from\s+"[^"]*\/cli\//, `${rel} imports from src/cli`);
     if (rel !== path.join("train", "trainer.ts")) assert.doesNotMatch(text, /process\.(on|once)\(\s*"SIG/, `${rel} installs a signal handler`);
   }
+});
+
+test("importing the library leaves process.env as it was, and libgomp still gets the passive wait policy", () => {
+  const dist = path.resolve(root, "../dist/src");
+  const modules = ["index.js", "native/addon.js", "model/llama.js", "model/generate.js", "train/trainer.js", "recipes/pretrain.js", "tokenizer/tokenizer.js"]
+    .map((m) => pathToFileURL(path.join(dist, m)).href);
+  const script = `const before = JSON.stringify(process.env);
+    for (const m of ${JSON.stringify(modules)}) await import(m);
+    process.stdout.write(JSON.stringify({ same: JSON.stringify(process.env) === before }));`;
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_DISPLAY_ENV: "true" };
+  delete env.OMP_WAIT_POLICY; delete env.GOMP_SPINCOUNT;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { same: true });
+  // OMP_DISPLAY_ENV makes libgomp print the settings it read at load (only an LLAMA2_OPENMP=1 build uses it).
+  if (/OPENMP DISPLAY ENVIRONMENT/.test(r.stderr)) assert.match(r.stderr, /OMP_WAIT_POLICY = 'PASSIVE'/);
 });
