@@ -37,6 +37,9 @@ export interface LlamaOptions {
   dtype?: WeightDtype;
 }
 
+/** PEFT's name for a SEQ_CLS adapter's trained head (modules_to_save). */
+const SCORE_IN_ADAPTER = "base_model.model.score.weight";
+
 /** Options of Llama.load. */
 export interface LoadOptions {
   /** Parameters start trainable (default true); see LlamaOptions.trainable. */
@@ -196,6 +199,10 @@ export class Llama {
     } catch (e) {
       throw new Error(`${dir}: loading its base model ${a.baseDir} (adapter_config.json base_model_name_or_path): ${(e as Error).message}`);
     }
+    // A SEQ_CLS adapter on a causal LM (a reward model trained from an SFT model): the LM's body with
+    // the adapter's trained score head, as PEFT's AutoPeftModelForSequenceClassification builds it.
+    const score = a.tensors.get(SCORE_IN_ADAPTER);
+    if (a.taskType === "SEQ_CLS" && model.head === "lm" && score) model = model.withScoreHead(score);
     const want = model.head === "lm" ? "CAUSAL_LM" : "SEQ_CLS";
     if (a.taskType !== null && a.taskType !== want)
       throw new Error(`${dir}: adapter_config.json task_type is ${a.taskType} but the base ${a.baseDir} is a ${model.head === "lm" ? "causal LM" : "sequence classifier"} (${want})`);
@@ -213,11 +220,26 @@ export class Llama {
     return model;
   }
 
+  /**
+   * This model's body under a new scalar head score [numLabels, C] (the LM head dropped); it shares
+   * the body's weight buffers and keeps baseDir (the directory the body came from).
+   */
+  withScoreHead(score: { shape: number[]; data: Float32Array }): Llama {
+    const C = this.config.hiddenSize;
+    if (score.shape.length !== 2 || score.shape[1] !== C) throw new Error(`score head: shape ${JSON.stringify(score.shape)}, expected [numLabels, ${C}]`);
+    const tensors = new Map<string, { data: Float32Array }>();
+    for (const p of this.weights.all) if (p.name !== "lm_head.weight") tensors.set(p.name, { data: p.data });
+    tensors.set("score.weight", { data: Float32Array.from(score.data) });
+    const m = new Llama({ ...this.config }, { head: "score", numLabels: score.shape[0], tensors, trainable: this.weights.embed.trainable });
+    m.baseDir = this.baseDir;
+    return m;
+  }
+
   /** The tensors an adapter directory holds, by PEFT name (the scalar head too for SEQ_CLS). */
   private adapterTensors(): Map<string, { shape: number[]; data: Float32Array }> {
     const m = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const a of this.adapters) for (const p of [a.A, a.B]) m.set(p.name, { shape: p.shape, data: p.data });
-    if (this.weights.score) m.set("base_model.model.score.weight", { shape: this.weights.score.weight.shape, data: this.weights.score.weight.data });
+    if (this.weights.score) m.set(SCORE_IN_ADAPTER, { shape: this.weights.score.weight.shape, data: this.weights.score.weight.data });
     return m;
   }
 

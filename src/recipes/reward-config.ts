@@ -3,6 +3,8 @@
 // warm-up 3% of steps and at least 5, 512 pairs a step, the base model's AdamW (0.9, 0.95, eps 1e-5,
 // wd 0.1, clip 1.0), margin "small" (Table 27). `preset: small` scales the batch down for small models.
 import type { Schema } from "../train/config.js";
+import type { LoraConfig } from "../model/lora.js";
+import { LORA_SCHEMA } from "./pretrain-config.js";
 import { checkMixture } from "../data/preference-mixture.js";
 import { MARGIN_MODES, type MarginMode } from "../data/preferences.js";
 
@@ -46,6 +48,7 @@ export const REWARD_SCHEMA: Schema = {
   threads: { type: "int?", default: null, doc: "native compute threads (default: the addon's)" },
   skip_nonfinite: { type: "bool", default: false, doc: "skip a batch with a non-finite loss instead of stopping" },
   save_dtype: { type: "string", default: "float32", choices: ["float32", "bfloat16"], doc: "storage dtype of checkpoints and final/" },
+  lora: { type: LORA_SCHEMA, default: null, doc: "with r > 0, train LoRA adapters (and the score head) only; final/ is a PEFT SEQ_CLS adapter directory" },
 };
 
 /**
@@ -84,6 +87,7 @@ export interface RewardConfig {
   threads: number | null;
   skip_nonfinite: boolean;
   save_dtype: "float32" | "bfloat16";
+  lora: LoraConfig;
 }
 
 /** What each preset puts in the null keys. */

@@ -89,7 +89,7 @@ export function rewardModelFrom(dir: string, seed: number, std: number): Llama {
   const loaded = loadModelDir(dir);
   if (loaded.kind === "sequence-classification") {
     if (loaded.numLabels !== 1) throw new Error(`${dir}/config.json: num_labels is ${loaded.numLabels}; a reward model has 1`);
-    return new Llama(loaded.config, { head: "score", numLabels: 1, tensors: loaded.tensors });
+    return withBase(new Llama(loaded.config, { head: "score", numLabels: 1, tensors: loaded.tensors }), dir);
   }
   const tensors = new Map<string, { data: Float32Array }>();
   for (const [n, t] of loaded.tensors) if (n !== "lm_head.weight") tensors.set(n, t);
@@ -97,7 +97,13 @@ export function rewardModelFrom(dir: string, seed: number, std: number): Llama {
   const rng = new Rng(seed);
   for (let i = 0; i < score.length; i++) score[i] = rng.normal() * std;
   tensors.set("score.weight", { data: score });
-  return new Llama({ ...loaded.config }, { head: "score", numLabels: 1, tensors });
+  return withBase(new Llama({ ...loaded.config }, { head: "score", numLabels: 1, tensors }), dir);
+}
+
+/** Records the directory the body came from: a LoRA run's adapters name it as their base (SEQ_CLS on an LM works as in PEFT). */
+function withBase(model: Llama, dir: string): Llama {
+  model.baseDir = path.resolve(dir);
+  return model;
 }
 
 /** Reads and tokenises every file of a mixture. */
@@ -133,17 +139,23 @@ export function rewardStats(model: Llama, sources: readonly (readonly PairTokens
  * config.json: num_labels and llama2_reward_stats (transformers keeps unknown keys). Atomic replace.
  */
 export function addRewardStats(finalDir: string, numLabels: number, stats: RewardStats): void {
-  const file = path.join(finalDir, "config.json");
+  const file = statsFile(finalDir);
   const cfg = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-  cfg["num_labels"] = numLabels;
+  if (path.basename(file) === "config.json") cfg["num_labels"] = numLabels;
   cfg["llama2_reward_stats"] = stats;
   writeFileAtomic(file, JSON.stringify(cfg, null, 2) + "\n");
+}
+
+/** config.json, or for a LoRA run's final (a PEFT adapter directory) adapter_config.json (PEFT ignores the extra key). */
+function statsFile(finalDir: string): string {
+  const adapter = path.join(finalDir, "adapter_config.json");
+  return fs.existsSync(adapter) ? adapter : path.join(finalDir, "config.json");
 }
 
 /** The stats already recorded in a final/ (a resumed finished run keeps them), or null. */
 function recordedStats(finalDir: string): RewardStats | null {
   try {
-    const s = (JSON.parse(fs.readFileSync(path.join(finalDir, "config.json"), "utf8")) as { llama2_reward_stats?: RewardStats }).llama2_reward_stats;
+    const s = (JSON.parse(fs.readFileSync(statsFile(finalDir), "utf8")) as { llama2_reward_stats?: RewardStats }).llama2_reward_stats;
     return s && typeof s.mean === "number" ? s : null;
   } catch { return null; }
 }

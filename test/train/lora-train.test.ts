@@ -67,3 +67,33 @@ test("lora without a base directory, or with an unknown target, is a clear error
     /lora: adapters train on a base model loaded from a directory/);
   await assert.rejects(run(sets(tmpDir("lora-bad-"), ["lora.targets=qproj"])), /field "targets" has "qproj"/);
 });
+
+test("reward training with lora: a SEQ_CLS adapter on the causal-LM base (score head trained too) that loads back as the reward model", async () => {
+  const { loadRewardConfig, runReward } = await import("../../src/recipes/reward.js");
+  const { scorePairs } = await import("../../src/recipes/reward-task.js");
+  const { readPreferences, tokenizePairs } = await import("../../src/data/preferences.js");
+  const { loadTokenizer } = await import("../../src/tokenizer/resolve.js");
+  const { tinyWorld, tinyWorldModel } = await import("../helpers/tiny-world.js");
+  const lines = fs.readFileSync(path.join(tinyWorld(), "prefs_helpful_train.jsonl"), "utf8").split("\n").filter(Boolean).slice(0, 16);
+  const data = path.join(tmpDir("rm-lora-data-"), "prefs.jsonl");
+  fs.writeFileSync(data, lines.join("\n") + "\n");
+  const out = tmpDir("rm-lora-");
+  const r = await runReward(loadRewardConfig(undefined, [`model=${tinyWorldModel()}`, `data=${data}`, `out=${out}`, "preset=small",
+    "pairs_per_step=8", "batch_pairs=4", "threads=1", "save_every=0", "max_steps=2", "lora.r=4", "lora.targets=q_proj,v_proj"]), null, {});
+  assert.equal(r.final, path.join(out, "final"));
+  const cfg = JSON.parse(fs.readFileSync(path.join(out, "final", "adapter_config.json"), "utf8"));
+  assert.equal(cfg.task_type, "SEQ_CLS");
+  assert.equal(cfg.base_model_name_or_path, path.resolve(tinyWorldModel()));
+  assert.deepEqual(cfg.modules_to_save, ["classifier", "score"]);
+  const names = [...readSafetensors(path.join(out, "final", "adapter_model.safetensors")).tensors.keys()];
+  assert.ok(names.includes("base_model.model.score.weight") && names.some((n) => n.endsWith("q_proj.lora_A.weight")));
+  const m = await Llama.load(path.join(out, "final"));
+  assert.equal(m.head, "score");
+  assert.equal(m.lora?.r, 4);
+  // The recorded stats are this model's raw scores on the training pairs.
+  const tok = await loadTokenizer(path.join(out, "final"));
+  const { pairs } = tokenizePairs(tok, await readPreferences(data, "small"), "small", 512);
+  const s = scorePairs(m, pairs), all = [...s.chosen, ...s.rejected];
+  const mean = all.reduce((a, b) => a + b, 0) / all.length;
+  assert.ok(Math.abs(mean - cfg.llama2_reward_stats.mean) < 1e-5, `${mean} vs ${cfg.llama2_reward_stats.mean}`);
+});
