@@ -143,6 +143,7 @@ export class Llama {
       lin.lora.mergeInto(lin.weight.data);
       lin.lora = null;
     }
+    if (this.adapters.length > 0) this.baseDir = null;  // the weights no longer are the base directory's
     this.adapters = [];
     this.lora = null;
   }
@@ -159,6 +160,11 @@ export class Llama {
    * checkpoint's bits are adopted as they are (no float32 copy), q8_0 is quantized tensor by tensor.
    */
   static async load(dir: string, opts: LoadOptions = {}): Promise<Llama> {
+    return Llama.loadSync(dir, opts);
+  }
+
+  /** Llama.load without the promise (the reading is synchronous either way). */
+  static loadSync(dir: string, opts: LoadOptions = {}): Llama {
     if (isAdapterDir(dir)) {
       if (opts.dtype && opts.dtype !== "float32") throw new Error(`${dir}: a LoRA adapter directory loads as float32 (merge it first to use dtype ${opts.dtype})`);
       return Llama.loadAdapter(dir, opts);
@@ -167,7 +173,7 @@ export class Llama {
     // Every projection, the LM head and the score head (not the embedding: its lookup reads float32).
     const isLinear = (name: string, shape?: number[]) =>
       /(_proj|^lm_head|^score)\.weight$/.test(name) && (shape === undefined || shape.length === 2);
-    const loaded = dtype === "float32" ? await loadModelDir(dir, { allowNonFinite: opts.allowNonFinite }) : await loadModelDir(dir, {
+    const loaded = dtype === "float32" ? loadModelDir(dir, { allowNonFinite: opts.allowNonFinite }) : loadModelDir(dir, {
       allowNonFinite: opts.allowNonFinite,
       keepBf16: (name) => isLinear(name),
       onTensor: (name, t) => {
@@ -189,13 +195,13 @@ export class Llama {
     return model;
   }
 
-  private static async loadAdapter(dir: string, opts: LoadOptions): Promise<Llama> {
+  private static loadAdapter(dir: string, opts: LoadOptions): Llama {
     const a = readAdapterDir(dir);
     if (opts.base) a.baseDir = path.resolve(opts.base);
     if (isAdapterDir(a.baseDir)) throw new Error(`${dir}: its base ${a.baseDir} is itself an adapter directory (merge it first: llama2 lora merge)`);
     let model: Llama;
     try {
-      model = await Llama.load(a.baseDir, { trainable: opts.trainable, allowNonFinite: opts.allowNonFinite });
+      model = Llama.loadSync(a.baseDir, { trainable: opts.trainable, allowNonFinite: opts.allowNonFinite });
     } catch (e) {
       throw new Error(`${dir}: loading its base model ${a.baseDir} (adapter_config.json base_model_name_or_path): ${(e as Error).message}`);
     }

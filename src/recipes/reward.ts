@@ -9,6 +9,7 @@ import { Llama } from "../model/llama.js";
 import { Rng } from "../model/rng.js";
 import { native } from "../native/addon.js";
 import { loadModelDir } from "../model/model-dir.js";
+import { isAdapterDir } from "../model/peft.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
 import { loadConfig, applySet, type ConfigValues } from "../train/config.js";
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
@@ -86,6 +87,7 @@ function checkConfig(c: RewardConfig, src: string): void {
  * causal LM's body with a new score [1, C] head ~ N(0, std) (HF's _init_weights) — its lm_head is dropped.
  */
 export function rewardModelFrom(dir: string, seed: number, std: number): Llama {
+  if (isAdapterDir(dir)) return rewardModelFromAdapter(dir, seed, std);
   const loaded = loadModelDir(dir);
   if (loaded.kind === "sequence-classification") {
     if (loaded.numLabels !== 1) throw new Error(`${dir}/config.json: num_labels is ${loaded.numLabels}; a reward model has 1`);
@@ -98,6 +100,23 @@ export function rewardModelFrom(dir: string, seed: number, std: number): Llama {
   for (let i = 0; i < score.length; i++) score[i] = rng.normal() * std;
   tensors.set("score.weight", { data: score });
   return withBase(new Llama({ ...loaded.config }, { head: "score", numLabels: 1, tensors }), dir);
+}
+
+/**
+ * A PEFT adapter directory as the starting model: merged into its base first (its weights then belong
+ * to no directory, so a LoRA reward run needs the merged model saved: llama2 lora merge).
+ */
+function rewardModelFromAdapter(dir: string, seed: number, std: number): Llama {
+  const m = Llama.loadSync(dir);
+  m.mergeLora();
+  if (m.head === "score") {
+    if (m.numLabels !== 1) throw new Error(`${dir}: the adapter's model has num_labels ${m.numLabels}; a reward model has 1`);
+    return m;
+  }
+  const score = new Float32Array(m.config.hiddenSize);
+  const rng = new Rng(seed);
+  for (let i = 0; i < score.length; i++) score[i] = rng.normal() * std;
+  return m.withScoreHead({ shape: [1, m.config.hiddenSize], data: score });
 }
 
 /** Records the directory the body came from: a LoRA run's adapters name it as their base (SEQ_CLS on an LM works as in PEFT). */

@@ -97,3 +97,18 @@ test("reward training with lora: a SEQ_CLS adapter on the causal-LM base (score 
   const mean = all.reduce((a, b) => a + b, 0) / all.length;
   assert.ok(Math.abs(mean - cfg.llama2_reward_stats.mean) < 1e-5, `${mean} vs ${cfg.llama2_reward_stats.mean}`);
 });
+
+test("a LoRA adapter directory as a reward model's starting point is merged into its base first", async () => {
+  const { rewardModelFrom } = await import("../../src/recipes/reward.js");
+  const dir = fixture("models", "lora-gqa", "peft");
+  const rm = rewardModelFrom(dir, 1, 0.02);
+  assert.equal(rm.head, "score");
+  assert.equal(rm.lora, null);
+  assert.equal(rm.baseDir, null, "merged weights belong to no directory");
+  const merged = await Llama.load(dir);
+  merged.mergeLora();
+  const byName = new Map(merged.params.map((p) => [p.name, p.data]));
+  for (const p of rm.params) if (p.name !== "score.weight") assert.deepEqual(p.data, byName.get(p.name), p.name);
+  const plain = await Llama.load(base);
+  assert.notDeepEqual(rm.weights.layers[0]!.qProj.weight.data, plain.weights.layers[0]!.qProj.weight.data);
+});
