@@ -1,4 +1,4 @@
-// `llama2 bench train [--preset stories15M] [--batch 8] [--seq 256] [--steps N] [--warmup W] [--lora R] [--json]`:
+// `llama2 bench train [--preset stories15M] [--batch 8] [--seq 256] [--steps N] [--warmup W] [--lora-rank R] [--json]`:
 // tokens/s, achieved GFLOP/s and peak RSS of full training steps (forward, backward, AdamW) on random
 // tokens at a preset's shape. Compare with PyTorch: bench/train-vs-pytorch.sh.
 import { defineCommand, parseFlags } from "../../args.js";
@@ -19,8 +19,8 @@ export const command = defineCommand({
     seq: { type: "string", value: "T", default: 256, description: "tokens per sequence" },
     steps: { type: "string", value: "N", default: 5, description: "timed steps" },
     warmup: { type: "string", value: "W", default: 1, description: "untimed steps first" },
-    lora: { type: "string", value: "R", default: 0, description: "LoRA rank: train adapters on q_proj,v_proj only (0 = full training)" },
-    "lora-targets": { type: "string", value: "LIST", default: "q_proj,v_proj", description: "modules that get adapters with --lora" },
+    "lora-rank": { type: "string", value: "R", default: 0, description: "LoRA rank: train adapters only (on --lora-targets; 0 = full training)" },
+    "lora-targets": { type: "string", value: "LIST", default: "q_proj,v_proj", description: "modules that get adapters with --lora-rank" },
     json: { type: "boolean", description: "print the result as JSON on stdout" },
   },
   examples: ["llama2 bench train --preset stories15M --batch 8 --seq 256 --json"],
@@ -31,7 +31,7 @@ export async function run(argv: string[]): Promise<void> {
   const config = preset(f.str("preset"));
   const B = f.int("batch"), T = f.int("seq"), steps = f.int("steps"), warmup = f.int("warmup");
   const model = new Llama(config).initRandom(1);
-  const r = f.int("lora");
+  const r = f.int("lora-rank");
   if (r > 0) model.addLora({ r, alpha: 2 * r, dropout: 0, targets: f.str("lora-targets").split(",") }, { seed: 3 });
   const opt = new AdamW(model.params, LLAMA2_ADAMW);
   const rng = new Rng(2);
