@@ -29,7 +29,7 @@ import { gae, tokenRewards } from "../rlhf/gae.js";
 import { rewardModelFrom } from "./reward.js";
 import { checkPpoConfig, type PpoConfig } from "./ppo-config.js";
 
-const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json"];
+import { TOKENIZER_FILES } from "./sft-train.js";
 const STATE = "ppo_state.json";
 const ROWS_PER_FORWARD = 8;
 

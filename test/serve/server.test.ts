@@ -240,5 +240,5 @@ test("llama2 serve refuses a reward model, naming what the directory holds", asy
   proc.stderr.on("data", (d: Buffer) => { err += d.toString(); });
   const code = await new Promise<number | null>((resolve) => proc.once("exit", resolve));
   assert.equal(code, 1);
-  assert.match(err, /sequence-classification \(reward\) model/);
+  assert.match(err, /holds a sequence-classification \(reward\/value\) model .*but serve needs a causal language model/);
 });

@@ -8,7 +8,7 @@ import { Llama } from "../../model/llama.js";
 import { loadTokenizer } from "../../tokenizer/resolve.js";
 import { encodeChat, type ChatMessage } from "../../tokenizer/chat-template.js";
 import { ContinuousBatcher } from "../../serve/batcher.js";
-import { describeModelDir } from "../model-kind.js";
+import { requireHead } from "../../model/model-kind.js";
 
 export const command = defineCommand({
   name: "chat",
@@ -31,14 +31,12 @@ export const command = defineCommand({
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(command, argv);
   const dir = f.str("model");
-  const kind = describeModelDir(dir);
-  if (kind !== "causal-lm")
-    throw new Error(`${dir}: ${kind === "sequence-classification" ? "holds a sequence-classification (reward) model" : kind}; llama2 chat needs a causal LM (reward models: llama2 reward score)`);
   const temperature = f.num("temperature"), topP = f.num("top-p"), topK = f.int("top-k"), maxNew = f.int("max-new-tokens");
   if (temperature < 0) throw new UsageError("chat: --temperature must be >= 0");
   if (!(topP > 0 && topP <= 1)) throw new UsageError("chat: --top-p must be in (0, 1]");
   if (maxNew < 1) throw new UsageError("chat: --max-new-tokens must be >= 1");
   const model = await Llama.load(dir);
+  requireHead(model, "chat", dir);
   const tok = await loadTokenizer(dir);
   const ctx = model.config.maxPositionEmbeddings;
   if (maxNew >= ctx) throw new UsageError(`chat: --max-new-tokens ${maxNew} leaves no room for the prompt in the ${ctx}-token context`);

@@ -2,7 +2,8 @@
 // an OpenAI-compatible server (src/serve/server.ts). The first stdout line is `listening on http://HOST:PORT`.
 import { defineCommand, parseFlags, UsageError } from "../args.js";
 import { startServer } from "../../serve/server.js";
-import { describeModelDir } from "../model-kind.js";
+import { headOfDir } from "../model-kind.js";
+import { requireHead } from "../../model/model-kind.js";
 
 export const command = defineCommand({
   name: "serve",
@@ -27,9 +28,7 @@ export const command = defineCommand({
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(command, argv);
   const dir = f.str("model");
-  const kind = describeModelDir(dir);
-  if (kind !== "causal-lm")
-    throw new Error(`${dir}: ${kind === "sequence-classification" ? "holds a sequence-classification (reward) model" : kind}; llama2 serve needs a causal LM (reward models: llama2 reward score)`);
+  requireHead(headOfDir(dir), "serve", dir);
   const port = f.int("port"), parallel = f.int("parallel"), queue = f.int("queue");
   if (port < 0 || port > 65535) throw new UsageError(`serve: --port must be in [0, 65535], got ${port}`);
   if (parallel < 1) throw new UsageError(`serve: --parallel must be >= 1, got ${parallel}`);
