@@ -28,6 +28,23 @@ TRICKY = ["Hello world", "  two leading spaces", "trailing  ", "numbers 12345 an
           "new\nline", "emoji 🚀 and 東京 and Ωmega", "", "<s> inside text </s>", "café naïve"]
 
 
+B_INST, E_INST = "[INST]", "[/INST]"
+B_SYS, E_SYS = "<<SYS>>\n", "\n<</SYS>>\n\n"
+
+
+def meta_chat_ids(sp, dialog):
+    """meta-llama/llama generation.py chat_completion (as in make_tokenizer_fixtures.py)."""
+    bos, eos = sp.bos_id(), sp.eos_id()
+    if dialog[0]["role"] == "system":
+        dialog = [{"role": dialog[1]["role"], "content": B_SYS + dialog[0]["content"] + E_SYS + dialog[1]["content"]}] + dialog[2:]
+    ids = []
+    for prompt, answer in zip(dialog[::2], dialog[1::2]):
+        ids += [bos] + sp.encode(f"{B_INST} {(prompt['content']).strip()} {E_INST} {(answer['content']).strip()} ") + [eos]
+    if len(dialog) % 2 == 1:
+        ids += [bos] + sp.encode(f"{B_INST} {(dialog[-1]['content']).strip()} {E_INST}")
+    return ids
+
+
 def sha(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
@@ -67,6 +84,14 @@ def main():
     chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"},
             {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "Bye"}]
     res["chat_template_render"] = auto.apply_chat_template(chat, tokenize=False)
+    # apply_chat_template's ids against meta-llama's chat_completion encoding with sentencepiece.
+    res["mismatch"]["chat_template_vs_meta"] = []
+    dialogs = [chat, chat[1:], [{"role": "user", "content": "[brackets] first"}],
+               [{"role": "user", "content": "Q1"}, {"role": "assistant", "content": "A1"}, {"role": "user", "content": "東京?"}]]
+    for dialog in dialogs:
+        ids = auto(auto.apply_chat_template(dialog, tokenize=False), add_special_tokens=False).input_ids
+        if ids != meta_chat_ids(sp, dialog):
+            res["mismatch"]["chat_template_vs_meta"].append(json.dumps(dialog, ensure_ascii=False))
     # Option variants: our vocabulary must equal sentencepiece's, id for id.
     res["variants_identical_to_sentencepiece"] = []
     for cov, v, ws, maxlen in [(0.9995, 1500, False, 8), (1.0, 2500, True, 16), (0.98, 1200, True, 4)]:

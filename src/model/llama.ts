@@ -1,6 +1,6 @@
 // The Llama 2 model (llama2-recipe.md §Architecture): decoder body + a language-model head
 // (LlamaForCausalLM) or a scalar head (LlamaForSequenceClassification: reward models, PPO values).
-// Heads expose forward → buffer and backward ← gradient in that buffer; losses (src/model/losses.ts)
+// Heads expose forward → buffer and backward ← gradient in that buffer; losses (src/train/losses/)
 // turn head outputs into a loss and write its gradient back, so no training stage forks the backward.
 import { native } from "../native/addon.js";
 import { validateConfig, type LlamaConfig } from "./config.js";

@@ -8,6 +8,7 @@ import type { TrainedTokenizer, VocabPiece } from "./trainer.js";
 import { BOS, EOS, UNK } from "./trainer.js";
 import { LLAMA2_CHAT_TEMPLATE } from "./chat-template.js";
 import { writeSentencePieceModel } from "./spm-model.js";
+import { writeFileAtomic } from "../io/atomic-file.js";
 
 /** The chat_template written into tokenizer_config.json (Llama 2 chat format, src/tokenizer/chat-template.ts). */
 export const CHAT_TEMPLATE: string | null = LLAMA2_CHAT_TEMPLATE;
@@ -115,7 +116,10 @@ export function tokenizerConfig(pieces: readonly VocabPiece[], chatTemplate: str
     ...(chatTemplate !== null ? { chat_template: chatTemplate } : {}),
     clean_up_tokenization_spaces: false,
     eos_token: tokenObject(EOS),
-    legacy: false,
+    // legacy: true keeps sentencepiece's dummy-prefix "▁" on text that follows a special token, as
+    // Meta's chat_completion encodes each turn; transformers 5 drops a lone "▁" after "<s>" with
+    // legacy: false (seen whenever "▁[" is not one piece, e.g. small trained vocabularies).
+    legacy: true,
     model_max_length: LLAMA2_MODEL_MAX_LENGTH,
     pad_token: null,
     padding_side: "right",
@@ -123,13 +127,6 @@ export function tokenizerConfig(pieces: readonly VocabPiece[], chatTemplate: str
     tokenizer_class: "LlamaTokenizer",
     unk_token: tokenObject(UNK),
   };
-}
-
-/** Writes a file through a temp file and a rename, so a reader never sees half of it. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 /** Writes tokenizer.json, tokenizer_config.json and tokenizer.model into dir (created if needed). */
