@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { llama2 } from "../helpers/cli.js";
+import { llama2Timed } from "../helpers/cli.js";
 import { Llama } from "../../src/model/llama.js";
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
@@ -26,7 +26,7 @@ test("llama2 demo runs every stage, resumes after a SIGKILL, and writes report.j
     await new Promise((r) => first.once("exit", r));
     const stages = JSON.parse(fs.readFileSync(path.join(out, "stages.json"), "utf8")) as { done: Record<string, unknown> };
     assert.ok("sft" in stages.done && !("ppo" in stages.done), `stages after the kill: ${Object.keys(stages.done)}`);
-    const r = llama2("demo", "--out", out, "--size", "smoke", "--steps", "4", "--quiet");
+    const r = llama2Timed(1_200_000, "demo", "--out", out, "--size", "smoke", "--steps", "4", "--quiet");
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /sft: done \(resumed run\)/);
     for (const d of ["pretrain/final", "sft/final", "rm-helpful/final", "rm-safety/final", "rejection-sampling/final", "rm-helpful-2/final", "rm-safety-2/final", "ppo/final", "gatt/final"])

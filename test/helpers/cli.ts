@@ -8,7 +8,13 @@ const main = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..",
 export interface CliResult { status: number | null; stdout: string; stderr: string }
 
 export function llama2(...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", timeout: 120_000 });
+  return llama2Timed(120_000, ...args);
+}
+
+/** As llama2(), with a longer kill timeout for whole pipelines (a loaded 2-core machine is slow). */
+export function llama2Timed(timeoutMs: number, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", timeout: timeoutMs });
+  if (r.status === null && r.signal) r.stderr += `\n[test helper: llama2 ${args.join(" ")} killed by ${r.signal} after ${timeoutMs} ms]`;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
