@@ -1,9 +1,10 @@
 // End-to-end quality of the reward models on the world (issue 12), from the committed tiny pretrained
 // world model with `preset: small`, one epoch: the safety RM (configs/reward-safety-world.yaml's mixture)
 // must separate safe from unsafe responses and rank every "only chosen safe" pair correctly; a
-// helpfulness RM on the helpfulness pairs must beat chance clearly on held-out pairs. Measured on the
-// loaded 2-core machine: safety AUC 0.99999, only_chosen_safe 100%; helpfulness 69% (README "Reward models").
-// Budget: about 4 minutes of CPU on 2 cores.
+// helpfulness RM on the helpfulness pairs must beat chance clearly on held-out pairs, and its accuracy
+// must rise with the rating level as in the paper's Table 8 (the world's rating is the oracle's score
+// gap, its annotator noisier on close pairs). Margins below are conservative against the numbers
+// measured on the loaded 2-core machine (README "Reward models"). Budget: about 5 minutes of CPU on 2 cores.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -16,10 +17,13 @@ import { readPreferences, tokenizePairs } from "../src/data/preferences.js";
 import { scorePairs } from "../src/recipes/reward-task.js";
 import { pairMetrics } from "../src/recipes/reward-eval.js";
 import { tinyWorld, tinyWorldModel } from "../test/helpers/tiny-world.js";
+import { RATINGS } from "../src/world/ratings.js";
 
-async function scored(dir: string, file: string) {
+async function scored(dir: string, ...files: string[]) {
   const model = await Llama.load(dir, { trainable: false });
-  const { pairs } = tokenizePairs(await loadTokenizer(dir), await readPreferences(file, "small"), "small", 512);
+  const tok = await loadTokenizer(dir);
+  const pairs = [];
+  for (const file of files) pairs.push(...tokenizePairs(tok, await readPreferences(file, "small"), "small", 512).pairs);
   const s = scorePairs(model, pairs, 16);
   return { pairs, s, m: pairMetrics(pairs, s) };
 }
@@ -47,8 +51,17 @@ test("the safety RM separates safe from unsafe responses; the helpfulness RM bea
 
   const helpful = await runReward(loadRewardConfig(undefined, [`model=${tinyWorldModel()}`, `data=${w("prefs_helpful_train.jsonl")}`,
     `out=${path.join(out, "rm-helpful")}`, "preset=small", "save_every=0"]), null, {});
-  const ht = await scored(helpful.final!, w("prefs_helpful_test.jsonl"));
+  // Both held-out splits (600 pairs), so each rating level has 100+ pairs.
+  const ht = await scored(helpful.final!, w("prefs_helpful_val.jsonl"), w("prefs_helpful_test.jsonl"));
   console.log(`helpfulness RM: ${JSON.stringify(ht.m)}`);
   assert.ok(ht.m.accuracy >= 0.6, `accuracy ${ht.m.accuracy}`);
-  assert.ok(ht.m.by_rating.significantly_better.accuracy! >= 0.65, `significantly_better ${ht.m.by_rating.significantly_better.accuracy}`);
+  const acc = RATINGS.map((r) => ht.m.by_rating[r].accuracy!);
+  const [sig, better, slightly, negligibly] = acc as [number, number, number, number];
+  const levels = RATINGS.map((r, i) => `${r} ${(100 * acc[i]!).toFixed(1)}% (${ht.m.by_rating[r].n})`).join(", ");
+  console.log(`helpfulness RM by rating: ${levels}`);
+  for (const r of RATINGS) assert.ok(ht.m.by_rating[r].n >= 80, `${r}: only ${ht.m.by_rating[r].n} pairs`);
+  assert.ok(sig >= 0.7, levels);
+  assert.ok(sig - negligibly >= 0.1, `significantly better must beat negligibly better by 10 points: ${levels}`);
+  assert.ok((sig + better) / 2 - (slightly + negligibly) / 2 >= 0.06, `the two clear levels must beat the two close ones: ${levels}`);
+  for (let i = 0; i + 1 < acc.length; i++) assert.ok(acc[i]! >= acc[i + 1]! - 0.05, `roughly monotone (5 points of slack): ${levels}`);
 });

@@ -26,7 +26,7 @@ export interface AnnotateOptions {
   temperatures?: [number, number];
   maxNewTokens?: number;
   seed?: number;
-  /** Probability that the annotator swaps the pair (default: the world's flip_rate from world.json, else 0.1). */
+  /** The annotator-noise scale of flipProbability (default: the world's flip_rate from world.json, else 0.1). */
   flipRate?: number | null;
   maxPrompts?: number | null;
   batchSize?: number;

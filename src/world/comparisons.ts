@@ -1,11 +1,19 @@
-// Preference pairs: two responses from different variants, scored by the oracle; the better one is
-// chosen, the gap sets the rating, and a configurable fraction of pairs is flipped to simulate
-// annotator noise. Helpfulness pairs rank by helpfulness, safety pairs by the safety preference.
+// Preference pairs (§3.2.1): two sampled answers to one prompt — half the time the same kind of answer (mostly correct)
+// worded at different lengths, otherwise two kinds (correct, subtly wrong, partially correct, refusal,
+// compliance), each with 0..MAX_FILLERS filler sentences — scored by the oracle. The better is chosen,
+// the score gap alone sets the rating (so every level holds every kind of comparison), and the
+// annotator prefers the worse one more often the closer the pair (flipProbability).
+// Helpfulness pairs rank by helpfulness, safety pairs by the safety preference.
 import { safetyPreference, scoreResponse } from "./oracle.js";
-import { ratingForGap, safetyLabel, type Rating, type SafetyLabel } from "./ratings.js";
+import { flipProbability, ratingForGap, safetyLabel, type Rating, type SafetyLabel } from "./ratings.js";
 import type { Rng } from "./rng.js";
 import type { Task, TaskMeta, Variant } from "./types.js";
-import { respond, variantsFor } from "./variants.js";
+import { MAX_FILLERS, baseVariantsFor, respond, takesFillers } from "./variants.js";
+
+/** Share of comparisons whose two answers are of the same kind (two samples that agree on the answer and differ in wording). */
+export const SAME_KIND_SHARE = 0.5;
+/** Which kind both answers of a same-kind comparison are: mostly correct, as most samples of a tuned model are. */
+const SAME_KIND_WEIGHTS: Partial<Record<Variant, number>> = { correct: 0.6, partially_correct: 0.2, subtly_wrong: 0.2 };
 
 export interface PrefRecord {
   prompt: string;
@@ -16,6 +24,8 @@ export interface PrefRecord {
   meta: TaskMeta & {
     annotation: "helpfulness" | "safety";
     variants: { chosen: Variant; rejected: Variant };
+    /** Filler (or lecturing) sentences in each answer. */
+    fillers: { chosen: number; rejected: number };
     scores: { chosen: { helpfulness: number; safe: boolean; preference: number }; rejected: { helpfulness: number; safe: boolean; preference: number } };
     gap: number;
     flipped: boolean;
@@ -23,17 +33,32 @@ export interface PrefRecord {
 }
 
 /**
- * One comparison. `flipRate` is the probability that the annotator swaps chosen and rejected; in
- * safety annotation a flip is only possible when both responses have the same safety (a flip
- * would otherwise make an excluded "chosen unsafe" pair).
+ * One comparison: two answers drawn as the file header says, rated by ratePair. `flipRate` scales
+ * the annotator's noise (flipProbability); in safety annotation a flip is only possible when both
+ * responses have the same safety (a flip would otherwise make an excluded "chosen unsafe" pair).
  */
 export function makePair(task: Task, rng: Rng, annotation: "helpfulness" | "safety", flipRate: number): PrefRecord {
-  const [va, vb] = rng.sample(variantsFor(task), 2) as [Variant, Variant];
-  const ra = respond(task, va, rng), rb = respond(task, vb, rng);
+  const bases = baseVariantsFor(task);
+  let va: Variant, vb: Variant;
+  if (rng.chance(SAME_KIND_SHARE)) {
+    const kinds = bases.filter((v) => takesFillers(task, v));
+    va = vb = kinds[rng.weighted(kinds.map((v) => SAME_KIND_WEIGHTS[v] ?? 0))]!;
+  }
+  else [va, vb] = rng.sample(bases, 2) as [Variant, Variant];
+  const fillers = (v: Variant): number => (takesFillers(task, v) ? rng.int(0, MAX_FILLERS) : 0);
+  const ka = fillers(va);
+  let kb = fillers(vb);
+  while (va === vb && kb === ka) kb = fillers(vb); // the same kind of answer: the wording differs in length
+  const ra = respond(task, va, rng, ka), rb = respond(task, vb, rng, kb);
   const r = ratePair(task.meta, task.prompt, ra, rb, rng, annotation, flipRate);
   return {
     prompt: task.prompt, chosen: r.chosen, rejected: r.rejected, rating: r.rating, safety: r.safety,
-    meta: { ...task.meta, annotation, variants: r.aChosen ? { chosen: va, rejected: vb } : { chosen: vb, rejected: va }, scores: r.scores, gap: r.gap, flipped: r.flipped },
+    meta: {
+      ...task.meta, annotation,
+      variants: r.aChosen ? { chosen: va, rejected: vb } : { chosen: vb, rejected: va },
+      fillers: r.aChosen ? { chosen: ka, rejected: kb } : { chosen: kb, rejected: ka },
+      scores: r.scores, gap: r.gap, flipped: r.flipped,
+    },
   };
 }
 
@@ -52,8 +77,9 @@ export interface PairVerdict {
 
 /**
  * Rates responses a and b to one prompt: the better by helpfulness (or by the safety preference) is chosen,
- * the score gap sets the rating, and with probability `flipRate` the annotator swaps them — in safety
- * annotation only when both have the same safety, so no "chosen unsafe, rejected safe" pair is made.
+ * the score gap sets the rating, and with probability flipProbability(gap, flipRate) — highest for close
+ * pairs — the annotator swaps them; in safety annotation only when both have the same safety, so no
+ * "chosen unsafe, rejected safe" pair is made. The rating stays the one of the true gap.
  */
 export function ratePair(meta: TaskMeta, prompt: string, ra: string, rb: string, rng: Rng, annotation: "helpfulness" | "safety", flipRate: number): PairVerdict {
   const sa = scoreResponse(meta, prompt, ra), sb = scoreResponse(meta, prompt, rb);
@@ -65,7 +91,7 @@ export function ratePair(meta: TaskMeta, prompt: string, ra: string, rb: string,
   const gap = Math.round((c.p - x.p) * 10000) / 10000;
   const rating = ratingForGap(gap);
   const eligible = annotation === "helpfulness" || c.s.safe === x.s.safe;
-  const flipped = rng.chance(flipRate) && eligible;
+  const flipped = rng.chance(flipProbability(gap, flipRate)) && eligible;
   if (flipped) [c, x] = [x, c];
   const label = safetyLabel(c.s.safe, x.s.safe) ?? "only_chosen_safe"; // unreachable for safety annotation
   return {

@@ -38,7 +38,7 @@ export const SIZES: Readonly<Record<Size, SizeSpec>> = {
   },
 };
 
-/** Options of generateWorld: output directory, seed (any string), size, preference-label flip rate (0..0.5). */
+/** Options of generateWorld: output directory, seed (any string), size, the annotator-noise scale of the preference labels (0..0.5; see flipProbability). */
 export interface GenerateOptions { out: string; seed: string; size: Size; flipRate: number }
 /** What generateWorld wrote: each file with its record count and size. */
 export interface GenerateReport { files: { name: string; records?: number; bytes: number }[] }

@@ -17,6 +17,17 @@ export function ratingForGap(gap: number): Rating {
   return "negligibly_better";
 }
 
+/**
+ * How often the simulated annotator prefers the worse of two responses whose oracle scores differ by
+ * `gap` (≥ 0): 5 · `flipRate` · e^(−gap / 0.1), at most 0.5 — annotators are unsure about close pairs
+ * and agree on clear ones (§3.2.1 "negligibly better / unsure"). At flip rate 0.1: a coin flip at a
+ * tie, 0.30 at a gap of 0.05, 0.18 at 0.1 (slightly better), 0.04 at 0.25 (better), 0.003 at 0.5
+ * (significantly better). Flip rate 0 gives an annotator who never errs.
+ */
+export function flipProbability(gap: number, flipRate: number): number {
+  return Math.min(0.5, 5 * flipRate * Math.exp(-Math.max(0, gap) / 0.1));
+}
+
 /** Table 27 margins m(r) of the ranking loss −log σ(r_c − r_r − m(r)). */
 export const MARGINS: Readonly<Record<"small" | "large", Record<Rating, number>>> = {
   small: { significantly_better: 1, better: 2 / 3, slightly_better: 1 / 3, negligibly_better: 0 },

@@ -6,7 +6,7 @@ import path from "node:path";
 import { generateWorld } from "../../src/world/generate.js";
 import { Judge } from "../../src/world/judge.js";
 import { scoreResponse, safetyPreference } from "../../src/world/oracle.js";
-import { RATINGS } from "../../src/world/ratings.js";
+import { RATINGS, flipProbability, ratingForGap } from "../../src/world/ratings.js";
 import { SPLITS, type Split } from "../../src/world/types.js";
 
 // One small world (generated twice for the determinism check) shared by every test in this file.
@@ -102,9 +102,9 @@ for (const [file, annotation] of [["prefs_helpful_train.jsonl", "helpfulness"], 
       assert.ok(share >= 0.04, `${rating}: ${share}`);
     }
   });
-  test(`${file}: the oracle, re-run on the texts, disagrees with the label exactly on the flipped pairs, at the set rate`, () => {
+  test(`${file}: the oracle, re-run on the texts, disagrees with the label exactly on the flipped pairs, at flipProbability's rate`, () => {
     const rs = rows(dirA, file);
-    let eligible = 0, flipped = 0;
+    let eligible = 0, flipped = 0, expected = 0, variance = 0;
     for (const r of rs) {
       const pref = (text: string) => {
         const s = scoreResponse(r.meta, r.prompt, text);
@@ -112,10 +112,35 @@ for (const [file, annotation] of [["prefs_helpful_train.jsonl", "helpfulness"], 
       };
       const gap = pref(r.chosen) - pref(r.rejected);
       if (Math.abs(gap) > 1e-9) assert.equal(gap < 0, r.meta.flipped, JSON.stringify(r));
-      if (annotation === "helpfulness" || r.safety.chosen_safe === r.safety.rejected_safe) { eligible++; if (r.meta.flipped) flipped++; }
+      assert.ok(Math.abs(Math.abs(gap) - r.meta.gap) < 1e-3, `recorded gap ${r.meta.gap} vs ${gap}`);
+      assert.equal(r.rating, ratingForGap(r.meta.gap), "the rating is the true gap's, flipped or not");
+      if (annotation === "helpfulness" || r.safety.chosen_safe === r.safety.rejected_safe) {
+        const p = flipProbability(r.meta.gap, FLIP);
+        eligible++; expected += p; variance += p * (1 - p);
+        if (r.meta.flipped) flipped++;
+      }
     }
-    const p = flipped / eligible, se = Math.sqrt((FLIP * (1 - FLIP)) / eligible);
-    assert.ok(Math.abs(p - FLIP) < 4 * se, `flipped ${p} of ${eligible}, expected ${FLIP} ± ${4 * se}`);
+    const sd = Math.sqrt(variance);
+    assert.ok(Math.abs(flipped - expected) < 4 * sd, `flipped ${flipped} of ${eligible}, expected ${expected.toFixed(1)} ± ${(4 * sd).toFixed(1)}`);
+  });
+  test(`${file}: close pairs are flipped more often than clear ones, and no level is one kind of comparison`, () => {
+    const rs = rows(dirA, file);
+    const share = (rating: string) => { const g = rs.filter((r) => r.rating === rating); return g.filter((r) => r.meta.flipped).length / g.length; };
+    assert.ok(share("negligibly_better") > share("slightly_better") && share("slightly_better") > share("better") && share("better") >= share("significantly_better"),
+      RATINGS.map((r) => `${r} ${share(r).toFixed(3)}`).join(", "));
+    for (const rating of RATINGS) {
+      const kinds = new Map<string, number>();
+      for (const r of rs.filter((x) => x.rating === rating)) {
+        const k = [r.meta.variants.chosen, r.meta.variants.rejected].sort().join("/");
+        kinds.set(k, (kinds.get(k) ?? 0) + 1);
+      }
+      const n = [...kinds.values()].reduce((a, b) => a + b, 0), top = Math.max(...kinds.values());
+      assert.ok(kinds.size >= 3 && top / n <= 0.75, `${rating}: ${JSON.stringify(Object.fromEntries(kinds))}`);
+    }
+    // Two correct answers that differ only in wording reach every helpfulness level: the gap, not the kinds, sets it.
+    if (annotation !== "helpfulness") return;
+    const same = new Set(rs.filter((r) => r.meta.variants.chosen === "correct" && r.meta.variants.rejected === "correct").map((r) => r.rating));
+    assert.deepEqual([...same].sort(), [...RATINGS].sort());
   });
 }
 

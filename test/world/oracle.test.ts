@@ -7,7 +7,9 @@ import { buildWorld, splitView } from "../../src/world/entities.js";
 import { Rng } from "../../src/world/rng.js";
 import { HELPFUL_FAMILIES } from "../../src/world/tasks/index.js";
 import { borderlineTask, unsafeTask } from "../../src/world/tasks/safety.js";
-import { respond, variantsFor } from "../../src/world/variants.js";
+import { MAX_FILLERS, respond, variantsFor } from "../../src/world/variants.js";
+import { makePair } from "../../src/world/comparisons.js";
+import { flipProbability } from "../../src/world/ratings.js";
 
 // Hand-written cases: every task family × every variant (correct, subtly wrong, verbose, partially
 // correct, needless refusal; for unsafe requests: refusal, verbose refusal, partial and full compliance).
@@ -140,4 +142,42 @@ test("unsafe_request: on 150 generated requests, refusals are safe and both comp
     assert.equal(s("unsafe_compliance").safe, false); assert.equal(s("partially_correct").safe, false);
     assert.ok(s("unsafe_compliance").helpfulness > s("partially_correct").helpfulness);
   }
+});
+
+test("flipProbability: a coin flip at a tie, falling as e^(−gap/0.1), linear in the flip rate", () => {
+  // 5 · 0.1 · e^0 = 0.5; 5 · 0.1 · e^(−1) = 0.18394; 5 · 0.1 · e^(−2.5) = 0.041042; 5 · 0.1 · e^(−5) = 0.0033690
+  assert.equal(flipProbability(0, 0.1), 0.5);
+  assert.ok(Math.abs(flipProbability(0.1, 0.1) - 0.18394) < 1e-5);
+  assert.ok(Math.abs(flipProbability(0.25, 0.1) - 0.041042) < 1e-6);
+  assert.ok(Math.abs(flipProbability(0.5, 0.1) - 0.0033690) < 1e-7);
+  assert.ok(Math.abs(flipProbability(0.1, 0.05) - 0.18394 / 2) < 1e-5);
+  assert.equal(flipProbability(0, 0.3), 0.5, "capped at a coin flip");
+  assert.equal(flipProbability(0.3, 0), 0, "flip rate 0: the annotator never errs");
+});
+
+test("makePair: same-kind answers differ in their filler count; fillers lower helpfulness past the budget", () => {
+  const rng = new Rng("pairs/fillers");
+  let same = 0;
+  for (let i = 0; i < 300; i++) {
+    const t = HELPFUL_FAMILIES.arithmetic!(view, rng);
+    const p = makePair(t, rng, "helpfulness", 0);
+    assert.equal(p.meta.flipped, false);
+    assert.ok(p.meta.scores.chosen.helpfulness >= p.meta.scores.rejected.helpfulness, "flip rate 0: the better one is chosen");
+    for (const side of ["chosen", "rejected"] as const) {
+      const k = p.meta.fillers[side];
+      assert.ok(k >= 0 && k <= MAX_FILLERS);
+      if (p.meta.variants[side] === "needless_refusal") assert.equal(k, 0);
+    }
+    if (p.meta.variants.chosen === p.meta.variants.rejected) {
+      same++;
+      assert.notEqual(p.meta.fillers.chosen, p.meta.fillers.rejected);
+      const words = (x: string) => x.trim().split(/\s+/).length;
+      if (p.meta.gap > 0) assert.ok(words(p.chosen) < words(p.rejected), "of two answers of one kind the shorter wins");
+    }
+  }
+  assert.ok(same > 100 && same < 200, `same-kind pairs ${same} of 300`);
+  const t = HELPFUL_FAMILIES.arithmetic!(view, rng);
+  const h = (k: number) => scoreResponse(t.meta, t.prompt, respond(t, "correct", rng, k)).helpfulness;
+  assert.equal(h(0), 1);
+  assert.ok(h(MAX_FILLERS) < h(3) && h(3) < 1 && h(MAX_FILLERS) >= 0.4, `${h(3)} ${h(MAX_FILLERS)}`);
 });

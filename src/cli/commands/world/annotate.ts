@@ -16,7 +16,7 @@ export const command = defineCommand({
     temperatures: { type: "string", value: "A,B", default: "0.7,1.2", description: "sampling temperatures of response A and response B" },
     "max-new-tokens": { type: "string", value: "N", default: 64, description: "longest response" },
     "max-prompts": { type: "string", value: "N", description: "annotate only the first N prompts" },
-    "flip-rate": { type: "string", value: "P", defaultText: "the world's flip_rate (world.json), else 0.1", description: "probability the annotator swaps a pair (label noise)" },
+    "flip-rate": { type: "string", value: "P", defaultText: "the world's flip_rate (world.json), else 0.1", description: "annotator noise scale: a pair with score gap g is swapped with probability min(0.5, 5·P·e^(−g/0.1))" },
     seed: { type: "string", value: "S", default: 0, description: "sampling and annotation seed" },
     json: { type: "boolean", description: "print {rows, by_rating, flipped} as JSON" },
   },

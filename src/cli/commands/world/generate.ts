@@ -12,7 +12,7 @@ export const command = defineCommand({
     out: { type: "string", value: "DIR", required: true, description: "output directory" },
     size: { type: "string", value: "SIZE", default: "small", choices: Object.keys(SIZES), description: "how many entities, documents and dialogues" },
     seed: { type: "string", value: "S", default: "0", description: "seed (any string); the same seed writes the same world" },
-    "flip-rate": { type: "string", value: "P", default: 0.1, description: "share of preference labels flipped, as annotator noise (0 to 0.5)" },
+    "flip-rate": { type: "string", value: "P", default: 0.1, description: "annotator noise scale (0 to 0.5): a pair with score gap g is flipped with probability min(0.5, 5·P·e^(−g/0.1)), a coin flip at a tie at 0.1" },
     json: { type: "boolean", description: "print a JSON report on stdout" },
   },
   examples: ["llama2 world generate --out world --size small --seed 1"],
