@@ -82,5 +82,8 @@ export { writeDirAtomic } from "./io/atomic-dir.js";
 export { rejectionSample, ppo, type RsConfig, type RsOptions, type RsResult, type PpoConfig, type PpoOptions, type PpoResult } from "./api/rlhf.js";
 export { annotate as annotateWithOracle, type AnnotateOptions, type AnnotateResult } from "./world/annotate.js";
 export { startServer, type ServerOptions, type RunningServer } from "./serve/server.js";
+export { startAnnotationServer, type AnnotationServerOptions, type AnnotationServer } from "./serve/annotation-server.js";
+export { AnnotationLog } from "./serve/annotation-log.js";
+export { comparisonRow, pairSafety, type ComparisonRow, type ComparisonInput, type Candidate, type PairSafety, type ResponseSource } from "./data/comparison-row.js";
 export { combinedReward, ppoRewards, whiten, logit, SAFETY_GATE } from "./rlhf/combined-reward.js";
 export { gae, tokenRewards } from "./rlhf/gae.js";

@@ -6,10 +6,10 @@
 import type { HeadKind } from "./weights.js";
 
 /** What a job needs: next-token logits, or the scalar head. */
-export type Job = "generate" | "score" | "chat" | "serve" | "reward score" | "reward eval" | "eval" | "sft" | "ppo policy" | "ppo reward";
+export type Job = "generate" | "score" | "chat" | "serve" | "reward score" | "reward eval" | "eval" | "sft" | "ppo policy" | "ppo reward" | "annotate";
 
 const NEEDS: Record<Job, HeadKind> = {
-  generate: "lm", score: "lm", chat: "lm", serve: "lm", eval: "lm", sft: "lm", "ppo policy": "lm",
+  generate: "lm", score: "lm", chat: "lm", serve: "lm", eval: "lm", sft: "lm", "ppo policy": "lm", annotate: "lm",
   "reward score": "score", "reward eval": "score", "ppo reward": "score",
 };
 

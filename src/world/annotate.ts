@@ -11,6 +11,7 @@ import { writeFileAtomic } from "../io/atomic-file.js";
 import { readPrompts, promptFields } from "../rlhf/prompts.js";
 import { rollouts } from "../rlhf/rollouts.js";
 import { ratePair } from "./comparisons.js";
+import { comparisonRow } from "../data/comparison-row.js";
 import { Rng } from "./rng.js";
 import type { TaskMeta } from "./types.js";
 
@@ -63,13 +64,13 @@ export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
     const v = ratePair(meta, text, ra[i]!.text, rb[i]!.text, rng, annotation, flipRate);
     byRating[v.rating] = (byRating[v.rating] ?? 0) + 1;
     if (v.flipped) flipped++;
-    const [sa, sb] = [src(a, ta), src(b, tb)];
-    return {
-      ...promptFields(p), chosen: v.chosen, rejected: v.rejected, rating: v.rating, safety: v.safety,
-      sources: v.aChosen ? { chosen: sa, rejected: sb } : { chosen: sb, rejected: sa },
-      kind: o.kind, prompt_index: i,
+    // The verdict's safety is per chosen/rejected; the row builder takes it per shown response.
+    const [safeA, safeB] = v.aChosen ? [v.safety.chosen_safe, v.safety.rejected_safe] : [v.safety.rejected_safe, v.safety.chosen_safe];
+    return comparisonRow({
+      prompt: promptFields(p), a: { text: ra[i]!.text, safe: safeA, source: src(a, ta) }, b: { text: rb[i]!.text, safe: safeB, source: src(b, tb) },
+      aChosen: v.aChosen, rating: v.rating, safety: v.safety, kind: o.kind, promptIndex: i,
       meta: { ...meta, annotation, scores: v.scores, gap: v.gap, flipped: v.flipped },
-    };
+    })!; // never null: the verdict's own safety label is given
   });
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   writeFileAtomic(o.out, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");

@@ -115,7 +115,7 @@ test("llama2 --help lists every command with its summary; --version prints the p
 });
 
 test("group help, and unknown commands and subcommands suggest the nearest", async () => {
-  const group = entries().find((n) => fs.statSync(path.join(root, "dist/src/cli/commands", n)).isDirectory())!;
+  const group = entries().find((n) => fs.statSync(path.join(root, "dist/src/cli/commands", n), { throwIfNoEntry: false })?.isDirectory())!;
   const subs = commands.filter((c) => c.words[0] === group && c.words.length === 2).map((c) => c.words[1]!);
   const [gh, badCmd, badSub, helpWord] = await Promise.all([
     llama2(group, "--help"), llama2("genrate"), llama2(group, typo(subs[0]!)), llama2("help", "generate"),
