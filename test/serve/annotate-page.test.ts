@@ -112,7 +112,9 @@ test("an annotator compares pairs in chromium; rows, refusal, undo, shortcuts, c
   const submit = page.getByRole("button", { name: "Submit", exact: true });
 
   // 1. By mouse: Submit waits for both the choice and the rating.
-  const s1 = await sample(page);
+  // (a loaded machine may deliver a whole short answer in one read: sample again until a stream was seen arriving)
+  let s1 = await sample(page);
+  for (let i = 0; i < 5 && !s1.busyWhileText; i++) s1 = await sample(page);
   assert.ok(s1.busyWhileText, "text streamed into a region while it was aria-busy=true");
   assert.equal(await submit.isDisabled(), true);
   await radio(page, "A is better").check();

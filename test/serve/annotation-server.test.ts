@@ -84,6 +84,29 @@ test("the coin decides which variant is A; the row maps the choice back; refusal
   }
 });
 
+test("once every prompt has a row, the page takes prompts the annotator writes (prompt_index null)", async () => {
+  const one = path.join(work, "one.jsonl"), out = path.join(work, "own.jsonl");
+  fs.writeFileSync(one, JSON.stringify({ prompt: "What is a river?" }) + "\n");
+  fs.writeFileSync(out, JSON.stringify(comparisonRow({
+    prompt: { prompt: "What is a river?" }, aChosen: true, rating: "better", kind: "helpful", promptIndex: 0,
+    a: { text: "Water.", safe: true, source: { model: "/m", temperature: 0.7 } }, b: { text: "Rock.", safe: true, source: { model: "/m", temperature: 1.2 } },
+  })) + "\n");
+  const s = await startAnnotationServer({ model: tinyWorldModel(), prompts: one, out, port: 0, maxNewTokens: 12, threads: 1 });
+  try {
+    assert.deepEqual(s.progress(), { total: 1, done: 1, next: null });
+    const state = (await (await fetch(`${s.url}/api/state`)).json()) as any;
+    assert.deepEqual([state.done, state.left, state.index, state.prompt], [1, 0, null, ""]);
+    assert.equal((await post(s.url, "/api/sample", { prompt: "  ", index: null })).json.error.code, "prompt", "an empty prompt is refused");
+    let c = await sample(s.url, "Tell me about the mountain.", null);
+    while (!c.A.trim() || !c.B.trim()) c = await sample(s.url, "Tell me about the mountain.", null);
+    assert.equal((await post(s.url, "/api/submit", { id: c.id, choice: "A", rating: "better" })).status, 200);
+    const last = JSON.parse(fs.readFileSync(out, "utf8").trim().split("\n")[1]!);
+    assert.deepEqual([last.prompt, last.prompt_index, last.annotator], ["Tell me about the mountain.", null, null]);
+  } finally {
+    await s.close();
+  }
+});
+
 test("an output torn by a crash loses only its last partial line; a bad existing row is named by file:line and field", () => {
   const good = JSON.stringify(comparisonRow({
     prompt: { prompt: "What is a river?" }, aChosen: true, rating: "better", kind: "helpful", promptIndex: 1,
