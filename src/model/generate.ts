@@ -6,7 +6,7 @@
 // prompt samples from its own RNG stream (seed, prompt index).
 import { KVCache } from "./kv-cache.js";
 import { requireHead } from "./model-kind.js";
-import { Rng } from "./rng.js";
+import { Rng, streamSeed } from "./rng.js";
 import { chooseToken, type SamplingOptions } from "./sampling.js";
 import type { Llama } from "./llama.js";
 
@@ -72,7 +72,7 @@ export function* generateSteps(model: Llama, prompts: number[][], opts: Generate
   const V = model.config.vocabSize, rows = Math.min(n, maxBatch);
   const cache = new KVCache(model.config, rows, capacity);
   const engine = model.inference();
-  const rngs = prompts.map((_, i) => new Rng(mixSeed(opts.seed ?? 0, i)));
+  const rngs = prompts.map((_, i) => new Rng(streamSeed(opts.seed ?? 0, i)));
   const owner = new Int32Array(rows).fill(-1);     // prompt index decoding in each cache row, -1 = free
   const logits = new Float32Array(rows * V);       // [rows, V] each row's next-token logits
   let waiting = 0;
@@ -107,12 +107,4 @@ export function* generateSteps(model: Llama, prompts: number[][], opts: Generate
     slots.forEach((r, j) => logits.set(out.subarray(j * V, (j + 1) * V), r * V));
   }
   return { ids, logprobs };
-}
-
-/** A per-prompt seed from the call's seed and the prompt index (splitmix32-style mixing). */
-function mixSeed(seed: number, i: number): number {
-  let h = (seed ^ Math.imul(i + 1, 0x9e3779b9)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -83,3 +83,19 @@ export function permutation(n: number, rng: Rng): Uint32Array {
   }
   return p;
 }
+
+/**
+ * A 32-bit seed for an independent RNG stream keyed by `keys` (e.g. iteration, temperature index,
+ * prompt index): each key is folded in with splitmix32-style mixing, so streams do not depend on
+ * how work is batched or resumed. streamSeed(seed, i) is generate()'s per-prompt stream.
+ */
+export function streamSeed(seed: number, ...keys: number[]): number {
+  let h = seed >>> 0;
+  for (const k of keys) {
+    h = (h ^ Math.imul(k + 1, 0x9e3779b9)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}

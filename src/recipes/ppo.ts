@@ -1,24 +1,25 @@
 // PPO with the paper's combined reward (§3.2.3): each iteration samples one answer per prompt with the
 // policy, scores it with the RMs (Rc of the safety gate, R̃c = WHITEN(LOGIT(Rc)) over the iteration),
 // subtracts the per-token KL penalty β·(log πθ − log π0) along the response, estimates advantages with GAE,
-// and takes one clipped-surrogate step (policy) and one clipped value step (critic) per mini-batch.
-// Policy and reference log-probabilities come from the same training forward, so the KL is exactly 0 while
-// they are equal. OUT/checkpoint-N (N = iteration): the policy as an HF directory at its root, value/, both
-// optimizers, the RNG and the prompt position — a stopped run resumes exactly. OUT/final is the policy.
+// and takes one clipped-surrogate step (policy) and one clipped value step (critic) per mini-batch, each
+// through the shared trainer's optimizerStep (src/train/trainer.ts). Policy and reference log-probabilities
+// come from the same training forward (src/rlhf/ppo-forward.ts), so the KL is exactly 0 while they are
+// equal. OUT/checkpoint-N (N = iteration) is the shared checkpoint format (src/train/checkpoint.ts): the
+// policy as an HF directory at its root with optimizer.safetensors and trainer_state.json (RNG, prompt
+// position), the value model and its optimizer in value/ — a stopped run resumes exactly. OUT/final is the policy.
 import fs from "node:fs";
 import path from "node:path";
 import { Llama } from "../model/llama.js";
 import { Tokenizer } from "../tokenizer/tokenizer.js";
-import { Rng, permutation } from "../model/rng.js";
+import { Rng, permutation, streamSeed } from "../model/rng.js";
 import { AdamW } from "../train/adamw.js";
-import { clipGradNorm } from "../train/grad-norm.js";
-import { zeroGrads } from "../model/params.js";
 import { MetricsLog } from "../train/metrics-log.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
-import { readSafetensors, writeSafetensors } from "../io/safetensors.js";
 import { configToYaml, type ConfigValues } from "../train/config.js";
-import { tokenLogprobs, tokenLogprobsBackward } from "../train/losses/token-logprobs.js";
-import { tokenValues, tokenValuesBackward } from "../train/losses/value-head.js";
+import {
+  listCheckpoints, loadOptimizerState, readTrainerState, saveCheckpoint, saveFinal, type TrainerState,
+} from "../train/checkpoint.js";
+import { NonFiniteError, optimizerStep } from "../train/trainer.js";
 import { clippedPolicyLoss } from "../train/losses/clipped-policy.js";
 import { clippedValueLoss } from "../train/losses/clipped-value.js";
 import { readPrompts, promptFields, type PromptRow } from "../rlhf/prompts.js";
@@ -26,14 +27,13 @@ import { RewardModels } from "../rlhf/reward-models.js";
 import { rollouts, type Rollout } from "../rlhf/rollouts.js";
 import { ppoRewards } from "../rlhf/combined-reward.js";
 import { gae, tokenRewards } from "../rlhf/gae.js";
+import { chunks, forwardAll, forwardChunk, type PpoSample } from "../rlhf/ppo-forward.js";
 import { rewardModelFrom } from "./reward.js";
 import { checkPpoConfig, type PpoConfig } from "./ppo-config.js";
-
 import { TOKENIZER_FILES } from "./sft-train.js";
-const STATE = "ppo_state.json";
-const ROWS_PER_FORWARD = 8;
 
-interface PpoState { iteration: number; rng: number[]; epoch: number; cursor: number; best_eval: number | null; evals_without_gain: number }
+/** PPO's data position in trainer_state.json's `data`. */
+interface PpoData { epoch: number; cursor: number; best_eval: number | null; evals_without_gain: number; value_optimizer_step: number }
 
 /** How runPpo reports and stops. */
 export interface PpoOptions {
@@ -43,80 +43,28 @@ export interface PpoOptions {
   onIteration?: (m: Record<string, number>) => void;
   /** Checked between iterations: true stops after a checkpoint (Ctrl-C from the CLI). */
   shouldStop?: () => boolean;
+  /**
+   * Continue from this checkpoint (e.g. another run directory's checkpoint-N: the run goes on in cfg.out,
+   * which gets that run's metrics.jsonl and samples.jsonl up to N). Default: cfg.out's newest checkpoint, if any.
+   */
+  resumeFrom?: string;
 }
 
 /** The run directory, the last iteration, OUT/final (null when stopped) and whether it stopped early. */
 export interface PpoResult { out: string; iteration: number; final: string | null; stopped: boolean }
 
-/** One rollout with everything the update needs, response-aligned ([r] arrays). */
-interface Sample {
-  seq: Int32Array;   // prompt + response
-  p: number;         // prompt length
-  r: number;         // response length
-  oldLogp: Float32Array; refLogp: Float32Array; oldValues: Float32Array;
-  advantages: Float32Array; returns: Float32Array;
-}
-
-function streamSeed(seed: number, iteration: number): number {
-  let h = (seed >>> 0) ^ Math.imul(iteration + 1, 0x9e3779b1);
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
-  return (h ^ (h >>> 12)) >>> 0;
-}
-
-/**
- * Log-probs of the response tokens and values of their states for samples, through the training forward
- * in chunks of rows; with `grad`, also the losses' backward (policy: clipped surrogate; value: clipped value loss).
- */
-function responseForward(model: Llama, samples: readonly Sample[], kind: "logp" | "value",
-  each: (s: Sample, out: Float32Array) => void, backward?: (s: Sample, out: Float32Array, d: Float32Array) => void): void {
-  for (let c = 0; c < samples.length; c += ROWS_PER_FORWARD) {
-    const part = samples.slice(c, c + ROWS_PER_FORWARD);
-    const T = Math.max(...part.map((s) => s.seq.length)) - 1; // positions that predict a next token
-    const B = part.length, N = B * T;
-    const ids = new Int32Array(N), targets = new Int32Array(N).fill(-100);
-    part.forEach((s, b) => {
-      ids.set(s.seq.subarray(0, Math.min(T, s.seq.length)), b * T);
-      for (let j = 0; j < s.r; j++) targets[b * T + s.p - 1 + j] = s.seq[s.p + j]!;
-    });
-    const out = model.forward(ids, B, T);
-    const W = kind === "logp" ? model.config.vocabSize : model.numLabels;
-    const perPos = kind === "logp" ? tokenLogprobs(out, targets, N, W) : tokenValues(out, N, W);
-    part.forEach((s, b) => each(s, perPos.subarray(b * T + s.p - 1, b * T + s.p - 1 + s.r)));
-    if (!backward) continue;
-    const d = new Float32Array(N);
-    part.forEach((s, b) => backward(s, perPos.subarray(b * T + s.p - 1, b * T + s.p - 1 + s.r), d.subarray(b * T + s.p - 1, b * T + s.p - 1 + s.r)));
-    if (kind === "logp") tokenLogprobsBackward(out, targets, d, N, W);
-    else tokenValuesBackward(out, d, N, W);
-    model.backward(out);
-  }
-}
-
-async function saveCheckpoint(out: string, it: number, policy: Llama, value: Llama, popt: AdamW, vopt: AdamW, state: PpoState, tokDir: string, cfg: PpoConfig): Promise<string> {
-  const final = path.join(out, `checkpoint-${it}`), tmp = path.join(out, `.checkpoint-${it}.partial-${process.pid}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-  await policy.save(tmp);
-  for (const f of TOKENIZER_FILES) if (fs.existsSync(path.join(tokDir, f))) fs.copyFileSync(path.join(tokDir, f), path.join(tmp, f));
-  await value.save(path.join(tmp, "value"));
-  writeSafetensors(path.join(tmp, "optimizer.safetensors"), popt.stateTensors(), { metadata: { step: String(popt.step) } });
-  writeSafetensors(path.join(tmp, "value", "optimizer.safetensors"), vopt.stateTensors(), { metadata: { step: String(vopt.step) } });
-  fs.writeFileSync(path.join(tmp, STATE), JSON.stringify({ ...state, policy_step: popt.step, value_step: vopt.step, config: cfg }, null, 2) + "\n");
-  fs.rmSync(final, { recursive: true, force: true });
-  fs.renameSync(tmp, final);
-  return final;
-}
-
-function loadOpt(opt: AdamW, file: string, step: number): void {
-  const flat = new Map<string, Float32Array>();
-  for (const [k, t] of readSafetensors(file).tensors) flat.set(k, t.data);
-  opt.loadState(step, flat, file);
-}
-
 /** The newest checkpoint-N of a PPO run directory, or null. */
 export function latestPpoCheckpoint(out: string): string | null {
-  if (!fs.existsSync(out)) return null;
-  const n = fs.readdirSync(out).map((d) => /^checkpoint-(\d+)$/.exec(d)).filter((m): m is RegExpExecArray => m !== null && fs.existsSync(path.join(out, m[0], STATE)))
-    .map((m) => Number(m[1])).sort((a, b) => b - a)[0];
-  return n === undefined ? null : path.join(out, `checkpoint-${n}`);
+  return listCheckpoints(out).at(-1)?.dir ?? null;
+}
+
+/** Keeps the JSONL rows of `file` whose `key` is <= n (a resumed run's log matches its state). */
+function truncateJsonl(file: string, key: string, n: number): void {
+  if (!fs.existsSync(file)) return;
+  const kept = fs.readFileSync(file, "utf8").split("\n").filter((l) => {
+    try { return l.trim() !== "" && (JSON.parse(l) as Record<string, number>)[key]! <= n; } catch { return false; }
+  });
+  writeFileAtomic(file, kept.map((l) => l + "\n").join(""));
 }
 
 export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<PpoResult> {
@@ -125,14 +73,20 @@ export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<Ppo
   const out = path.resolve(cfg.out);
   fs.mkdirSync(out, { recursive: true });
   if (cfg.threads !== null) (await import("../native/addon.js")).native.setThreadCount(cfg.threads);
-  const resumeFrom = latestPpoCheckpoint(out);
-  if (!resumeFrom) writeFileAtomic(path.join(out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
-  const saved = resumeFrom ? (JSON.parse(fs.readFileSync(path.join(resumeFrom, STATE), "utf8")) as PpoState & { policy_step: number; value_step: number }) : null;
+  const resumeFrom = opts.resumeFrom ? path.resolve(opts.resumeFrom) : latestPpoCheckpoint(out);
+  const saved = resumeFrom ? readTrainerState(resumeFrom) : null;
+  if (resumeFrom && saved && path.dirname(resumeFrom) !== out) // resumed into another directory: the log so far comes along
+    for (const f of ["metrics.jsonl", "samples.jsonl"]) {
+      const src = path.join(path.dirname(resumeFrom), f);
+      if (fs.existsSync(src) && !fs.existsSync(path.join(out, f))) fs.copyFileSync(src, path.join(out, f));
+    }
+  writeFileAtomic(path.join(out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
 
   const policy = await Llama.load(resumeFrom ?? cfg.policy);
   if (policy.head !== "lm") throw new Error(`${cfg.policy}: PPO needs a causal LM policy`);
   const tokDir = resumeFrom ?? cfg.policy;
   const tok = await Tokenizer.load(tokDir);
+  const tokenizerFiles = TOKENIZER_FILES.map((f) => path.join(tokDir, f)).filter((f) => fs.existsSync(f));
   const reference = await Llama.load(cfg.reference ?? cfg.policy, { trainable: false });
   const value = resumeFrom ? await Llama.load(path.join(resumeFrom, "value"))
     : cfg.value ? await Llama.load(cfg.value) : rewardModelFrom((cfg.reward_helpful ?? cfg.reward_safety)!, cfg.seed, 0.02);
@@ -141,34 +95,47 @@ export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<Ppo
   const adamw = { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weight_decay };
   const popt = new AdamW(policy.params.filter((p) => p.trainable), adamw);
   const vopt = new AdamW(value.params.filter((p) => p.trainable), adamw);
+  const rng = new Rng(cfg.seed);
+  const data: PpoData = { epoch: 0, cursor: 0, best_eval: null, evals_without_gain: 0, value_optimizer_step: 0 };
+  let iteration = 0, tokens = 0;
   if (resumeFrom && saved) {
-    loadOpt(popt, path.join(resumeFrom, "optimizer.safetensors"), saved.policy_step);
-    loadOpt(vopt, path.join(resumeFrom, "value", "optimizer.safetensors"), saved.value_step);
+    Object.assign(data, saved.data as PpoData);
+    loadOptimizerState(resumeFrom, popt, saved.optimizer_step);
+    loadOptimizerState(path.join(resumeFrom, "value"), vopt, data.value_optimizer_step);
+    rng.setState(saved.rng);
+    iteration = saved.step;
+    tokens = saved.tokens;
   }
   const prompts: PromptRow[] = await readPrompts(cfg.prompts);
   const evalPrompts = cfg.eval_prompts ? (await readPrompts(cfg.eval_prompts)).slice(0, cfg.eval_max_prompts) : null;
-  const rng = new Rng(cfg.seed);
-  const state: PpoState = saved ? { iteration: saved.iteration, rng: saved.rng, epoch: saved.epoch, cursor: saved.cursor, best_eval: saved.best_eval, evals_without_gain: saved.evals_without_gain }
-    : { iteration: 0, rng: rng.state(), epoch: 0, cursor: 0, best_eval: null, evals_without_gain: 0 };
-  rng.setState(state.rng);
-  let order = permutation(prompts.length, new Rng(cfg.seed + 7919 * (state.epoch + 1)));
+  let order = permutation(prompts.length, new Rng(cfg.seed + 7919 * (data.epoch + 1)));
   const metrics = new MetricsLog(out);
-  metrics.truncateAfter(state.iteration);
-  if (resumeFrom) log(`resuming from ${resumeFrom} (iteration ${state.iteration})`);
+  metrics.truncateAfter(iteration);
+  truncateJsonl(path.join(out, "samples.jsonl"), "iteration", iteration);
+  if (resumeFrom) log(`resuming from ${resumeFrom} (iteration ${iteration})`);
+  let lastRow: Record<string, number> = saved?.metrics ?? {};
+  const save = async (): Promise<string> => {
+    data.value_optimizer_step = vopt.step;
+    const state: TrainerState = {
+      format: "llama2-ts-trainer-state", version: 1, step: iteration, optimizer_step: popt.step, tokens, rng: rng.state(),
+      data, config: cfg as unknown as Record<string, unknown>, metrics: lastRow, saved_at: new Date().toISOString(),
+    };
+    return saveCheckpoint(out, policy, popt, state, { extraFiles: tokenizerFiles, parts: [{ dir: "value", model: value, optimizer: vopt }] });
+  };
 
   const nextPrompts = (n: number): PromptRow[] => {
     const batch: PromptRow[] = [];
     while (batch.length < n) {
-      if (state.cursor >= order.length) { state.epoch++; state.cursor = 0; order = permutation(prompts.length, new Rng(cfg.seed + 7919 * (state.epoch + 1))); }
-      batch.push(prompts[order[state.cursor++]!]!);
+      if (data.cursor >= order.length) { data.epoch++; data.cursor = 0; order = permutation(prompts.length, new Rng(cfg.seed + 7919 * (data.epoch + 1))); }
+      batch.push(prompts[order[data.cursor++]!]!);
     }
     return batch;
   };
 
   let stopped = false;
-  while (state.iteration < cfg.iterations) {
+  while (iteration < cfg.iterations) {
     if (opts.shouldStop?.()) { stopped = true; break; }
-    const it = state.iteration + 1;
+    const it = iteration + 1;
     const t0 = performance.now();
     const batch = nextPrompts(cfg.batch_size);
     const rolls: Rollout[] = rollouts(policy, tok, batch.map((p) => p.messages), { maxNewTokens: cfg.max_new_tokens, temperature: cfg.temperature, seed: streamSeed(cfg.seed, it), batchSize: cfg.gen_batch_size });
@@ -176,16 +143,16 @@ export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<Ppo
     const scored = rms.score(rolls.map((r, i) => ({ messages: batch[i]!.messages, response: r.text, isSafety: batch[i]!.isSafety })));
     const rTilde = ppoRewards(scored.map((s) => s.reward));
     const t2 = performance.now();
-    const samples: Sample[] = rolls.map((r) => {
+    const samples: PpoSample[] = rolls.map((r) => {
       const resp = r.ids.length > 0 ? r.ids : [tok.eosId];
       const seq = Int32Array.from([...r.promptIds, ...resp]);
       const n = resp.length;
       return { seq, p: r.promptIds.length, r: n, oldLogp: new Float32Array(n), refLogp: new Float32Array(n), oldValues: new Float32Array(n), advantages: new Float32Array(n), returns: new Float32Array(n) };
     });
     // Old policy, reference and values from the same training forward path.
-    responseForward(policy, samples, "logp", (s, lp) => s.oldLogp.set(lp));
-    responseForward(reference, samples, "logp", (s, lp) => s.refLogp.set(lp));
-    responseForward(value, samples, "value", (s, v) => s.oldValues.set(v));
+    forwardAll(policy, samples, "logp", cfg.temperature, (s, lp) => s.oldLogp.set(lp));
+    forwardAll(reference, samples, "logp", cfg.temperature, (s, lp) => s.refLogp.set(lp));
+    forwardAll(value, samples, "value", 1, (s, v) => s.oldValues.set(v));
     const t3 = performance.now();
     let klSum = 0, entropyProxy = 0, lenSum = 0;
     samples.forEach((s, i) => {
@@ -208,25 +175,29 @@ export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<Ppo
       const perm = permutation(samples.length, rng);
       for (let m = 0; m < samples.length; m += cfg.mini_batch_size) {
         const mb = Array.from(perm.subarray(m, m + cfg.mini_batch_size), (k) => samples[k]!);
-        const tokens = mb.reduce((a, s) => a + s.r, 0);
-        zeroGrads(policy.params);
-        responseForward(policy, mb, "logp", () => {}, (s, lp, d) => {
-          const res = clippedPolicyLoss(lp, s.oldLogp, s.advantages, new Float32Array(s.r).fill(1), s.r, 1 / tokens, d, { clip: cfg.clip });
-          pLoss += res.lossSum; clipped += res.clippedSum; weight += res.weightSum;
-        });
-        clipGradNorm(policy.params, cfg.grad_clip);
-        popt.update(cfg.lr);
-        zeroGrads(value.params);
-        responseForward(value, mb, "value", () => {}, (s, v, d) => {
-          vLoss += clippedValueLoss(v, s.oldValues, s.returns, new Float32Array(s.r).fill(1), s.r, cfg.vf_coef / tokens, d, cfg.value_clip).lossSum;
-        });
-        clipGradNorm(value.params, cfg.grad_clip);
-        vopt.update(cfg.lr);
+        const mbTokens = mb.reduce((a, s) => a + s.r, 0), parts = chunks(mb);
+        const where = `iteration ${it}, epoch ${e + 1}, mini-batch ${m / cfg.mini_batch_size + 1}`;
+        const pr = optimizerStep(policy.params, popt, cfg.lr, cfg.grad_clip, parts.length, (c) =>
+          forwardChunk(policy, parts[c]!, "logp", cfg.temperature, () => {}, (s, lp, d) => {
+            const res = clippedPolicyLoss(lp, s.oldLogp, s.advantages, new Float32Array(s.r).fill(1), s.r, 1 / mbTokens, d, { clip: cfg.clip });
+            clipped += res.clippedSum; weight += res.weightSum;
+            return { lossSum: res.lossSum, count: res.weightSum };
+          }));
+        if (!pr.ok) throw new NonFiniteError(`${where}: non-finite policy ${pr.what}; last good checkpoint: ${latestPpoCheckpoint(out) ?? "none"}`);
+        pLoss += pr.lossSum;
+        const vr = optimizerStep(value.params, vopt, cfg.lr, cfg.grad_clip, parts.length, (c) =>
+          forwardChunk(value, parts[c]!, "value", 1, () => {}, (s, v, d) => {
+            const res = clippedValueLoss(v, s.oldValues, s.returns, new Float32Array(s.r).fill(1), s.r, cfg.vf_coef / mbTokens, d, cfg.value_clip);
+            return { lossSum: res.lossSum, count: s.r };
+          }));
+        if (!vr.ok) throw new NonFiniteError(`${where}: non-finite value ${vr.what}; last good checkpoint: ${latestPpoCheckpoint(out) ?? "none"}`);
+        vLoss += vr.lossSum / mbTokens;
         steps++;
       }
     }
     const t4 = performance.now();
-    state.iteration = it;
+    iteration = it;
+    tokens += lenSum;
     const mean = (xs: (number | null)[]): number => { const v = xs.filter((x): x is number => x !== null); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN; };
     const row: Record<string, number> = {
       iteration: it, step: it,
@@ -240,28 +211,23 @@ export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<Ppo
       const er = rollouts(policy, tok, evalPrompts.map((p) => p.messages), { maxNewTokens: cfg.max_new_tokens, temperature: 0, seed: 0, batchSize: cfg.gen_batch_size });
       const es = mean(rms.score(er.map((r, i) => ({ messages: evalPrompts[i]!.messages, response: r.text, isSafety: evalPrompts[i]!.isSafety }))).map((s) => s.reward));
       row.eval_reward_combined = es;
-      if (state.best_eval === null || es > state.best_eval) { state.best_eval = es; state.evals_without_gain = 0; }
-      else state.evals_without_gain++;
+      if (data.best_eval === null || es > data.best_eval) { data.best_eval = es; data.evals_without_gain = 0; }
+      else data.evals_without_gain++;
     }
     metrics.append(row);
     opts.onIteration?.(row);
     if (cfg.samples_to_log > 0) fs.appendFileSync(path.join(out, "samples.jsonl"), rolls.slice(0, cfg.samples_to_log).map((r, i) =>
       JSON.stringify({ iteration: it, ...promptFields(batch[i]!), response: r.text, reward: scored[i]!.reward })).join("\n") + "\n");
     log(`iteration ${it}/${cfg.iterations}: reward ${row.reward_combined!.toFixed(4)} kl ${row.kl!.toFixed(4)} clipfrac ${row.clipfrac!.toFixed(3)} (gen ${row.generation_s!.toFixed(1)}s, train ${row.training_s!.toFixed(1)}s)`);
-    state.rng = rng.state();
-    const early = cfg.early_stop_patience > 0 && state.evals_without_gain >= cfg.early_stop_patience;
-    if (it % cfg.save_every === 0 || it === cfg.iterations || early || opts.shouldStop?.()) await saveCheckpoint(out, it, policy, value, popt, vopt, state, tokDir, cfg);
+    lastRow = row;
+    const early = cfg.early_stop_patience > 0 && data.evals_without_gain >= cfg.early_stop_patience;
+    if (it % cfg.save_every === 0 || it === cfg.iterations || early || opts.shouldStop?.()) await save();
     if (early) { log(`early stop: no better held-out reward in ${cfg.early_stop_patience} evals`); break; }
   }
   if (stopped) {
-    if (state.iteration > 0 && latestPpoCheckpoint(out) !== path.join(out, `checkpoint-${state.iteration}`)) await saveCheckpoint(out, state.iteration, policy, value, popt, vopt, state, tokDir, cfg);
-    return { out, iteration: state.iteration, final: null, stopped: true };
+    if (iteration > 0 && latestPpoCheckpoint(out) !== path.join(out, `checkpoint-${iteration}`)) await save();
+    return { out, iteration, final: null, stopped: true };
   }
-  const final = path.join(out, "final"), tmp = `${final}.partial-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  await policy.save(tmp);
-  for (const f of TOKENIZER_FILES) if (fs.existsSync(path.join(tokDir, f))) fs.copyFileSync(path.join(tokDir, f), path.join(tmp, f));
-  fs.rmSync(final, { recursive: true, force: true });
-  fs.renameSync(tmp, final);
-  return { out, iteration: state.iteration, final, stopped: false };
+  const final = await saveFinal(out, policy, { extraFiles: tokenizerFiles });
+  return { out, iteration, final, stopped: false };
 }

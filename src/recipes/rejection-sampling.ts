@@ -10,6 +10,8 @@ import path from "node:path";
 import { Llama } from "../model/llama.js";
 import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
+import { writeDirAtomic } from "../io/atomic-dir.js";
+import { streamSeed } from "../model/rng.js";
 import { configToYaml, defaults, mergeObject, type ConfigValues } from "../train/config.js";
 import { listCheckpoints } from "../train/checkpoint.js";
 import { readPrompts, promptFields, type PromptRow } from "../rlhf/prompts.js";
@@ -58,13 +60,6 @@ function readJsonlRows<T>(file: string): T[] {
   return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as T);
 }
 
-/** A 32-bit seed for (seed, iteration, temperature index). */
-function streamSeed(seed: number, iteration: number, t: number): number {
-  let h = (seed >>> 0) ^ Math.imul(iteration + 1, 0x9e3779b1) ^ Math.imul(t + 1, 0x85ebca77);
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
-  return (h ^ (h >>> 12)) >>> 0;
-}
-
 /** Mean over prompts of the max and the median reward among the first K samples (paper Fig. 7, 8). */
 export function rewardCurve(rewards: number[][], k: number): { max: number[]; median: number[] } {
   const max: number[] = [], median: number[] = [];
@@ -91,12 +86,9 @@ export function poolBest(previous: readonly SampleRow[] | null, current: readonl
   return best.filter((r): r is SampleRow => r !== undefined);
 }
 
-function copyDirAtomic(src: string, dst: string): void {
-  const tmp = `${dst}.partial-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.cpSync(src, tmp, { recursive: true });
-  fs.rmSync(dst, { recursive: true, force: true });
-  fs.renameSync(tmp, dst);
+/** A model directory copied whole or not at all (src/io/atomic-dir.ts): OUT/iteration-N/model, OUT/final. */
+async function copyModelDir(src: string, dst: string): Promise<void> {
+  await writeDirAtomic(dst, "a model directory", (entries) => entries.includes("config.json"), (tmp) => fs.cpSync(src, tmp, { recursive: true }));
 }
 
 export async function runRejectionSampling(cfg: RsConfig, opts: RsOptions = {}): Promise<RsResult> {
@@ -174,12 +166,12 @@ export async function runRejectionSampling(cfg: RsConfig, opts: RsOptions = {}):
         result = await runSft(sftCfg as unknown as SftConfig, null, { progress: opts.progress, handleSignals: opts.handleSignals, log });
       }
       if (result && result.stopped !== "done") return { out, final: "", iterations: summary }; // interrupted: resume later
-      copyDirAtomic(path.join(sftOut, "final"), modelDir);
+      await copyModelDir(path.join(sftOut, "final"), modelDir);
       if (opts.stopAfter === "sft") return { out, final: "", iterations: summary };
     }
     log(`iteration ${n}: mean reward ${summary.at(-1)!.meanReward.toFixed(4)}, pooled best ${summary.at(-1)!.bestMeanReward.toFixed(4)}`);
   }
   const final = path.join(out, "final");
-  copyDirAtomic(path.join(iterDir(out, cfg.iterations), "model"), final);
+  await copyModelDir(path.join(iterDir(out, cfg.iterations), "model"), final);
   return { out, final, iterations: summary };
 }

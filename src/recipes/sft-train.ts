@@ -13,7 +13,7 @@ import { Rng } from "../model/rng.js";
 import { native } from "../native/addon.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { applySet, loadConfig, type ConfigValues, type Schema } from "../train/config.js";
-import { readTrainerState } from "../train/checkpoint.js";
+import { loadCheckpointConfig } from "../train/checkpoint.js";
 import { LmTask, type LmBatch } from "../train/lm-task.js";
 import type { MetricsLine } from "../train/metrics-log.js";
 import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
@@ -83,14 +83,8 @@ export function loadRecipeConfig<T>(schema: Schema, file: string | undefined, se
   return loadConfig<T>(schema, file, sets);
 }
 
-/** The config saved in a checkpoint, over the schema's defaults, with --set overrides on top. */
-export function loadCheckpointConfig<T>(schema: Schema, checkpoint: string, sets: string[]): T {
-  const cfg = loadConfig<ConfigValues>(schema, undefined, []);
-  const saved = readTrainerState(checkpoint).config;
-  for (const [k, v] of Object.entries(saved)) if (k in cfg) cfg[k] = v;
-  for (const s of sets) applySet(schema, cfg, s);
-  return cfg as T;
-}
+/** The config saved in a checkpoint (or a run directory), over the schema's defaults, with --set overrides on top. */
+export { loadCheckpointConfig };
 
 /** Optimizer steps of a run: max_steps, or ceil(epochs × samples / (batch_size × grad_accum)). */
 export function stepsFor(c: Pick<SftTrainKeys, "max_steps" | "epochs" | "batch_size" | "grad_accum">, samples: number): number {

@@ -11,6 +11,7 @@ import { fsyncDir, writeFileAtomic } from "../io/atomic-file.js";
 import { readSafetensors, writeSafetensors } from "../io/safetensors.js";
 import type { AdamW } from "./adamw.js";
 import { LLAMA2_CHAT_TEMPLATE } from "../tokenizer/chat-template.js";
+import { applySet, loadConfig, mergeYaml, type ConfigValues, type Schema } from "./config.js";
 
 export const TRAINER_STATE = "trainer_state.json";
 export const OPTIMIZER_FILE = "optimizer.safetensors";
@@ -53,12 +54,21 @@ function crashHook(step: number): void {
   if (process.env.LLAMA2_CRASH_IN_SAVE === String(step)) process.kill(process.pid, "SIGKILL");
 }
 
+/** A further model trained in the same run (PPO's value model), saved in a subdirectory with its optimizer. */
+export interface CheckpointPart {
+  /** Subdirectory of the checkpoint (e.g. "value"). */
+  dir: string;
+  model: SavableModel;
+  optimizer: AdamW;
+}
+
 /**
  * Writes RUN_DIR/checkpoint-<state.step>/ atomically (replacing one of the same step) and
- * returns its path. `extraFiles` are copied in (e.g. the tokenizer's files).
+ * returns its path. `extraFiles` are copied in (e.g. the tokenizer's files); each of `parts` goes
+ * to its subdirectory as a model directory with its own optimizer.safetensors.
  */
 export async function saveCheckpoint(runDir: string, model: SavableModel, optimizer: AdamW, state: TrainerState,
-  opts: { dtype?: "float32" | "bfloat16"; extraFiles?: string[] } = {}): Promise<string> {
+  opts: { dtype?: "float32" | "bfloat16"; extraFiles?: string[]; parts?: CheckpointPart[] } = {}): Promise<string> {
   const final = checkpointDir(runDir, state.step);
   const tmp = path.join(runDir, `${TEMP_PREFIX}${state.step}.partial-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -66,6 +76,11 @@ export async function saveCheckpoint(runDir: string, model: SavableModel, optimi
   writeSafetensors(path.join(tmp, OPTIMIZER_FILE), optimizer.stateTensors(), {
     metadata: { format: "pt", step: String(optimizer.step) },
   });
+  for (const part of opts.parts ?? []) {
+    const dir = path.join(tmp, part.dir);
+    await part.model.save(dir, { dtype: opts.dtype ?? "float32" });
+    writeSafetensors(path.join(dir, OPTIMIZER_FILE), part.optimizer.stateTensors(), { metadata: { format: "pt", step: String(part.optimizer.step) } });
+  }
   crashHook(state.step);
   for (const f of opts.extraFiles ?? []) fs.copyFileSync(f, path.join(tmp, path.basename(f)));
   writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(state, null, 2) + "\n");
@@ -184,4 +199,22 @@ export function loadOptimizerState(checkpoint: string, optimizer: AdamW, step: n
   const flat = new Map<string, Float32Array>();
   for (const [k, t] of tensors) flat.set(k, t.data);
   optimizer.loadState(step, flat, file);
+}
+
+/**
+ * The config a run saved, over the schema's defaults, with --set overrides on top (`--resume DIR`):
+ * a checkpoint's trainer_state.json `config` (keys the schema no longer has are ignored), or — for a
+ * run directory without checkpoints of its own, like rejection sampling's — the RUN_DIR/config.yaml
+ * every run writes.
+ */
+export function loadCheckpointConfig<T>(schema: Schema, dir: string, sets: string[]): T {
+  const cfg = loadConfig<ConfigValues>(schema, undefined, []);
+  const yaml = path.join(dir, "config.yaml");
+  if (fs.existsSync(path.join(dir, TRAINER_STATE))) {
+    const saved = readTrainerState(dir).config;
+    for (const [k, v] of Object.entries(saved)) if (k in cfg) cfg[k] = v;
+  } else if (fs.existsSync(yaml)) mergeYaml(schema, cfg, fs.readFileSync(yaml, "utf8"), yaml);
+  else throw new Error(`--resume ${dir}: neither a checkpoint (${TRAINER_STATE}) nor a run directory (config.yaml)`);
+  for (const s of sets) applySet(schema, cfg, s);
+  return cfg as T;
 }

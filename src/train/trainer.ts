@@ -265,31 +265,22 @@ export class Trainer<Batch> {
   /** One optimizer step over gradAccum micro-batches, or "skipped" (non-finite, when allowed). */
   private trainStep(): { loss: number; lr: number; gradNorm: number; tokens: number } | "skipped" {
     const { opts, task } = this;
-    const params = task.model.params;
     const batches: Batch[] = [];
     for (let i = 0; i < opts.gradAccum; i++) batches.push(task.nextBatch());
     // Normalise by every target of the step, so B×accum is the same loss and gradient however split.
     const weight = batches.reduce((a, b) => a + task.batchWeight(b), 0);
     const lr = learningRate(this.step, opts.schedule);
-    zeroGrads(params);
     if (task.model.training !== undefined) task.model.training = true;
-    let lossSum = 0;
-    let count = 0;
     let tokens = 0;
-    for (let i = 0; i < batches.length; i++) {
-      const r = weight > 0 ? task.forwardBackward(batches[i], 1 / weight) : { lossSum: 0, count: 0 };
-      if (!Number.isFinite(r.lossSum)) return this.nonFinite(`loss ${r.lossSum}`, batches[i], i);
-      lossSum += r.lossSum;
-      count += r.count;
+    const r = optimizerStep(task.model.params, this.optimizer, lr, opts.gradClip, batches.length, (i) => {
       tokens += task.batchTokens(batches[i]);
-    }
+      return weight > 0 ? task.forwardBackward(batches[i], 1 / weight) : { lossSum: 0, count: 0 };
+    });
     if (task.model.training !== undefined) task.model.training = false;
-    const gradNorm = clipGradNorm(params, opts.gradClip);
-    if (!Number.isFinite(gradNorm)) return this.nonFinite(`gradient norm ${gradNorm}`, null, -1);
-    this.optimizer.update(lr);
+    if (!r.ok) return this.nonFinite(r.what, r.micro >= 0 ? batches[r.micro] : null, r.micro);
     this.step++;
-    this.tokens += count;
-    return { loss: count > 0 ? lossSum / count : 0, lr, gradNorm, tokens };
+    this.tokens += r.count;
+    return { loss: r.count > 0 ? r.lossSum / r.count : 0, lr, gradNorm: r.gradNorm, tokens };
   }
 
   private nonFinite(what: string, batch: Batch | null, micro: number): "skipped" {
@@ -346,6 +337,34 @@ export class Trainer<Batch> {
     this.progress.log?.(`step ${this.step}: saved ${path.relative(process.cwd(), dir) || dir}`);
     return dir;
   }
+}
+
+/** What optimizerStep did: the summed loss and its count and the gradient norm, or where a non-finite value appeared. */
+export type StepOutcome =
+  | { ok: true; lossSum: number; count: number; gradNorm: number }
+  | { ok: false; what: string; micro: number };
+
+/**
+ * The trainer's optimizer step, shared by every recipe that updates a model (the Trainer's loop, and
+ * PPO's policy and value steps): zero the gradients, run `microBatches` forward+backward passes that
+ * ACCUMULATE into param.grad (`run(i)` returns micro-batch i's summed loss), clip the global norm
+ * (gradClip 0 = off), and take one AdamW update at `lr`. A non-finite loss or gradient norm updates
+ * nothing: the gradients are zeroed and the outcome says which micro-batch (-1: the norm) it was.
+ */
+export function optimizerStep(params: Param[], optimizer: AdamW, lr: number, gradClip: number, microBatches: number,
+  run: (i: number) => LossSum): StepOutcome {
+  zeroGrads(params);
+  let lossSum = 0, count = 0;
+  for (let i = 0; i < microBatches; i++) {
+    const r = run(i);
+    if (!Number.isFinite(r.lossSum)) { zeroGrads(params); return { ok: false, what: `loss ${r.lossSum}`, micro: i }; }
+    lossSum += r.lossSum;
+    count += r.count;
+  }
+  const gradNorm = clipGradNorm(params, gradClip);
+  if (!Number.isFinite(gradNorm)) { zeroGrads(params); return { ok: false, what: `gradient norm ${gradNorm}`, micro: -1 }; }
+  optimizer.update(lr);
+  return { ok: true, lossSum, count, gradNorm };
 }
 
 function yieldToEventLoop(): Promise<void> {

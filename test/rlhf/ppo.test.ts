@@ -50,7 +50,7 @@ test("three iterations: metrics rows, KL 0 while policy = reference, checkpoints
   assert.equal(m[0]!.kl, 0);             // first rollouts: policy == reference, same forward: exactly 0
   assert.ok(m[1]!.kl !== 0);             // after an update the policy moved
   assert.equal(m[2]!.step, 3);
-  for (const f of ["checkpoint-3/config.json", "checkpoint-3/model.safetensors", "checkpoint-3/value/model.safetensors", "checkpoint-3/optimizer.safetensors", "checkpoint-3/value/optimizer.safetensors", "checkpoint-3/ppo_state.json", "final/model.safetensors", "samples.jsonl"])
+  for (const f of ["checkpoint-3/config.json", "checkpoint-3/model.safetensors", "checkpoint-3/value/model.safetensors", "checkpoint-3/optimizer.safetensors", "checkpoint-3/value/optimizer.safetensors", "checkpoint-3/trainer_state.json", "checkpoint-3/tokenizer.json", "final/model.safetensors", "samples.jsonl"])
     assert.ok(fs.existsSync(path.join(out, f)), f);
 });
 

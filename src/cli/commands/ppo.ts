@@ -5,8 +5,10 @@ import path from "node:path";
 import { UsageError, defineCommand, parseFlags } from "../args.js";
 import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
 import { PPO_SCHEMA, type PpoConfig } from "../../recipes/ppo-config.js";
-import { latestPpoCheckpoint, runPpo } from "../../recipes/ppo.js";
-import { applySet, loadConfig, mergeObject, defaults } from "../../train/config.js";
+import { runPpo } from "../../recipes/ppo.js";
+import { loadCheckpointConfig } from "../../recipes/sft-train.js";
+import { resolveResume } from "../../train/checkpoint.js";
+import { loadConfig } from "../../train/config.js";
 
 export const command = defineCommand({
   name: "ppo",
@@ -28,19 +30,13 @@ export async function run(argv: string[]): Promise<number> {
   const sets = f.list("set"), resume = f.strOpt("resume"), file = f.strOpt("config");
   if (resume && file) throw new UsageError("ppo: use either --config (new run) or --resume (continue), not both");
   let cfg: PpoConfig;
+  let resumeFrom: string | undefined;
   if (resume) {
-    const ck = fs.existsSync(path.join(resume, "ppo_state.json")) ? resume : latestPpoCheckpoint(resume);
-    if (!ck) throw new Error(`${resume}: no PPO checkpoint (checkpoint-N/ppo_state.json)`);
-    const runDir = fs.existsSync(path.join(resume, "ppo_state.json")) ? path.dirname(path.resolve(resume)) : path.resolve(resume);
-    const c = defaults(PPO_SCHEMA);
-    mergeObject(PPO_SCHEMA, c, (JSON.parse(fs.readFileSync(path.join(ck, "ppo_state.json"), "utf8")) as { config: object }).config, path.join(ck, "ppo_state.json"));
-    for (const s of sets) applySet(PPO_SCHEMA, c, s);
-    cfg = c as unknown as PpoConfig;
-    if (path.resolve(cfg.out) !== runDir) {
-      if (fs.existsSync(cfg.out) && fs.readdirSync(cfg.out).length > 0) throw new Error(`${cfg.out}: exists and is not empty; resume into a new directory`);
-      fs.mkdirSync(cfg.out, { recursive: true });
-      for (const e of fs.readdirSync(runDir)) if (!/^checkpoint-\d+$/.test(e) || path.join(runDir, e) === ck) fs.cpSync(path.join(runDir, e), path.join(cfg.out, e), { recursive: true });
-    } else cfg.out = runDir;
+    const { checkpoint, runDir } = resolveResume(resume);
+    cfg = loadCheckpointConfig<PpoConfig>(PPO_SCHEMA, checkpoint, [`out=${runDir}`, ...sets]);
+    if (path.resolve(cfg.out) !== path.resolve(runDir) && fs.existsSync(cfg.out) && fs.readdirSync(cfg.out).length > 0)
+      throw new Error(`${cfg.out}: exists and is not empty; resume into a new directory`);
+    resumeFrom = checkpoint;
   } else {
     if (!file && sets.length === 0) throw new UsageError("ppo: give --set policy=DIR --set prompts=FILE --set reward_helpful=DIR --set out=DIR, --config FILE, or --resume RUN_DIR");
     cfg = loadConfig<PpoConfig>(PPO_SCHEMA, file, sets);
@@ -50,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   const onSig = (): void => { stop = true; console.error("stopping after this iteration (a checkpoint is written first)"); };
   process.once("SIGINT", onSig);
   process.once("SIGTERM", onSig);
-  const r = await runPpo(cfg, { log: f.bool("quiet") ? undefined : (s) => console.error(s), shouldStop: () => stop });
+  const r = await runPpo(cfg, { log: f.bool("quiet") ? undefined : (s) => console.error(s), shouldStop: () => stop, resumeFrom });
   if (r.stopped) { console.error(`stopped at iteration ${r.iteration}; resume with llama2 ppo --resume ${r.out}`); return 130; }
   console.error(`finished ${r.iteration} iterations; final policy: ${r.final}`);
   return 0;

@@ -7,6 +7,7 @@ import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
 import { RS_SCHEMA, type RsConfig } from "../../recipes/rejection-sampling-config.js";
 import { runRejectionSampling } from "../../recipes/rejection-sampling.js";
 import { loadConfig } from "../../train/config.js";
+import { loadCheckpointConfig } from "../../train/checkpoint.js";
 import { trainProgress } from "../progress.js";
 
 export const command = defineCommand({
@@ -32,9 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   if (resume && file) throw new UsageError("rejection-sample: use either --config (new run) or --resume (continue), not both");
   let cfg: RsConfig;
   if (resume) {
-    const saved = path.join(resume, "config.yaml");
-    if (!fs.existsSync(saved)) throw new Error(`${resume}: no config.yaml (not a rejection-sample run directory)`);
-    cfg = loadConfig<RsConfig>(RS_SCHEMA, saved, [`out=${resume}`, ...sets]);
+    cfg = loadCheckpointConfig<RsConfig>(RS_SCHEMA, resume, [`out=${resume}`, ...sets]);
     if (path.resolve(cfg.out) !== path.resolve(resume)) {
       if (fs.existsSync(cfg.out) && fs.readdirSync(cfg.out).length > 0) throw new Error(`${cfg.out}: exists and is not empty; resume into a new directory`);
       fs.cpSync(resume, cfg.out, { recursive: true });
