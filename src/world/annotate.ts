@@ -31,10 +31,19 @@ export interface AnnotateOptions {
   flipRate?: number | null;
   maxPrompts?: number | null;
   batchSize?: number;
+  /**
+   * Drop pairs whose two responses the oracle scores exactly alike (gap 0: it has no preference, so
+   * the chosen side would be a coin flip). Default false (kept, rated negligibly_better/unsure).
+   */
+  dropTies?: boolean;
 }
 
-/** Rows written, by rating, and how many the simulated annotator flipped. */
-export interface AnnotateResult { rows: number; byRating: Record<string, number>; flipped: number }
+/**
+ * Rows written, by rating, how many the simulated annotator flipped, and the prompts left out: a pair
+ * with an empty response (the model ended at once; `llama2 reward train` needs text on both sides)
+ * and, with dropTies, exact ties.
+ */
+export interface AnnotateResult { rows: number; byRating: Record<string, number>; flipped: number; skippedEmpty: number; droppedTies: number }
 
 /** Samples two answers per world prompt and writes the oracle's comparisons (the paper's protocol, §3.2.1). */
 export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
@@ -57,11 +66,13 @@ export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
   const annotation = o.kind === "helpful" ? "helpfulness" : "safety";
   const src = (m: { dir: string }, t: number) => ({ model: path.resolve(m.dir), temperature: t });
   const byRating: Record<string, number> = {};
-  let flipped = 0;
-  const rows = prompts.map((p, i) => {
+  let flipped = 0, skippedEmpty = 0, droppedTies = 0;
+  const rows = prompts.flatMap((p, i) => {
     const meta = p.raw.meta as TaskMeta;
     const text = p.prompt ?? p.messages.at(-1)!.content;
+    if (ra[i]!.text.trim() === "" || rb[i]!.text.trim() === "") { skippedEmpty++; return []; }
     const v = ratePair(meta, text, ra[i]!.text, rb[i]!.text, rng, annotation, flipRate);
+    if (o.dropTies && v.gap === 0) { droppedTies++; return []; }
     byRating[v.rating] = (byRating[v.rating] ?? 0) + 1;
     if (v.flipped) flipped++;
     // The verdict's safety is per chosen/rejected; the row builder takes it per shown response.
@@ -74,7 +85,7 @@ export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
   });
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   writeFileAtomic(o.out, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
-  return { rows: rows.length, byRating, flipped };
+  return { rows: rows.length, byRating, flipped, skippedEmpty, droppedTies };
 }
 
 function worldFlipRate(promptsFile: string): number | null {

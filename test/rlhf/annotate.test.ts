@@ -18,11 +18,14 @@ test("helpful and safety comparisons are written in the preference format, with 
     const r = llama2("world", "annotate", "--model", tinyWorldModel(), "--prompts", path.join(world, "prompts_train.jsonl"), "--out", out,
       "--kind", kind, "--max-prompts", "12", "--max-new-tokens", "16", "--temperatures", "0.7,1.3", "--json");
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).rows, 12);
+    const res = JSON.parse(r.stdout);
+    assert.equal(res.rows + res.skipped_empty, 12);
+    assert.equal(res.dropped_ties, 0);
     const rows = fs.readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    assert.equal(rows.length, 12);
+    assert.equal(rows.length, res.rows);
     rows.forEach((row, i) => {
-      assert.equal(row.prompt_index, i);
+      if (i > 0) assert.ok(row.prompt_index > rows[i - 1].prompt_index);
+      assert.ok(row.chosen.trim() !== "" && row.rejected.trim() !== ""); // reward train needs text on both sides
       assert.equal(row.kind, kind);
       assert.equal(typeof row.prompt, "string");
       assert.equal(typeof row.chosen, "string");
@@ -40,6 +43,23 @@ test("helpful and safety comparisons are written in the preference format, with 
     assert.equal(t.status, 0, t.stderr);
     assert.ok(fs.existsSync(path.join(rm, "final", "config.json")));
   }
+});
+
+test("--drop-ties leaves out exactly the pairs the oracle scores alike", async () => {
+  const world = await tinyWorld();
+  const args = ["world", "annotate", "--model", tinyWorldModel(), "--prompts", path.join(world, "prompts_train.jsonl"), "--kind", "helpful",
+    "--max-prompts", "24", "--max-new-tokens", "16", "--json"];
+  const all = llama2(...args, "--out", path.join(work, "all.jsonl"));
+  const some = llama2(...args, "--out", path.join(work, "some.jsonl"), "--drop-ties");
+  assert.equal(all.status, 0, all.stderr);
+  assert.equal(some.status, 0, some.stderr);
+  const read = (f: string) => fs.readFileSync(path.join(work, f), "utf8").trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
+  const a = read("all.jsonl"), s = read("some.jsonl");
+  const ties = a.filter((r) => r.meta.gap === 0);
+  assert.ok(ties.length > 0, "the tiny model's answers tie often (both wrong alike)");
+  assert.equal(JSON.parse(some.stdout).dropped_ties, ties.length);
+  assert.deepEqual(s.map((r) => r.prompt_index), a.filter((r) => r.meta.gap !== 0).map((r) => r.prompt_index));
+  assert.deepEqual(s, a.filter((r) => r.meta.gap !== 0));
 });
 
 test("prompts without the world's meta are refused by file and row", () => {

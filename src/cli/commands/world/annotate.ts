@@ -18,7 +18,8 @@ export const command = defineCommand({
     "max-prompts": { type: "string", value: "N", description: "annotate only the first N prompts" },
     "flip-rate": { type: "string", value: "P", defaultText: "the world's flip_rate (world.json), else 0.1", description: "annotator noise scale: a pair with score gap g is swapped with probability min(0.5, 5·P·e^(−g/0.1))" },
     seed: { type: "string", value: "S", default: 0, description: "sampling and annotation seed" },
-    json: { type: "boolean", description: "print {rows, by_rating, flipped} as JSON" },
+    "drop-ties": { type: "boolean", description: "leave out pairs the oracle scores exactly alike (no preference: the chosen side would be a coin flip)" },
+    json: { type: "boolean", description: "print {rows, by_rating, flipped, skipped_empty, dropped_ties} as JSON" },
   },
   examples: ["llama2 world annotate --model runs/rs/final --model-b runs/sft/final --prompts world/prompts_train.jsonl --out prefs_round2.jsonl --kind helpful"],
 });
@@ -33,8 +34,9 @@ export async function run(argv: string[]): Promise<void> {
   const r = await annotate({
     model: f.str("model"), modelB: f.strOpt("model-b") ?? null, prompts: f.str("prompts"), out: f.str("out"),
     kind: f.str("kind") as "helpful" | "safety", temperatures: [temps[0]!, temps[1]!], maxNewTokens: f.int("max-new-tokens"),
-    seed: f.int("seed"), flipRate, maxPrompts: f.strOpt("max-prompts") === undefined ? null : f.int("max-prompts"),
+    seed: f.int("seed"), flipRate, maxPrompts: f.strOpt("max-prompts") === undefined ? null : f.int("max-prompts"), dropTies: f.bool("drop-ties"),
   });
-  if (f.bool("json")) console.log(JSON.stringify({ rows: r.rows, by_rating: r.byRating, flipped: r.flipped }));
-  else console.error(`wrote ${r.rows} comparisons to ${f.str("out")} (${Object.entries(r.byRating).map(([k, v]) => `${k} ${v}`).join(", ")}; ${r.flipped} flipped)`);
+  if (f.bool("json")) console.log(JSON.stringify({ rows: r.rows, by_rating: r.byRating, flipped: r.flipped, skipped_empty: r.skippedEmpty, dropped_ties: r.droppedTies }));
+  else console.error(`wrote ${r.rows} comparisons to ${f.str("out")} (${Object.entries(r.byRating).map(([k, v]) => `${k} ${v}`).join(", ")}; ${r.flipped} flipped` +
+    `${r.skippedEmpty ? `; ${r.skippedEmpty} with an empty response left out` : ""}${r.droppedTies ? `; ${r.droppedTies} exact ties dropped` : ""})`);
 }
