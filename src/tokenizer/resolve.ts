@@ -11,6 +11,11 @@ export function hasTokenizer(modelDir: string): boolean {
   return fs.existsSync(path.join(modelDir, "tokenizer.json")) || fs.existsSync(path.join(modelDir, "tokenizer.model"));
 }
 
+/** Whether loadTokenizer(modelDir) finds a tokenizer: the directory's own, or an adapter directory's base's. */
+export function resolvesTokenizer(modelDir: string): boolean {
+  return hasTokenizer(tokenizerDir(path.resolve(modelDir)));
+}
+
 /** The tokenizer of a model directory (tokenizer.json or tokenizer.model), cached per resolved path. */
 export function loadTokenizer(modelDir: string): Promise<Tokenizer> {
   const dir = tokenizerDir(path.resolve(modelDir));

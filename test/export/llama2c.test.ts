@@ -8,6 +8,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { llama2 } from "../helpers/cli.js";
 import { quantizeGroups } from "../../src/model/llama2c-export.js";
+import { Llama } from "../../src/model/llama.js";
+import { LORA_TARGETS } from "../../src/model/lora.js";
+import { Rng } from "../../src/model/rng.js";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const fix = path.join(root, "test", "fixtures", "llama2c");
@@ -71,4 +74,27 @@ test("models run.c cannot run are refused by reason", () => {
   const r = llama2("export", "--model", path.join(root, "test", "fixtures", "models", "llama-gqa"), "--format", "llama2c", "--out", fs.mkdtempSync(path.join(os.tmpdir(), "l2c-")));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /rope_theta is 500000/);
+});
+
+test("an adapter directory exports as its merged model: model.bin equals the export of `llama2 lora merge`'s output, tokenizer.bin from the base", async () => {
+  const base = modelDirWithTokenizer(), tmp = fs.mkdtempSync(path.join(os.tmpdir(), "l2c-lora-"));
+  const m = await Llama.load(base);
+  m.addLora({ r: 2, alpha: 4, dropout: 0, targets: [...LORA_TARGETS] }, { seed: 3 });
+  const rng = new Rng(7);
+  for (const p of m.params) if (p.name.includes("lora_B")) for (let i = 0; i < p.data.length; i++) p.data[i] = 0.05 * (2 * rng.uniform() - 1);
+  const adapter = path.join(tmp, "adapter"), merged = path.join(tmp, "merged");
+  await m.save(adapter);  // no tokenizer files: tokenizer.bin must come from the base
+  assert.ok(!fs.existsSync(path.join(adapter, "tokenizer.model")));
+  assert.equal(llama2("lora", "merge", "--model", base, "--adapter", adapter, "--out", merged).status, 0);
+  for (const v of ["1", "2"]) {
+    const a = path.join(tmp, `a${v}`), b = path.join(tmp, `b${v}`);
+    const r = llama2("export", "--model", adapter, "--format", "llama2c", "--out", a, "--version", v);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(llama2("export", "--model", merged, "--format", "llama2c", "--out", b, "--version", v).status, 0);
+    const ours = fs.readFileSync(path.join(a, "model.bin"));
+    assert.equal(firstDiff(ours, fs.readFileSync(path.join(b, "model.bin"))), -1, `v${v}: adapter export vs merged export`);
+    // the adapters changed every targeted matrix: not the base's bytes
+    assert.notEqual(firstDiff(ours, fs.readFileSync(path.join(fix, `v${v}.bin`))), -1, `v${v}: equals the unmerged base`);
+    assert.equal(firstDiff(fs.readFileSync(path.join(a, "tokenizer.bin")), fs.readFileSync(path.join(fix, "tokenizer.bin"))), -1);
+  }
 });

@@ -1,19 +1,20 @@
 // `llama2 export --model DIR --format gguf --out FILE [--type f32|f16|q8_0]`: a GGUF v3 file llama.cpp runs as it is
 // (src/model/gguf-export.ts). `--format llama2c --out DIR [--version 0|1|2]`: DIR/model.bin and DIR/tokenizer.bin as
-// karpathy/llama2.c's export.py and tokenizer.py write them (src/model/llama2c-export.ts).
+// karpathy/llama2.c's export.py and tokenizer.py write them (src/model/llama2c-export.ts). A PEFT adapter directory
+// exports as its base with the adapters merged (Llama.load + mergeLora, as `llama2 lora merge`), in either format.
 import path from "node:path";
 import { defineCommand, parseFlags, UsageError } from "../args.js";
 import { Llama } from "../../model/llama.js";
 import { exportGguf, readChatTemplate, type GgufFileType } from "../../model/gguf-export.js";
 import { exportLlama2c, type Llama2cVersion } from "../../model/llama2c-export.js";
-import { hasTokenizer, loadTokenizer } from "../../tokenizer/resolve.js";
+import { loadTokenizer, resolvesTokenizer } from "../../tokenizer/resolve.js";
 
 export const command = defineCommand({
   name: "export",
   summary: "write a model for other runtimes: GGUF (llama.cpp) or llama2.c's model.bin + tokenizer.bin",
   usage: "--model DIR --format gguf --out FILE [--type f32|f16|q8_0] | --format llama2c --out DIR [--version 0|1|2]",
   options: {
-    model: { type: "string", value: "DIR", required: true, description: "causal-LM model directory with its tokenizer files" },
+    model: { type: "string", value: "DIR", required: true, description: "causal-LM model directory with its tokenizer files, or a LoRA adapter directory (merged into its base first)" },
     format: { type: "string", value: "FORMAT", required: true, choices: ["gguf", "llama2c"], description: "gguf (llama.cpp, GGUF v3) or llama2c (karpathy/llama2.c run.c / runq.c)" },
     out: { type: "string", value: "PATH", required: true, description: "gguf: the output file; llama2c: the output directory (model.bin, tokenizer.bin)" },
     type: { type: "string", value: "TYPE", default: "f32", choices: ["f32", "f16", "q8_0"], description: "gguf tensor storage: f32, f16, or q8_0 (ggml's 8-bit blocks of 32); norms stay f32" },
@@ -42,7 +43,7 @@ export async function run(argv: string[]): Promise<void> {
   } else {
     if (f.values.type !== undefined) throw new UsageError("export: --type is for --format gguf (llama2c picks its storage with --version)");
     const version = Number(f.str("version")) as Llama2cVersion;
-    const tok = hasTokenizer(dir) ? await loadTokenizer(dir) : null;
+    const tok = resolvesTokenizer(dir) ? await loadTokenizer(dir) : null;
     exportLlama2c(src, tok, out, version);
     console.error(`wrote ${path.join(out, "model.bin")} (llama2.c v${version})${tok ? ` and ${path.join(out, "tokenizer.bin")}` : " (no tokenizer in the model directory: no tokenizer.bin)"}`);
   }
