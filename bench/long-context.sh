@@ -6,10 +6,14 @@
 # spread (min–max) and the ratio of medians. Needs the reference env for PyTorch
 # (bash ../shared/tools/reference-env.sh, or REF_PYTHON=path). BASELINE=DIR adds a third side: the
 # built checkout in DIR (e.g. a worktree of an older commit), run the same way in the same rounds.
-#   usage: [BASELINE=DIR] bench/long-context.sh [ROUNDS=3] [STEPS=3] [SEQS="1024 2048 4096"]
+# THREADS=N runs both sides on N threads (default 2). Besides wall-clock tokens/s it reports CPU seconds
+# per step (all threads): on a shared machine the wall clock swings with the load, CPU time much less
+# (at THREADS=1 it is the work itself; at 2 threads PyTorch's OpenMP workers also count their spinning).
+#   usage: [BASELINE=DIR] [THREADS=2] bench/long-context.sh [ROUNDS=3] [STEPS=3] [SEQS="1024 2048 4096"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3}; steps=${2:-3}; seqs=${3:-"1024 2048 4096"}
+rounds=${1:-3}; steps=${2:-3}; seqs=${3:-"1024 2048 4096"}; threads=${THREADS:-2}
+export LLAMA2_NUM_THREADS=$threads
 py=${REF_PYTHON:-$HOME/.cache/llama2-reference-venv/bin/python}
 [ -x "$py" ] || { echo "long-context: no PyTorch python at $py (set REF_PYTHON)" >&2; exit 1; }
 runs=()
@@ -18,7 +22,7 @@ for r in $(seq "$rounds"); do
     o=$(node dist/src/cli/main.js bench train --preset stories15M --batch 1 --seq "$T" --steps "$steps" --json)
     echo "round $r T=$T llama2-ts: $o"; runs+=("{\"side\":\"llama2-ts\",\"T\":$T,\"r\":$o}")
     t=$("$py" bench/train_pytorch.py --dim 288 --layers 6 --heads 6 --kv-heads 6 --ffn 768 --vocab 32000 \
-        --batch 1 --seq "$T" --steps "$steps" --attn sdpa)
+        --batch 1 --seq "$T" --steps "$steps" --attn sdpa --threads "$threads")
     echo "round $r T=$T pytorch:   $t"; runs+=("{\"side\":\"pytorch\",\"T\":$T,\"r\":$t}")
     if [ -n "${BASELINE:-}" ]; then
       b=$(node "$BASELINE/dist/src/cli/main.js" bench train --preset stories15M --batch 1 --seq "$T" --steps "$steps" --json)
@@ -29,15 +33,22 @@ done
 node -e '
 const runs = JSON.parse(process.argv[1]);
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const span = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+const span = (xs, d = 0) => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
 const base = runs.some((x) => x.side === "baseline");
-const cols = (o) => { const t = o.map((x) => x.tokens_per_s), m = o.map((x) => x.peak_rss_mb); return { t: med(t), m: med(m), ts: span(t), ms: span(m) }; };
-console.log(`| T | llama2-ts tokens/s (spread) | PyTorch tokens/s (spread) | ratio |${base ? " baseline tokens/s (spread) | ratio to baseline |" : ""} llama2-ts peak RSS MB | PyTorch peak RSS MB |${base ? " baseline peak RSS MB |" : ""}`);
-console.log(`| --: | --: | --: | --: |${base ? " --: | --: |" : ""} --: | --: |${base ? " --: |" : ""}`);
+const cols = (o) => {
+  const t = o.map((x) => x.tokens_per_s), m = o.map((x) => x.peak_rss_mb), c = o.map((x) => x.cpu_s_median * 1000 / (x.batch ?? 1) / (x.seq ?? 1));
+  return { t: med(t), m: med(m), c: med(c), ts: span(t), ms: span(m), cs: span(c, 1) };
+};
+for (const o of runs) { o.r.batch ??= 1; o.r.seq ??= o.T; }
+console.log(`| T | llama2-ts tokens/s (spread) | PyTorch tokens/s (spread) | ratio |${base ? " baseline tokens/s (spread) | ratio to baseline |" : ""} llama2-ts CPU ms/token | PyTorch CPU ms/token | CPU ratio | llama2-ts peak RSS MB | PyTorch peak RSS MB |${base ? " baseline peak RSS MB |" : ""}`);
+console.log(`| --: | --: | --: | --: |${base ? " --: | --: |" : ""} --: | --: | --: | --: | --: |${base ? " --: |" : ""}`);
 for (const T of [...new Set(runs.map((x) => x.T))]) {
   const side = (s) => cols(runs.filter((x) => x.T === T && x.side === s).map((x) => x.r));
   const o = side("llama2-ts"), p = side("pytorch"), b = base ? side("baseline") : null;
   console.log(`| ${T} | ${o.t.toFixed(0)} (${o.ts}) | ${p.t.toFixed(0)} (${p.ts}) | ${(o.t / p.t).toFixed(2)}x |` +
     (b ? ` ${b.t.toFixed(0)} (${b.ts}) | ${(o.t / b.t).toFixed(2)}x |` : "") +
+    ` ${o.c.toFixed(2)} (${o.cs}) | ${p.c.toFixed(2)} (${p.cs}) | ${(p.c / o.c).toFixed(2)}x |` +
     ` ${o.m.toFixed(0)} (${o.ms}) | ${p.m.toFixed(0)} (${p.ms}) |` + (b ? ` ${b.m.toFixed(0)} (${b.ms}) |` : ""));
+  const pair = (a, c) => runs.filter((x) => x.T === T && x.side === a).map((x, i) => (x.r.tokens_per_s / runs.filter((y) => y.T === T && y.side === c)[i].r.tokens_per_s).toFixed(2));
+  console.log(`  per-round ratios T ${T}: ours/PyTorch ${pair("llama2-ts", "pytorch").join(", ")}` + (b ? `; ours/baseline ${pair("llama2-ts", "baseline").join(", ")}` : ""));
 }' "[$(IFS=,; echo "${runs[*]}")]"

@@ -36,10 +36,11 @@ def step():
 
 for _ in range(a.warmup):
     step()
-times = []
+times, cpu = [], []
 for _ in range(a.steps):
-    t0 = time.perf_counter(); loss = step(); times.append(time.perf_counter() - t0)
-times.sort()
+    t0, c0 = time.perf_counter(), time.process_time(); loss = step()
+    times.append(time.perf_counter() - t0); cpu.append(time.process_time() - c0)
+times.sort(); cpu.sort()
 median = times[len(times) // 2]
 hd = a.heads * (a.dim // a.heads); kd = a.kv_heads * (a.dim // a.heads)
 per_layer = a.dim * hd + 2 * a.dim * kd + hd * a.dim + 3 * a.dim * a.ffn
@@ -47,5 +48,6 @@ flops = (per_layer * a.layers + a.dim * a.vocab) * 6 * B * T + 3 * 2 * 2 * hd * 
 print(json.dumps({"tokens_per_s": B * T / median, "gflops": flops / median / 1e9,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "step_s_median": median, "step_s_min": times[0], "step_s_max": times[-1], "loss": loss,
+                  "cpu_s_median": cpu[len(cpu) // 2],
                   "torch": torch.__version__, "threads": torch.get_num_threads(),
                   "attn": model.config._attn_implementation}))

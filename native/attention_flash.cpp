@@ -26,9 +26,9 @@ static inline VF vmax(VF a, VF b) {
 }
 static inline float vhmax(VF v) { return std::max(std::max(v[0], v[1]), std::max(v[2], v[3])); }
 static inline float vhsum(VF v) { return (v[0] + v[1]) + (v[2] + v[3]); }
-static inline VF vexp(VF x) {
+static inline VF vexp2(VF x) {
   VF r;
-  for (int i = 0; i < VW; i++) r[i] = fastExp(x[i]);
+  for (int i = 0; i < VW; i++) r[i] = fastExp2(x[i]);
   return r;
 }
 #include "attention_flash.inc"

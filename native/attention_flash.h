@@ -15,6 +15,9 @@ namespace llama2::flash {
 constexpr int64_t kBr = 64;  // query rows per tile (a multiple of 8)
 constexpr int64_t kBc = 64;  // keys per tile (a multiple of 16)
 
+// The tiles compute softmax in base 2 (K^T carries log2(e)/sqrt(D), fastExp2); lse stays natural.
+constexpr float kLog2e = 1.44269504088896341f, kLn2 = 0.693147180559945309f;
+
 inline int64_t roundUp(int64_t n) { return (n + 15) / 16 * 16; }
 inline int64_t roundTile(int64_t n) { return (n + kBc - 1) / kBc * kBc; }
 
@@ -72,7 +75,7 @@ inline void packTilesTransposed(float* dst, const float* src, int64_t ld, int64_
   }
 }
 
-// The forward's packed K and V of one (b, kv head): K^T * scale [Sp/kBc][D][kBc], V [Sp][Dp],
+// The forward's packed K and V of one (b, kv head): K^T * log2(e)/sqrt(D) [Sp/kBc][D][kBc], V [Sp][Dp],
 // Sp = roundTile(pos0 + T).
 inline int64_t packedKvFloats(const Shape& s) {
   const int64_t Sp = roundTile(s.pos0 + s.T);
@@ -80,7 +83,7 @@ inline int64_t packedKvFloats(const Shape& s) {
 }
 inline void packKv(const Shape& s, int64_t b, int64_t kh, const float* k, const float* v, float* dst) {
   const int64_t Sv = s.pos0 + s.T, Sp = roundTile(Sv), D = s.D, ld = s.KH * D;
-  packTilesTransposed(dst, k + (b * s.S * s.KH + kh) * D, ld, Sv, D, Sp, 1.0f / std::sqrt(static_cast<float>(D)));
+  packTilesTransposed(dst, k + (b * s.S * s.KH + kh) * D, ld, Sv, D, Sp, kLog2e / std::sqrt(static_cast<float>(D)));
   packRows(dst + D * Sp, v + (b * s.S * s.KH + kh) * D, ld, Sv, D, roundUp(D), Sp);
 }
 

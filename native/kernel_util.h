@@ -66,4 +66,23 @@ LLAMA2_INLINE float fastExp(float x) {
   return under ? 0.0f : p * scale;
 }
 
+// 2^x for x <= 0 (the flash attention's exponent, base 2 so the scores carry log2(e) in their scale
+// and the reduction needs no ln2 split): n = round(x), f = x - n in [-0.5, 0.5], 2^f by a degree-5
+// minimax polynomial (relative error 9e-8; 1.9e-7 evaluated in float32); x <= -127 (and -inf) gives
+// exactly 0. Lane-wise twins: native/attention_flash*.
+constexpr float kExp2C5 = 1.3264731969684362e-3f, kExp2C4 = 9.671513922512531e-3f, kExp2C3 = 5.550733581185341e-2f,
+                kExp2C2 = 2.4022242426872253e-1f, kExp2C1 = 6.931470036506653e-1f;
+LLAMA2_INLINE float fastExp2(float x) {
+  x = x > -127.0f ? x : -127.0f;
+  const float n = (x + 12582912.0f) - 12582912.0f;  // round to nearest (1.5*2^23 trick)
+  const float f = x - n;
+  float p = kExp2C5;
+  p = p * f + kExp2C4;
+  p = p * f + kExp2C3;
+  p = p * f + kExp2C2;
+  p = p * f + kExp2C1;
+  p = p * f + 1.0f;
+  return p * bitsToFloat((static_cast<int32_t>(n) + 127) << 23);
+}
+
 }  // namespace llama2

@@ -44,12 +44,14 @@ export async function run(argv: string[]): Promise<void> {
     return lossSum / count;
   };
   for (let i = 0; i < warmup; i++) step();
-  const times: number[] = [];
+  const times: number[] = [], cpu: number[] = [];
   let loss = 0;
   for (let i = 0; i < steps; i++) {
-    const t0 = process.hrtime.bigint();
+    const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
     loss = step();
     times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
     if (!f.bool("json")) process.stderr.write(`step ${i + 1}/${steps}: ${times[i]!.toFixed(3)} s, loss ${loss.toFixed(4)}\n`);
   }
   const t = summarize(times), median = t.median;
@@ -58,6 +60,7 @@ export async function run(argv: string[]): Promise<void> {
     gflops: trainStepFlops(config, B, T) / median / 1e9,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     step_s_median: median, step_s_min: t.min, step_s_max: t.max,
+    cpu_s_median: summarize(cpu).median,  // process CPU seconds per step (all threads): steadier than wall time on a shared machine
     steps, batch: B, seq: T, preset: f.str("preset"), lora_r: r, threads: native.threadCount(), simd: native.simdLevel(),
     loss,
   };
