@@ -8,6 +8,7 @@
 #pragma once
 #include <algorithm>
 #include <climits>
+#include <type_traits>
 #include "kernel_util.h"
 
 namespace llama2::flash {
