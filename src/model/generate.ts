@@ -19,6 +19,11 @@ export interface GenerateOptions extends SamplingOptions {
   onToken?: (row: number, id: number) => void;
   /** Rows decoded at once (default: every prompt); the others wait and join as rows finish. */
   maxBatch?: number;
+  /**
+   * One RNG seed per prompt (default: streamSeed(seed, i), src/model/rng.ts). A prompt's tokens depend only on
+   * its own seed, so prompts split over several calls (rollout jobs on other machines) sample what one call would.
+   */
+  seeds?: readonly number[];
 }
 
 export interface Generation {
@@ -72,7 +77,8 @@ export function* generateSteps(model: Llama, prompts: number[][], opts: Generate
   const V = model.config.vocabSize, rows = Math.min(n, maxBatch);
   const cache = new KVCache(model.config, rows, capacity);
   const engine = model.inference();
-  const rngs = prompts.map((_, i) => new Rng(streamSeed(opts.seed ?? 0, i)));
+  if (opts.seeds !== undefined && opts.seeds.length !== n) throw new RangeError(`generate: ${opts.seeds.length} seeds for ${n} prompts`);
+  const rngs = prompts.map((_, i) => new Rng(opts.seeds?.[i] ?? streamSeed(opts.seed ?? 0, i)));
   const owner = new Int32Array(rows).fill(-1);     // prompt index decoding in each cache row, -1 = free
   const logits = new Float32Array(rows * V);       // [rows, V] each row's next-token logits
   let waiting = 0;

@@ -2,6 +2,7 @@
 // ../shared/paper/peers.md): 512 prompts an iteration in mini-batches of 64, one gradient step per
 // mini-batch, clip 0.2, β = 0.01, γ 1, λ 0.95, constant LR 1e-6, AdamW 0.9/0.95, eps 1e-5, wd 0.1, clip 1.0.
 import type { Schema } from "../train/config.js";
+import { rolloutSchema, type RolloutConfig } from "../rlhf/rollout-config.js";
 
 export const PPO_SCHEMA: Schema = {
   policy: { type: "string", default: "", doc: "the chat model to optimise (e.g. OUT/final of llama2 rejection-sample)" },
@@ -39,6 +40,7 @@ export const PPO_SCHEMA: Schema = {
   samples_to_log: { type: "int", default: 2, doc: "rollouts per iteration written to OUT/samples.jsonl" },
   seed: { type: "int", default: 1234 },
   threads: { type: "int?", default: null },
+  rollout: { type: rolloutSchema(32), default: null, doc: "where rollouts are generated and scored: this process, or llama2 worker processes on a Redis queue (rollout.queue)" },
 };
 
 /** The resolved PPO config (keys of PPO_SCHEMA, snake_case as in the YAML). */
@@ -52,6 +54,7 @@ export interface PpoConfig {
   max_new_tokens: number; temperature: number; gen_batch_size: number;
   save_every: number; eval_every: number; eval_prompts: string | null; eval_max_prompts: number; early_stop_patience: number;
   samples_to_log: number; seed: number; threads: number | null;
+  rollout: RolloutConfig;
 }
 
 export function checkPpoConfig(c: PpoConfig, src: string): void {

@@ -24,7 +24,9 @@ import { clippedPolicyLoss } from "../train/losses/clipped-policy.js";
 import { clippedValueLoss } from "../train/losses/clipped-value.js";
 import { readPrompts, promptFields, type PromptRow } from "../rlhf/prompts.js";
 import { RewardModels } from "../rlhf/reward-models.js";
-import { rollouts, type Rollout } from "../rlhf/rollouts.js";
+import { rollouts } from "../rlhf/rollouts.js";
+import { openRolloutBackend, type RolloutBackend } from "../rlhf/rollout-backend.js";
+import type { ScoredRollout } from "../rlhf/rollout-job.js";
 import { ppoRewards } from "../rlhf/combined-reward.js";
 import { gae, tokenRewards } from "../rlhf/gae.js";
 import { chunks, forwardAll, forwardChunk, type PpoSample } from "../rlhf/ppo-forward.js";
@@ -69,6 +71,16 @@ function truncateJsonl(file: string, key: string, n: number): void {
 
 export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<PpoResult> {
   checkPpoConfig(cfg, "ppo");
+  // Rollouts run here or on llama2 worker processes (cfg.rollout.queue): one seam, the same jobs either way.
+  const backend = await openRolloutBackend(cfg.rollout, { scratch: path.join(path.resolve(cfg.out), "rollout"), log: opts.log });
+  try {
+    return await ppo(cfg, opts, backend);
+  } finally {
+    await backend.close();
+  }
+}
+
+async function ppo(cfg: PpoConfig, opts: PpoOptions, backend: RolloutBackend): Promise<PpoResult> {
   const log = opts.log ?? (() => {});
   const out = path.resolve(cfg.out);
   fs.mkdirSync(out, { recursive: true });
@@ -138,9 +150,15 @@ export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<Ppo
     const it = iteration + 1;
     const t0 = performance.now();
     const batch = nextPrompts(cfg.batch_size);
-    const rolls: Rollout[] = rollouts(policy, tok, batch.map((p) => p.messages), { maxNewTokens: cfg.max_new_tokens, temperature: cfg.temperature, seed: streamSeed(cfg.seed, it), batchSize: cfg.gen_batch_size });
+    // Sampled and scored together (a rollout job); row i samples from streamSeed(iteration stream, i).
+    const stream = streamSeed(cfg.seed, it);
+    const [rolls] = (await backend.run({ policy: { model: policy, tokenizer: tok, dir: null, tokenizerDir: tokDir }, rms }, [{
+      rows: batch.map((p, i) => ({ messages: p.messages, isSafety: p.isSafety, seed: streamSeed(stream, i) })),
+      sampling: { maxNewTokens: cfg.max_new_tokens, temperature: cfg.temperature, topP: 1, topK: 0, batchSize: cfg.gen_batch_size },
+      rowsPerJob: cfg.rollout.job_prompts,
+    }])) as [ScoredRollout[]];
+    const scored = rolls;
     const t1 = performance.now();
-    const scored = rms.score(rolls.map((r, i) => ({ messages: batch[i]!.messages, response: r.text, isSafety: batch[i]!.isSafety })));
     const rTilde = ppoRewards(scored.map((s) => s.reward));
     const t2 = performance.now();
     const samples: PpoSample[] = rolls.map((r) => {
@@ -205,6 +223,7 @@ export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<Ppo
       kl: klSum / samples.length, entropy: entropyProxy / lenSum, clipfrac: weight ? clipped / weight : 0,
       policy_loss: weight ? pLoss / (weight / cfg.ppo_epochs) / cfg.ppo_epochs : 0, value_loss: vLoss / Math.max(1, steps),
       response_length: lenSum / samples.length,
+      // generation_s: the rollout jobs, sampling and RM scoring together (here or on workers); scoring_s: R̃c over the batch
       generation_s: (t1 - t0) / 1000, scoring_s: (t2 - t1) / 1000, reference_s: (t3 - t2) / 1000, training_s: (t4 - t3) / 1000,
     };
     if (evalPrompts && cfg.eval_every > 0 && it % cfg.eval_every === 0) {

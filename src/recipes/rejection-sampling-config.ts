@@ -4,6 +4,7 @@
 // pool with SFT (any `sft.*` key). Every key has a default except policy, prompts, a reward model and out.
 import type { Schema } from "../train/config.js";
 import { SFT_SCHEMA } from "./sft-config.js";
+import { rolloutSchema, type RolloutConfig } from "../rlhf/rollout-config.js";
 
 const temperatures = (v: unknown): string | null =>
   (typeof v === "number" && v > 0) || (Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === "number" && t > 0))
@@ -34,6 +35,7 @@ export const RS_SCHEMA: Schema = {
   sft: { type: "json", default: {}, validate: sftKeys, doc: "SFT keys for each iteration's fine-tune (e.g. {epochs: 1, lr: 1e-5})" },
   seed: { type: "int", default: 1234, doc: "sampling and fine-tuning seed" },
   threads: { type: "int?", default: null, doc: "compute threads (default: the machine's)" },
+  rollout: { type: rolloutSchema(8), default: null, doc: "where sampling runs: this process, or llama2 worker processes on a Redis queue (rollout.queue)" },
 };
 
 /** The resolved rejection-sampling config (keys of RS_SCHEMA, snake_case as in the YAML). */
@@ -55,6 +57,7 @@ export interface RsConfig {
   sft: Record<string, unknown>;
   seed: number;
   threads: number | null;
+  rollout: RolloutConfig;
 }
 
 /** Checks what the schema cannot; `src` names where the config came from. */

@@ -16,7 +16,8 @@ import { configToYaml, defaults, mergeObject, type ConfigValues } from "../train
 import { listCheckpoints } from "../train/checkpoint.js";
 import { readPrompts, promptFields, type PromptRow } from "../rlhf/prompts.js";
 import { RewardModels } from "../rlhf/reward-models.js";
-import { rollouts } from "../rlhf/rollouts.js";
+import { openRolloutBackend, type RolloutBackend } from "../rlhf/rollout-backend.js";
+import type { RolloutBatch } from "../rlhf/rollout-job.js";
 import { SFT_SCHEMA, type SftConfig } from "./sft-config.js";
 import { loadSftResumeConfig, runSft } from "./sft.js";
 import { checkRsConfig, temperaturesOf, type RsConfig } from "./rejection-sampling-config.js";
@@ -93,6 +94,16 @@ async function copyModelDir(src: string, dst: string): Promise<void> {
 
 export async function runRejectionSampling(cfg: RsConfig, opts: RsOptions = {}): Promise<RsResult> {
   checkRsConfig(cfg, "rejection-sample");
+  // Sampling runs here or on llama2 worker processes (cfg.rollout.queue): one seam, the same jobs either way.
+  const backend = await openRolloutBackend(cfg.rollout, { scratch: path.join(path.resolve(cfg.out), "rollout"), log: opts.log });
+  try {
+    return await rejectionSampling(cfg, opts, backend);
+  } finally {
+    await backend.close();
+  }
+}
+
+async function rejectionSampling(cfg: RsConfig, opts: RsOptions, backend: RolloutBackend): Promise<RsResult> {
   const log = opts.log ?? (() => {});
   const out = path.resolve(cfg.out);
   fs.mkdirSync(out, { recursive: true });
@@ -117,19 +128,24 @@ export async function runRejectionSampling(cfg: RsConfig, opts: RsOptions = {}):
       const sampler = await Llama.load(samplerDir, { trainable: false });
       const tok = await Tokenizer.load(samplerDir);
       const rowsByPrompt: SampleRow[][] = prompts.map(() => []);
-      for (let t = 0; t < temps.length; t++) {
-        log(`iteration ${n}: sampling ${cfg.k} x ${prompts.length} answers at temperature ${temps[t]} with ${samplerDir}`);
-        const expanded = prompts.flatMap((p) => Array.from({ length: cfg.k }, () => p.messages));
-        const r = rollouts(sampler, tok, expanded, { maxNewTokens: cfg.max_new_tokens, temperature: temps[t]!, topP: cfg.top_p, seed: streamSeed(cfg.seed, n, t), batchSize: cfg.batch_size });
-        const scored = rms.score(r.map((x, i) => ({ messages: prompts[Math.floor(i / cfg.k)]!.messages, response: x.text, isSafety: prompts[Math.floor(i / cfg.k)]!.isSafety })));
-        r.forEach((x, i) => {
-          const pi = Math.floor(i / cfg.k), p = prompts[pi]!;
-          rowsByPrompt[pi]!.push({
-            ...promptFields(p), prompt_index: pi, sample: t * cfg.k + (i % cfg.k), temperature: temps[t]!, response: x.text,
-            reward: scored[i]!.reward, reward_helpful: scored[i]!.rewardHelpful, reward_safety: scored[i]!.rewardSafety,
-          });
+      // One batch per temperature: row pi*k + j is sample j of prompt pi, on its own seed; jobs of job_prompts prompts.
+      const batches: RolloutBatch[] = temps.map((T, t) => {
+        const stream = streamSeed(cfg.seed, n, t);
+        return {
+          rows: prompts.flatMap((p, pi) => Array.from({ length: cfg.k }, (_, j) => ({ messages: p.messages, isSafety: p.isSafety, seed: streamSeed(stream, pi * cfg.k + j) }))),
+          sampling: { maxNewTokens: cfg.max_new_tokens, temperature: T, topP: cfg.top_p, topK: 0, batchSize: cfg.batch_size },
+          rowsPerJob: cfg.rollout.job_prompts * cfg.k,
+        };
+      });
+      log(`iteration ${n}: sampling ${cfg.k} x ${prompts.length} answers at temperature ${temps.join(", ")} with ${samplerDir}`);
+      const results = await backend.run({ policy: { model: sampler, tokenizer: tok, dir: samplerDir, tokenizerDir: samplerDir }, rms }, batches);
+      results.forEach((r, t) => r.forEach((x, i) => {
+        const pi = Math.floor(i / cfg.k), p = prompts[pi]!;
+        rowsByPrompt[pi]!.push({
+          ...promptFields(p), prompt_index: pi, sample: t * cfg.k + (i % cfg.k), temperature: temps[t]!, response: x.text,
+          reward: x.reward, reward_helpful: x.rewardHelpful, reward_safety: x.rewardSafety,
         });
-      }
+      }));
       samples = rowsByPrompt.flat();
       writeFileAtomic(path.join(dir, "curve.json"), JSON.stringify({
         k: Array.from({ length: cfg.k }, (_, i) => i + 1),

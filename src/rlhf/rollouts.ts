@@ -1,7 +1,7 @@
 // Batched rollouts for RLHF (§3.2.3): many chat prompts at once against the per-row KV cache
 // (src/model/generate.ts: continuous batching, ragged lengths, stop at </s>, per-prompt seeded RNG
 // streams), returning each sampled token's log-probability with the text.
-import { generate } from "../model/generate.js";
+import { generateSteps } from "../model/generate.js";
 import type { Llama } from "../model/llama.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { encodeChat, type ChatMessage } from "../tokenizer/chat-template.js";
@@ -15,6 +15,8 @@ export interface RolloutOptions {
   seed: number;
   /** Sequences decoded together. */
   batchSize?: number;
+  /** One seed per prompt (default: stream (seed, i) for prompt i); rollout jobs carry these. */
+  seeds?: readonly number[];
 }
 
 export interface Rollout {
@@ -40,11 +42,20 @@ export function chatPromptIds(tok: Tokenizer, messages: ChatMessage[], maxNewTok
 
 /** One answer per prompt, in prompt order; sample i uses RNG stream (seed, i), so results do not depend on batching. */
 export function rollouts(model: Llama, tok: Tokenizer, prompts: ChatMessage[][], o: RolloutOptions): Rollout[] {
+  const steps = rolloutSteps(model, tok, prompts, o);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** rollouts() one decode step at a time (generateSteps), so a worker can yield to its event loop between steps. */
+export function* rolloutSteps(model: Llama, tok: Tokenizer, prompts: ChatMessage[][], o: RolloutOptions): Generator<void, Rollout[], void> {
   const ctx = model.config.maxPositionEmbeddings;
   const promptIds = prompts.map((m) => chatPromptIds(tok, m, o.maxNewTokens, ctx));
-  const g = generate(model, promptIds, {
+  const g = yield* generateSteps(model, promptIds, {
     maxNewTokens: o.maxNewTokens, greedy: o.temperature <= 0, temperature: o.temperature > 0 ? o.temperature : 1,
-    topP: o.topP ?? 1, topK: o.topK ?? 0, seed: o.seed, maxBatch: o.batchSize ?? 32,
+    topP: o.topP ?? 1, topK: o.topK ?? 0, seed: o.seed, seeds: o.seeds, maxBatch: o.batchSize ?? 32,
   });
   const eos = tok.eosId;
   return g.ids.map((ids, i) => {
