@@ -87,3 +87,15 @@ export { AnnotationLog } from "./serve/annotation-log.js";
 export { comparisonRow, pairSafety, type ComparisonRow, type ComparisonInput, type Candidate, type PairSafety, type ResponseSource } from "./data/comparison-row.js";
 export { combinedReward, ppoRewards, whiten, logit, SAFETY_GATE } from "./rlhf/combined-reward.js";
 export { gae, tokenRewards } from "./rlhf/gae.js";
+
+// Rollouts beyond one machine (issue 16): the backend seam the RS/PPO recipes call, the job function both
+// backends run, `llama2 worker` as a library, content-addressed model snapshots and the queue's job format.
+export { openRolloutBackend, LocalRolloutBackend, type RolloutBackend, type RolloutModels, type BackendOptions as RolloutBackendOptions } from "./rlhf/rollout-backend.js";
+export { QueueRolloutBackend } from "./rlhf/queue/queue-backend.js";
+export { runRolloutJob, rolloutJobSteps, jobRanges, type RolloutRow, type RolloutSampling, type RolloutBatch, type ScoredRollout, type PolicyModel } from "./rlhf/rollout-job.js";
+export { rolloutSchema, type RolloutConfig } from "./rlhf/rollout-config.js";
+export { startRolloutWorker, type RolloutWorker, type RolloutWorkerOptions } from "./rlhf/queue/worker.js";
+export { SnapshotStore, type SnapshotTarget } from "./rlhf/queue/snapshot-store.js";
+export { fetchSnapshot, describeFiles, modelFiles, manifestHash, hashFile, SnapshotError, type SnapshotRef, type SnapshotManifest, type SnapshotFile } from "./rlhf/queue/snapshot.js";
+export { ROLLOUT_QUEUE, buildId, jobId as rolloutJobId, parseRedisUrl, packageVersion, type BuildId, type RolloutJobData, type RolloutJobResult, type RolloutResultRow } from "./rlhf/queue/protocol.js";
+export { checkRedis } from "./rlhf/queue/redis.js";

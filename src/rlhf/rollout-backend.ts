@@ -17,16 +17,20 @@ export interface RolloutModels {
 /** Samples and scores batches of rows; results per batch, in row order. */
 export interface RolloutBackend {
   readonly kind: "local" | "queue";
+  /** Samples and scores every row of every batch (cut into jobs of batch.rowsPerJob rows); one array per batch, in row order. */
   run(models: RolloutModels, batches: readonly RolloutBatch[]): Promise<ScoredRollout[][]>;
+  /** Releases connections and servers (nothing for the local backend). */
   close(): Promise<void>;
 }
 
 /** Runs every job in this process, one after another. */
 export class LocalRolloutBackend implements RolloutBackend {
   readonly kind = "local" as const;
+  /** Each job of each batch in turn, with the in-memory models. */
   async run(models: RolloutModels, batches: readonly RolloutBatch[]): Promise<ScoredRollout[][]> {
     return batches.map((b) => jobRanges(b.rows.length, b.rowsPerJob).flatMap(([s, e]) => runRolloutJob(models.policy, models.rms, b.rows.slice(s, e), b.sampling)));
   }
+  /** Nothing to release. */
   async close(): Promise<void> {}
 }
 
@@ -34,6 +38,7 @@ export class LocalRolloutBackend implements RolloutBackend {
 export interface BackendOptions {
   /** A directory of the run for snapshots saved from memory and the job log (jobs.jsonl). */
   scratch: string;
+  /** Progress notes (jobs submitted and done); default none. */
   log?: (line: string) => void;
 }
 

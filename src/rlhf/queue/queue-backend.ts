@@ -16,6 +16,7 @@ import { checkRedis } from "./redis.js";
 
 const KEEP_S = 7 * 24 * 3600; // finished jobs stay in Redis a week: a resumed coordinator reuses them
 
+/** Rollout jobs on a BullMQ queue served by `llama2 worker` processes (open with QueueRolloutBackend.open or openRolloutBackend). */
 export class QueueRolloutBackend implements RolloutBackend {
   readonly kind = "queue" as const;
   private constructor(
@@ -40,6 +41,7 @@ export class QueueRolloutBackend implements RolloutBackend {
     return new QueueRolloutBackend(cfg, o, await buildId(), queue, events, store);
   }
 
+  /** Publishes the snapshots, submits (or finds) one job per row range, waits and places the rows. */
   async run(models: RolloutModels, batches: readonly RolloutBatch[]): Promise<ScoredRollout[][]> {
     const p = models.policy;
     const policy = p.dir ? await this.store.publishDir(p.dir) : await this.store.publishModel(p.model, p.tokenizerDir);
@@ -119,6 +121,7 @@ export class QueueRolloutBackend implements RolloutBackend {
     if (r.rows.length !== j.data.rows.length) throw new Error(`rollout job ${j.id.slice(0, 12)}: ${r.rows.length} rows returned for ${j.data.rows.length}`);
   }
 
+  /** Closes the queue connections and the snapshot server. */
   async close(): Promise<void> {
     await Promise.allSettled([this.events.close(), this.queue.close(), this.store.close()]);
   }

@@ -82,6 +82,7 @@ export class SnapshotStore {
     return ref;
   }
 
+  /** Stops the HTTP server (shared-directory mode: nothing to do). */
   async close(): Promise<void> {
     if (!this.server) return;
     const s = this.server;

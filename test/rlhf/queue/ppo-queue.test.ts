@@ -1,0 +1,66 @@
+// PPO with its rollouts on two real `llama2 worker` processes (snapshots of the changing policy through a shared
+// directory) equals PPO without the queue for two iterations: metrics other than timings, samples.jsonl and the
+// final policy byte for byte (issue 16).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { tinyWorld, tinyWorldModel } from "../../helpers/tiny-world.js";
+import { startRedis, startWorker, kill, type RedisServer, type Proc } from "../../helpers/redis.js";
+import { rewardModelFrom } from "../../../src/recipes/reward.js";
+import { runPpo } from "../../../src/recipes/ppo.js";
+import { PPO_SCHEMA, type PpoConfig } from "../../../src/recipes/ppo-config.js";
+import { defaults, mergeObject } from "../../../src/train/config.js";
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-queue-"));
+let redis: RedisServer;
+let base: Record<string, unknown>;
+const procs: Proc[] = [];
+
+before(async () => {
+  redis = await startRedis();
+  const world = await tinyWorld();
+  const model = tinyWorldModel();
+  for (const [name, seed] of [["rm-h", 1], ["rm-s", 2]] as const) {
+    const dir = path.join(work, name);
+    await rewardModelFrom(model, seed, 0.5).save(dir);
+    for (const f of ["tokenizer.json", "tokenizer_config.json", "tokenizer.model"]) fs.copyFileSync(path.join(model, f), path.join(dir, f));
+  }
+  base = {
+    policy: model, reward_helpful: path.join(work, "rm-h"), reward_safety: path.join(work, "rm-s"), prompts: path.join(world, "prompts_train.jsonl"),
+    iterations: 2, batch_size: 8, mini_batch_size: 4, max_new_tokens: 10, lr: 1e-4, save_every: 1, seed: 3, threads: 1, gen_batch_size: 4,
+    samples_to_log: 8,
+  };
+});
+
+after(async () => {
+  for (const p of procs) await kill(p);
+  await redis?.stop();
+});
+
+function cfg(out: string, rollout: Record<string, unknown>): PpoConfig {
+  const c = defaults(PPO_SCHEMA);
+  mergeObject(PPO_SCHEMA, c, { ...base, out, rollout }, "test");
+  return c as unknown as PpoConfig;
+}
+
+const metrics = (dir: string): Record<string, number>[] =>
+  fs.readFileSync(path.join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>)
+    .map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.endsWith("_s"))));
+
+test("PPO with the queue (two workers, shared snapshot directory) equals PPO without it for two iterations", async () => {
+  const cache = path.join(work, "cache");
+  for (let i = 0; i < 2; i++) procs.push(await startWorker(["--queue", redis.url, "--threads", "1", "--cache", cache]));
+  const local = path.join(work, "local"), queued = path.join(work, "queued");
+  await runPpo(cfg(local, { job_prompts: 3 }));
+  await runPpo(cfg(queued, { job_prompts: 3, queue: redis.url, snapshot_dir: path.join(work, "share") }));
+  assert.deepEqual(metrics(queued), metrics(local));
+  assert.equal(metrics(local).length, 2);
+  for (const f of ["samples.jsonl", "final/model.safetensors", "checkpoint-2/value/model.safetensors"])
+    assert.ok(fs.readFileSync(path.join(queued, f)).equals(fs.readFileSync(path.join(local, f))), f);
+  // two policy snapshots (one per iteration) went through the share; 2 iterations x 3 jobs (3 + 3 + 2 rows)
+  const jobs = fs.readFileSync(path.join(queued, "rollout", "jobs.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { rows: number[] });
+  assert.deepEqual(jobs.map((j) => j.rows), [[0, 3], [3, 6], [6, 8], [0, 3], [3, 6], [6, 8]]);
+  assert.equal(fs.readdirSync(path.join(work, "share")).filter((d) => /^[0-9a-f]{64}$/.test(d)).length, 2 + 2); // 2 policies + 2 RMs
+});
