@@ -25,6 +25,7 @@ import { SnapshotStore } from "../src/rlhf/queue/snapshot-store.js";
 import { fetchSnapshot } from "../src/rlhf/queue/snapshot.js";
 import { defaults } from "../src/train/config.js";
 import type { RolloutBatch } from "../src/rlhf/rollout-job.js";
+import { ensureDebianPackage } from "../test/helpers/debian-package.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const main = path.join(root, "dist", "src", "cli", "main.js");
@@ -73,7 +74,7 @@ const batchOf = (prompts: number, k: number, newTokens: number, jobPrompts: numb
 
 // ---- redis + workers ----
 const port = await freePort();
-const redis = spawn("/usr/bin/redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+const redis = spawn(ensureDebianPackage("redis-server"), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
 await waitLine(redis, /Ready to accept connections/);
 const url = `redis://127.0.0.1:${port}`;
 let db = 0;
@@ -85,15 +86,19 @@ async function withWorkers<T>(n: number, fn: (cfg: RolloutConfig) => Promise<T>)
   const cfg = { ...(defaults(rolloutSchema(JP)) as unknown as RolloutConfig), queue };
   try { return await fn(cfg); } finally { for (const w of ws) w.kill("SIGKILL"); }
 }
-async function queueRun(cfg: RolloutConfig, batch: RolloutBatch): Promise<number> {
+/** Wall seconds of one queue run, and the seconds its workers spent inside the jobs (fetch + load + rollout, from jobs.jsonl). */
+async function queueRunTimed(cfg: RolloutConfig, batch: RolloutBatch): Promise<{ wall: number; inJobs: number }> {
   const scratch = fs.mkdtempSync(path.join(work, "scratch-"));
   const b = await QueueRolloutBackend.open(cfg, { scratch });
   try {
     const t0 = performance.now();
     await b.run(models, [batch]);
-    return (performance.now() - t0) / 1000;
+    const wall = (performance.now() - t0) / 1000;
+    const jobs = fs.readFileSync(path.join(scratch, "jobs.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { seconds: { fetch: number; load: number; rollout: number } });
+    return { wall, inJobs: jobs.reduce((s, j) => s + j.seconds.fetch + j.seconds.load + j.seconds.rollout, 0) };
   } finally { await b.close(); }
 }
+const queueRun = async (cfg: RolloutConfig, batch: RolloutBatch): Promise<number> => (await queueRunTimed(cfg, batch)).wall;
 const local = new LocalRolloutBackend();
 async function localRun(batch: RolloutBatch): Promise<number> {
   const t0 = performance.now();
@@ -101,26 +106,36 @@ async function localRun(batch: RolloutBatch): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-const result: Record<string, unknown> = { machine: { cpus: os.cpus().length, load: os.loadavg().map((x) => +x.toFixed(1)) }, prompts: P, k: K, new_tokens: NEW, job_prompts: JP, repeats: R };
+const result: Record<string, unknown> = { machine: { cpus: os.cpus().length, simd: native.simdLevel(), load_at_start: os.loadavg().map((x) => +x.toFixed(1)) }, prompts: P, k: K, new_tokens: NEW, job_prompts: JP, repeats: R };
 try {
   // 1. throughput (rows/s); each repeat its own seed so no job is found finished in the queue
   const rows = P * K;
   const tp: Record<string, number[]> = { local: [], w1: [], w2: [], w3: [] };
+  // rows per second of one worker's time inside jobs (fetch + load + rollout): what each added worker brings
+  // when it has a core of its own (the extrapolation), whatever else this machine is running.
+  const perWorker: Record<string, number[]> = { w1: [], w2: [], w3: [] };
   for (let r = 0; r < R; r++) {
     tp.local!.push(rows / await localRun(batchOf(P, K, NEW, JP, 10 + r)));
-    for (const n of [1, 2, 3]) tp[`w${n}`]!.push(rows / await withWorkers(n, (cfg) => queueRun(cfg, batchOf(P, K, NEW, JP, 10 + r))));
+    for (const n of [1, 2, 3]) {
+      const t = await withWorkers(n, (cfg) => queueRunTimed(cfg, batchOf(P, K, NEW, JP, 10 + r)));
+      tp[`w${n}`]!.push(rows / t.wall);
+      perWorker[`w${n}`]!.push(rows / t.inJobs);
+    }
     note(`throughput round ${r + 1}: ${Object.entries(tp).map(([k, v]) => `${k} ${v.at(-1)!.toFixed(2)}`).join(", ")} rows/s`);
   }
   result.throughput_rows_per_s = Object.fromEntries(Object.entries(tp).map(([k, v]) => [k, { median: +median(v).toFixed(3), spread: spread(v) }]));
-  // 2. queue overhead per job: J one-row one-token jobs, 1 worker (snapshots fetched by a warm-up job first)
+  result.per_worker_rows_per_s = Object.fromEntries(Object.entries(perWorker).map(([k, v]) => [k, { median: +median(v).toFixed(3), spread: spread(v) }]));
+  // 2. queue overhead per job: J one-row one-token jobs, all submitted at once, on 1 worker (snapshots fetched by a
+  //    warm-up job first). The worker runs them back to back, so the coordinator's wall time minus the seconds the
+  //    worker spent inside the jobs is what the queue adds (submit, hand-over, result, events), in the same run.
   const J = 40;
   const over: number[] = [];
   for (let r = 0; r < R; r++) {
     const small = batchOf(J, 1, 1, 1, 1000 + r);
     const tl = await localRun(small);
-    const tq = await withWorkers(1, async (cfg) => { await queueRun(cfg, batchOf(1, 1, 1, 1, 5000 + r)); return queueRun(cfg, small); });
-    over.push(((tq - tl) / J) * 1000);
-    note(`overhead round ${r + 1}: local ${tl.toFixed(2)} s, queue ${tq.toFixed(2)} s for ${J} jobs → ${over.at(-1)!.toFixed(1)} ms/job`);
+    const tq = await withWorkers(1, async (cfg) => { await queueRun(cfg, batchOf(1, 1, 1, 1, 5000 + r)); return queueRunTimed(cfg, small); });
+    over.push(((tq.wall - tq.inJobs) / J) * 1000);
+    note(`overhead round ${r + 1}: ${J} jobs: local ${tl.toFixed(2)} s; queue ${tq.wall.toFixed(2)} s wall, ${tq.inJobs.toFixed(2)} s inside the jobs → ${over.at(-1)!.toFixed(1)} ms/job`);
   }
   result.queue_overhead_ms_per_job = { median: +median(over).toFixed(1), spread: spread(over), jobs: J };
   // 3. snapshot transfer for the stories15M / stories42M shapes
@@ -152,5 +167,6 @@ try {
   redis.kill("SIGKILL");
   fs.rmSync(work, { recursive: true, force: true });
 }
+(result.machine as Record<string, unknown>).load_at_end = os.loadavg().map((x) => +x.toFixed(1));
 if (a.json) process.stdout.write(JSON.stringify(result) + "\n");
 else process.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -1,7 +1,8 @@
 // Rejection sampling on a real redis-server with real `llama2 worker` processes (issue 16): three workers give
 // samples.jsonl, best.jsonl, curve.json and the final model byte for byte as the local run; so do they with one
-// worker SIGKILLed in the middle of an iteration (its job is retried elsewhere after the stalled-job check); and
-// a coordinator SIGKILLed mid-iteration resumes from the queue without any job running twice.
+// worker SIGKILLed in the middle of an iteration (its job is retried elsewhere after the stalled-job check), and
+// with one paused past that check whose late second result BullMQ refuses; and a coordinator SIGKILLed
+// mid-iteration resumes from the queue without any job running twice.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -93,6 +94,29 @@ test("a worker SIGKILLed mid-job: its job is retried by another worker and the r
   assert.notEqual(redone.worker.id, killedId, "finished by another worker");
   assert.ok((redone.stalled ?? 0) >= 1, "moved back to the queue by BullMQ's stalled-job check");
   assert.ok(!jobsLog(out).some((j) => j.worker.id === killedId && j.job.startsWith(victim.job)));
+  for (const w of ws) await kill(w);
+});
+
+test("a worker paused (SIGSTOP) past the stalled-job check finishes its job late: that duplicate result is ignored, the results are unchanged", async () => {
+  const ws = await workers(3, 4);
+  const out = path.join(work, "paused");
+  const run = runRejectionSampling(cfg(out, { rollout: { queue: `${redis.url}/4` } }));
+  const victim = await Promise.race(ws.map((w) => waitForLine(w, /job [0-9a-f]{12} started/).then((l) => ({ w, job: /job ([0-9a-f]{12})/.exec(l)![1]! }))));
+  victim.w.child.kill("SIGSTOP");
+  // Its lock lapses; BullMQ's stalled-job check hands the job to another worker. Then the paused one wakes up.
+  const again = new RegExp(`job ${victim.job} started`);
+  await Promise.race(ws.filter((w) => w !== victim.w).map((w) => waitForLine(w, again)));
+  victim.w.child.kill("SIGCONT");
+  await run;
+  // The woken worker computed the job a second time ("done") and its completion was refused (lock lost).
+  await waitForLine(victim.w, new RegExp(`job ${victim.job} done`));
+  // (BullMQ's moveToFinished refuses it: "Missing lock", or "Lock mismatch" while the other worker still holds the job)
+  await waitForLine(victim.w, new RegExp(`(Missing lock for job|Lock mismatch for job|Job) ${victim.job}[0-9a-f]*\\b.*moveToFinished`));
+  sameFiles(await localRun(), out);
+  const pausedId = `${os.hostname()}:${victim.w.child.pid}`;
+  const entry = jobsLog(out).filter((j) => j.job.startsWith(victim.job));
+  assert.equal(entry.length, 1, "the job's result was placed once");
+  assert.notEqual(entry[0]!.worker.id, pausedId, "the result is the worker's that held the lock");
   for (const w of ws) await kill(w);
 });
 
