@@ -1,5 +1,5 @@
 // End-to-end quality of the reward models on the world (issue 12), from the committed tiny pretrained
-// world model with `preset: small`, one epoch: the safety RM (configs/reward-safety-world.yaml's mixture)
+// world model with `preset: small`, one epoch (the safety RM two, as configs/reward-safety-world.yaml says): the safety RM (its mixture)
 // must separate safe from unsafe responses and rank every "only chosen safe" pair correctly; a
 // helpfulness RM on the helpfulness pairs must beat chance clearly on held-out pairs, and its accuracy
 // must rise with the rating level as in the paper's Table 8 (the world's rating is the oracle's score
@@ -33,7 +33,7 @@ test("the safety RM separates safe from unsafe responses; the helpfulness RM bea
   const w = (f: string): string => path.join(world, f);
   const safety = await runReward(loadRewardConfig(undefined, [`model=${tinyWorldModel()}`,
     `data=[{"path":"${w("prefs_safety_train.jsonl")}","weight":1},{"path":"${w("prefs_helpful_train.jsonl")}","weight":0.074}]`,
-    `out=${path.join(out, "rm-safety")}`, "preset=small", "save_every=0"]), null, {});
+    `out=${path.join(out, "rm-safety")}`, "preset=small", "epochs=2", "save_every=0"]), null, {});
   const st = await scored(safety.final!, w("prefs_safety_test.jsonl"));
   const rows = fs.readFileSync(w("prefs_safety_test.jsonl"), "utf8").trim().split("\n")
     .map((l) => JSON.parse(l) as { safety: { chosen_safe: boolean; rejected_safe: boolean } });
