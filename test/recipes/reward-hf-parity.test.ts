@@ -66,6 +66,7 @@ test("a reward model trained here loads in transformers and scores the same ids 
   assert.equal(hf.transformers_class, "LlamaForSequenceClassification");
   assert.equal(hf.num_labels, 1);
   assert.equal(hf.pad_token_id, 0);
+  assert.equal(hf.template_ids_equal, true, "transformers' apply_chat_template gives the ids our reader gives");
   const dir = fixture("reward", "rm-trained-here");
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
   assert.deepEqual(hf.llama2_reward_stats, cfg.llama2_reward_stats, "transformers kept llama2_reward_stats");
