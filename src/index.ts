@@ -55,6 +55,15 @@ export type { GattConfig } from "./recipes/gatt-config.js";
 export { loadChatDataset, ChatDataError, type ChatSample, type ChatDataset } from "./data/chat-data.js";
 export { scoreDataset, type DatasetScore } from "./recipes/sft-score.js";
 
+// The whole recipe end to end (`llama2 demo`) and its report page (DIR/report.html; `llama2 report RUN_DIR`).
+export { runDemo, DEMO_BUDGETS, DEMO_STAGES, type DemoOptions, type DemoResult, type DemoSize } from "./recipes/demo.js";
+export { writeReport, writeFigures, reportHtml, escapeHtml } from "./report/html.js";
+export {
+  readRunData, REPORT_STAGES,
+  type RunData, type DemoReport, type StageCurve, type RsCurve, type IterationReward, type SampleRow,
+} from "./report/run-data.js";
+export { reportCharts, type Chart as ReportChart } from "./report/charts.js";
+
 // The model and its files.
 export { Llama, type LlamaOptions } from "./model/llama.js";
 export type { LlamaConfig } from "./model/config.js";

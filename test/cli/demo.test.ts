@@ -1,6 +1,8 @@
 // `llama2 demo` end to end at the smoke budget (every stage for a few steps): each stage runs through the
 // real recipes and leaves a loadable model directory; report.json carries every stage's eval and both RMs'
-// accuracy by rating; an interrupted run (SIGKILL mid-pipeline) resumes at the stage it reached.
+// accuracy by rating; an interrupted run (SIGKILL mid-pipeline) resumes at the stage it reached. The same run's
+// report.html is opened from file:// in headless chromium (every chart drawn, no console errors, no network) and
+// `llama2 report OUT` rebuilds it byte for byte (and writes each chart as an SVG file with --figures).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -8,12 +10,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { llama2Timed } from "../helpers/cli.js";
+import { llama2, llama2Timed } from "../helpers/cli.js";
 import { Llama } from "../../src/model/llama.js";
+import { assertReportRenders, checkReportPage } from "../helpers/report-page.js";
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
 
-test("llama2 demo runs every stage, resumes after a SIGKILL, and writes report.json", { timeout: 1_500_000 }, async () => {
+test("llama2 demo runs every stage, resumes after a SIGKILL, and writes report.json and report.html", { timeout: 1_500_000 }, async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-demo-"));
   try {
     // Kill the first run once it has finished the SFT stage, then re-run the same command.
@@ -45,6 +48,28 @@ test("llama2 demo runs every stage, resumes after a SIGKILL, and writes report.j
     assert.match(r.stdout, /stage\s+helpfulness/);
     const model = await Llama.load(path.join(out, "gatt/final"));
     assert.equal(model.config.vocabSize, 1024);
+
+    // report.html: written by the demo, drawn by a real browser from disk, rebuilt identically by llama2 report.
+    const html = path.join(out, "report.html");
+    assert.ok(r.stdout.includes(`report: ${html}\n`), r.stdout);
+    const page = await checkReportPage(html);
+    assertReportRenders(page, assert);
+    assert.equal(page.title, "Llama 2 recipe on the generated world");
+    const written = fs.readFileSync(html, "utf8");
+    fs.rmSync(html);
+    const figures = path.join(out, "figures");
+    const rebuilt = llama2("report", out, "--figures", figures);
+    assert.equal(rebuilt.status, 0, rebuilt.stderr);
+    assert.equal(fs.readFileSync(html, "utf8"), written);
+    // --figures: each chart of the page as its own SVG file, the same drawing as inlined in the page (up to the
+    // numbers of Vega's clip-path ids, which count up across the renders of one process).
+    assert.deepEqual(fs.readdirSync(figures).sort(), page.charts.map((c) => `${c.id}.svg`).sort());
+    const clipIds = (x: string): string => x.replace(/clip\d+/g, "clip");
+    for (const c of page.charts) {
+      const svg = fs.readFileSync(path.join(figures, `${c.id}.svg`), "utf8");
+      assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/, c.id);
+      assert.ok(clipIds(written).includes(clipIds(svg)), `figure ${c.id} differs from the page's chart`);
+    }
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }

@@ -1,0 +1,38 @@
+// The report page's pieces that need no run: every answer and prompt is escaped (a model's output is data,
+// never markup), and a directory that is not a finished demo run is refused naming the file it lacks.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { escapeHtml, samplesHtml, writeReport } from "../../src/report/html.js";
+import { readRunData } from "../../src/report/run-data.js";
+
+test("escapeHtml escapes the five characters that end text or attributes", () => {
+  assert.equal(escapeHtml(`<a href="x" title='y'>&amp;</a>`), "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;");
+});
+
+test("sample answers are escaped: a model answering with markup shows the markup as text", () => {
+  const html = samplesHtml([{
+    prompt: "Say <b>hi</b>", system: "Answer in <i>capitals</i>", kind: "helpful", family: "dialogue", expected: "a & b",
+    answers: { pretrained: "<script>alert(1)</script>", sft: "</td></tr></table><img src=x onerror=alert(1)>", gatt: "fine" },
+  }]);
+  assert.ok(!/<script|<img|<b>|<i>/.test(html), html);
+  assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  assert.match(html, /&lt;\/td&gt;&lt;\/tr&gt;&lt;\/table&gt;&lt;img src=x onerror=alert\(1\)&gt;/);
+  assert.match(html, /expected: a &amp; b/);
+  // One row per stage that answered, in pipeline order.
+  assert.deepEqual([...html.matchAll(/<tr><th>([^<]+)<\/th>/g)].map((m) => m[1]), ["pretrained", "SFT", "GAtt"]);
+});
+
+test("a directory without report.json is refused naming it; a report.json without a stage names the field", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-report-"));
+  try {
+    await assert.rejects(writeReport(dir), (e: Error) => e.message.includes(`${dir}: no report.json`));
+    assert.ok(!fs.existsSync(path.join(dir, "report.html")));
+    fs.writeFileSync(path.join(dir, "report.json"), JSON.stringify({ seed: 1, stages: { pretrained: { adherence_by_turn: [] } }, reward_models: {} }));
+    assert.throws(() => readRunData(dir), (e: Error) => e.message === `${path.join(dir, "report.json")}: stages.sft: missing`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
