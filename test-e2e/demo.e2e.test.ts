@@ -1,10 +1,11 @@
-// End to end, as a user runs it: `llama2 demo --size tiny --steps 300` in a real process, interrupted with SIGINT
+// End to end, as a user runs it: `llama2 demo --size tiny` (npm start's budget) in a real process, interrupted with SIGINT
 // in the middle of SFT and re-run with the same --out (it must resume at SFT's checkpoint, not start SFT again),
 // then every stage finished, report.json and report.html written, the page drawn by headless chromium from
 // file://, and the paper's shape on the held-out split: SFT beats the pretrained model on helpfulness (§3.1);
 // RLHF (the PPO model, RS → PPO) raises the held-out helpfulness reward above SFT's without more safety
 // violations (Fig. 11; both RMs are the final, retrained ones); both RMs are more accurate on "significantly better" than on "negligibly better" pairs
-// (Table 8). Budget: the tiny pipeline with 300 pretraining steps instead of 600 — README "Tests" gives the measured time.
+// (Table 8). Budget: the tiny pipeline as `npm start` runs it — README "Tests" gives the measured time, and why not
+// less (with 300 pretraining steps instead of 600, PPO answered 6.3% of the unsafe held-out prompts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -16,7 +17,7 @@ import { assertReportRenders, checkReportPage } from "../test/helpers/report-pag
 import type { DemoReport } from "../src/report/run-data.js";
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");
-const ARGS = ["demo", "--size", "tiny", "--steps", "300", "--quiet"];
+const ARGS = ["demo", "--size", "tiny", "--quiet"];
 
 const lines = (file: string): string[] => fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "");
 

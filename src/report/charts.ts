@@ -83,7 +83,7 @@ function rsCurveChart(d: RunData): Chart | null {
   if (values.length === 0) return null;
   return {
     id: "rs-reward-k", title: "Rejection sampling: reward against K (Fig. 7)",
-    caption: "mean over prompts of the best (max) and the median combined reward among the first K samples, per temperature; the gap between max and median is what rejection sampling harvests",
+    caption: "mean over prompts of the best (max, solid lines) and the median (dashed) combined reward among the first K samples, per temperature; the gap between max and median is what rejection sampling harvests",
     spec: {
       ...base, data: { values },
       facet: { column: { field: "iteration", type: "nominal", title: null } },
@@ -94,7 +94,7 @@ function rsCurveChart(d: RunData): Chart | null {
           x: { field: "k", type: "quantitative", title: "K (samples per prompt)", axis: { tickMinStep: 1 } },
           y: { field: "reward", type: "quantitative", scale: { zero: false }, title: "reward" },
           color: { field: "temperature", type: "nominal", title: null },
-          strokeDash: { field: "statistic", type: "nominal", title: null },
+          strokeDash: { field: "statistic", type: "nominal", title: null, legend: null, scale: { domain: ["max", "median"], range: [[1, 0], [4, 3]] } },
         },
       },
     } as unknown as TopLevelSpec,
