@@ -8,6 +8,7 @@
 // reads K and V in place, one dot product per key.
 #include <vector>
 #include "attention_flash.h"
+#include "layer_rows.h"
 
 using namespace llama2;
 using flash::Shape;
@@ -67,6 +68,11 @@ LLAMA2_SIMD_VARIANTS(forwardDirectSimd, forwardHeadDirect,
                      (s, b, h, out, q, k, v, keyStart, segIds, sc))
 
 }  // namespace
+
+void llama2::attentionDecodeHead(int64_t S, int64_t pos0, int64_t H, int64_t KH, int64_t D, int64_t h, float* out,
+                                 const float* q, const float* k, const float* v, const int32_t* keyStart, float* sc) {
+  forwardDirectSimdPick()(Shape{1, 1, S, pos0, H, KH, D}, 0, h, out, q, k, v, keyStart, nullptr, sc);
+}
 
 // out[B,T,H,D] written, lse[B,H,T] written or null; q[B,T,H,D]; k,v[B,S,KH,D];
 // keyStart[B] or null; segIds[B,S] or null.

@@ -16,6 +16,7 @@ static inline VF vload(const float* p) { return *p; }
 static inline VF vloadn(const float* p, int) { return *p; }
 static inline void vstoren(float* p, VF v, int) { *p = v; }
 static inline VF vfma(VF a, VF b, VF c) { return a * b + c; }
+static inline VF vadd(VF a, VF b) { return a + b; }
 static inline void vsum4(VF a, VF b, VF c, VF d, float* out) {
   out[0] = a; out[1] = b; out[2] = c; out[3] = d;
 }
@@ -23,6 +24,17 @@ static inline void vsum4(VF a, VF b, VF c, VF d, float* out) {
 }  // namespace llama2::gemm::portable
 
 namespace llama2::gemm {
+
+void smallMDotCols(SimdLevel level, int64_t M, int64_t K, const float* A, const float* B, int64_t ldb, float beta,
+                   float* C, int64_t ldc, int64_t nb, int64_t ne) {
+#if LLAMA2_X86
+  if (level == SimdLevel::Avx512) return avx512::smallMCols(false, true, M, K, A, K, A, B, ldb, beta, C, ldc, nb, ne);
+  if (level == SimdLevel::Avx2) return avx2::smallMCols(false, true, M, K, A, K, A, B, ldb, beta, C, ldc, nb, ne);
+#else
+  (void)level;
+#endif
+  portable::smallM(false, true, M, K, A, K, A, B, ldb, beta, C, ldc, nb, ne);
+}
 
 void smallM(SimdLevel level, bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A,
             int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {

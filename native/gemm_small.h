@@ -23,6 +23,14 @@ void smallMCols(bool transA, bool transB, int64_t M, int64_t K, const float* A, 
 }
 #endif
 
+/**
+ * Columns [nb, ne) of C[M, N] = beta*C + A[M,K] · B^T (B [N,K], row stride ldb; A contiguous rows)
+ * on the calling thread: the per-element sums smallM computes for the same call, whatever the
+ * column range (the fused decoding step, native/decode.cpp, splits columns over its threads).
+ */
+void smallMDotCols(SimdLevel level, int64_t M, int64_t K, const float* A, const float* B, int64_t ldb, float beta,
+                   float* C, int64_t ldc, int64_t nb, int64_t ne);
+
 void smallM(SimdLevel level, bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A,
             int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 

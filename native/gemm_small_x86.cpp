@@ -30,6 +30,7 @@ static inline void vstoren(float* p, VF v, int n) {
   else _mm512_mask_storeu_ps(p, vmask(n), v);
 }
 static inline VF vfma(VF a, VF b, VF c) { return _mm512_fmadd_ps(a, b, c); }
+static inline VF vadd(VF a, VF b) { return _mm512_add_ps(a, b); }
 // Four horizontal sums at once: pairwise unpack-and-add, then fold the 128-bit lanes.
 static inline void vsum4(VF a, VF b, VF c, VF d, float* out) {
   const VF ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
@@ -70,6 +71,7 @@ static inline void vstoren(float* p, VF v, int n) {
   else _mm256_maskstore_ps(p, vmask(n), v);
 }
 static inline VF vfma(VF a, VF b, VF c) { return _mm256_fmadd_ps(a, b, c); }
+static inline VF vadd(VF a, VF b) { return _mm256_add_ps(a, b); }
 static inline void vsum4(VF a, VF b, VF c, VF d, float* out) {
   const VF t = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
   _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));

@@ -89,6 +89,20 @@ static const Kernels& pick() {
   return k ? *k : portableKernels();
 }
 
+const Kernels& currentKernels() { return pick(); }
+
+void splitBf16(const float* A, int64_t M, int64_t K, uint16_t* aBf) {
+  const int64_t Kp = (K + 31) / 32 * 32;
+  std::memset(aBf, 0, sizeof(uint16_t) * static_cast<size_t>(M * 2 * Kp));
+  for (int64_t m = 0; m < M; m++)
+    for (int64_t k = 0; k < K; k++) {
+      const float x = A[m * K + k];
+      const uint16_t hi = f32ToBf16(x);
+      aBf[m * 2 * Kp + k] = hi;
+      aBf[m * 2 * Kp + Kp + k] = f32ToBf16(x - bf16ToF32(hi));
+    }
+}
+
 // At most this many rows of x take the row kernels; more go through dequantized panels + sgemm.
 constexpr int64_t kSmallM = 16;
 // Rows of W per task: a multiple of the kernels' 4-row pass; panels of the large-M path.
@@ -112,14 +126,8 @@ static void qmatmul(WType type, int64_t M, int64_t N, int64_t K, const float* A,
     std::vector<uint16_t> aBf;  // [M, 2, Kp] hi/lo bf16 split of A for vdpbf16ps
     const int64_t Kp = (K + 31) / 32 * 32;
     if (type == WType::Bf16 && kern.wantsSplitA) {
-      aBf.assign(static_cast<size_t>(M * 2 * Kp), 0);
-      for (int64_t m = 0; m < M; m++)
-        for (int64_t k = 0; k < K; k++) {
-          const float x = A[m * K + k];
-          const uint16_t hi = f32ToBf16(x);
-          aBf[m * 2 * Kp + k] = hi;
-          aBf[m * 2 * Kp + Kp + k] = f32ToBf16(x - bf16ToF32(hi));
-        }
+      aBf.resize(static_cast<size_t>(M * 2 * Kp));
+      splitBf16(A, M, K, aBf.data());
     }
     forRows(N, kRowChunk, parallel, [&](int64_t n0, int64_t n1) {
       for (int64_t m0 = 0; m0 < M; m0 += 4) {

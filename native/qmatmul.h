@@ -103,4 +103,10 @@ const Kernels* x86Kernels(SimdLevel level, bool dpbf16);
 /** Whether the CPU has AVX512-BF16 (+BW) on top of the AVX-512 level. */
 bool cpuHasAvx512Bf16();
 
+/** The family the bf16 / Q8_0 entries use now (SIMD level, vdpbf16ps allowed or not). */
+const Kernels& currentKernels();
+
+/** aBf [M, 2, Kp] (Kp = K rounded up to 32, zero padded) for Kernels::bf16Dot when wantsSplitA. */
+void splitBf16(const float* A, int64_t M, int64_t K, uint16_t* aBf);
+
 }  // namespace llama2::qmm

@@ -3,8 +3,20 @@
 // Backward with y_i = w_i x_i r, r = (mean(x^2)+eps)^-1/2:
 //   dx_i = r w_i g_i - x_i r^3 / C * sum_j g_j w_j x_j,   dw_i = sum_rows g_i x_i r.
 #include "kernel_util.h"
+#include "layer_rows.h"
 
 using namespace llama2;
+
+float llama2::rmsnormRow(float* out, const float* x, const float* w, int64_t C, float eps) {
+  double ss = 0.0;  // the mean of squares is summed in double, then rounded to float like torch's
+#pragma omp simd reduction(+ : ss)
+  for (int64_t c = 0; c < C; c++) ss += double(x[c]) * double(x[c]);
+  const float var = static_cast<float>(ss / double(C));
+  const float r = 1.0f / std::sqrt(var + eps);
+#pragma omp simd
+  for (int64_t c = 0; c < C; c++) out[c] = w[c] * (x[c] * r);
+  return r;
+}
 
 // out[N,C], rstd[N] written; x[N,C], w[C]
 static Napi::Value rmsnormForward(const Napi::CallbackInfo& info) {
@@ -19,18 +31,7 @@ static Napi::Value rmsnormForward(const Napi::CallbackInfo& info) {
   const float* x = f32(info, fn, 2, "x", NC);
   const float* w = f32(info, fn, 3, "w", C);
   parallelFor(N, 16, N * C >= kParallelMin, [&](int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; n++) {
-      const float* xr = x + n * C;
-      float* yr = out + n * C;
-      double ss = 0.0;  // the mean of squares is summed in double, then rounded to float like torch's
-#pragma omp simd reduction(+ : ss)
-      for (int64_t c = 0; c < C; c++) ss += double(xr[c]) * double(xr[c]);
-      const float var = static_cast<float>(ss / double(C));
-      const float r = 1.0f / std::sqrt(var + eps);
-      rstd[n] = r;
-#pragma omp simd
-      for (int64_t c = 0; c < C; c++) yr[c] = w[c] * (xr[c] * r);
-    }
+    for (int64_t n = n0; n < n1; n++) rstd[n] = rmsnormRow(out + n * C, x + n * C, w, C, eps);
   });
   return info.Env().Undefined();
 }

@@ -5,13 +5,10 @@
 // The backward applies the transpose (rotation by -angle).
 #include <vector>
 #include "kernel_util.h"
-
-using namespace llama2;
-
-namespace {
+#include "layer_rows.h"
 
 // inv_freq[D/2] in float32: base ** (arange(0, D, 2, float) / D), then 1.0 / that.
-std::vector<float> invFreq(float theta, int64_t D) {
+std::vector<float> llama2::ropeInvFreq(float theta, int64_t D) {
   std::vector<float> f(D / 2);
   for (int64_t i = 0; i < D / 2; i++) {
     const float e = static_cast<float>(2 * i) / static_cast<float>(D);
@@ -19,6 +16,31 @@ std::vector<float> invFreq(float theta, int64_t D) {
   }
   return f;
 }
+
+void llama2::ropeAngles(int64_t pos, const float* inv, int64_t half, float sign, float* cs, float* sn) {
+  const float pf = static_cast<float>(pos);
+  for (int64_t i = 0; i < half; i++) {
+    const float a = pf * inv[i];
+    cs[i] = std::cos(a);
+    sn[i] = sign * std::sin(a);
+  }
+}
+
+void llama2::ropeHead(float* x, int64_t half, const float* cs, const float* sn) {
+  float* x1 = x;
+  float* x2 = x + half;
+#pragma omp simd
+  for (int64_t i = 0; i < half; i++) {
+    const float a = x1[i], b = x2[i];
+    x1[i] = a * cs[i] - b * sn[i];
+    x2[i] = b * cs[i] + a * sn[i];
+  }
+}
+
+using namespace llama2;
+
+namespace {
+
 
 // x[N, nHeads, D] rotated in place by +angle (sign = 1) or -angle (sign = -1).
 Napi::Value rope(const Napi::CallbackInfo& info, const char* fn, float sign) {
@@ -31,7 +53,7 @@ Napi::Value rope(const Napi::CallbackInfo& info, const char* fn, float sign) {
   if (!(theta > 0) || !std::isfinite(theta)) failRange(info, std::string(fn) + ": theta must be positive and finite");
   if (N == 0 || nHeads == 0) return info.Env().Undefined();  // nothing to rotate (and D is bounded by x from here)
   const int64_t half = D / 2;
-  const std::vector<float> inv = invFreq(static_cast<float>(theta), D);
+  const std::vector<float> inv = ropeInvFreq(static_cast<float>(theta), D);
   // Training batches repeat positions (B rows of 0..T-1): when the position range is no longer
   // than N, cos/sin are computed once per distinct position into a table; decoding rows (few
   // tokens at scattered positions) compute their own. Same float arithmetic either way.
@@ -43,14 +65,7 @@ Napi::Value rope(const Napi::CallbackInfo& info, const char* fn, float sign) {
   const int64_t P = pmax - pmin + 1;
   const bool tabled = N > 1 && P <= N;
   std::vector<float> tab(tabled ? 2 * P * half : 0);  // [P][cos half | sin half]
-  const auto angles = [&](int64_t p, float* cs, float* sn) {
-    const float pf = static_cast<float>(p);
-    for (int64_t i = 0; i < half; i++) {
-      const float a = pf * inv[i];
-      cs[i] = std::cos(a);
-      sn[i] = sign * std::sin(a);
-    }
-  };
+  const auto angles = [&](int64_t p, float* cs, float* sn) { ropeAngles(p, inv.data(), half, sign, cs, sn); };
   const bool par = N * nHeads * D >= kParallelMin;
   if (tabled)
     parallelFor(P, 16, par, [&](int64_t p0, int64_t p1) {
@@ -69,16 +84,7 @@ Napi::Value rope(const Napi::CallbackInfo& info, const char* fn, float sign) {
         cs = own.data();
         sn = own.data() + half;
       }
-      for (int64_t h = 0; h < nHeads; h++) {
-        float* x1 = x + (n * nHeads + h) * D;
-        float* x2 = x1 + half;
-#pragma omp simd
-        for (int64_t i = 0; i < half; i++) {
-          const float a = x1[i], b = x2[i];
-          x1[i] = a * cs[i] - b * sn[i];
-          x2[i] = b * cs[i] + a * sn[i];
-        }
-      }
+      for (int64_t h = 0; h < nHeads; h++) ropeHead(x + (n * nHeads + h) * D, half, cs, sn);
     }
   });
   return info.Env().Undefined();

@@ -3,6 +3,7 @@
 // Backward: dup = dout * silu(g); dgate = dout * up * sigmoid(g) * (1 + g * (1 - sigmoid(g))).
 #include <algorithm>
 #include "kernel_util.h"
+#include "layer_rows.h"
 
 using namespace llama2;
 
@@ -36,6 +37,10 @@ LLAMA2_SIMD_VARIANTS(bwdSimd, bwd,
                      (dgate, dup, dout, gate, up, i0, i1))
 
 }  // namespace
+
+void llama2::swigluRange(float* out, const float* gate, const float* up, int64_t i0, int64_t i1) {
+  fwdSimdPick()(out, gate, up, i0, i1);
+}
 
 // out[count] written; gate[count], up[count]
 static Napi::Value swigluForward(const Napi::CallbackInfo& info) {

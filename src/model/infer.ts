@@ -1,6 +1,8 @@
 // The no-grad forward against a KV cache: prefill of a prompt and incremental decoding of new
 // tokens (llama2.c run.c's forward, batched) through the same layer sequence as training
 // (src/model/layer.ts). Saves nothing for backward; its scratch buffers are sized by capacity and reused.
+// Decoding steps (T = 1) run the whole model in one native call (native.decodeStep, native/decode.cpp:
+// one parallel region per token, the same per-row kernels, bit-identical to the op-by-op path).
 import { native } from "../native/addon.js";
 import type { LlamaConfig } from "./config.js";
 import type { KVCache } from "./kv-cache.js";
@@ -27,11 +29,51 @@ class Scratch {
   }
 }
 
+/** The weight a Linear's forward reads, as native.decodeStep takes it; null when an adapter is attached. */
+function storedWeight(l: Linear): Float32Array | Uint16Array | Uint8Array | null {
+  if (l.lora) return null;
+  const s = l.storage;
+  return s.kind === "f32" ? l.weight.data : s.kind === "bf16" ? s.bits : s.blocks;
+}
+
 export class InferenceEngine {
   private scratch: Scratch | null = null;
   private chunkOut: Float32Array | null = null;
+  private stepOut: Float32Array | null = null;
+  /**
+   * Decoding steps (T = 1) run as one native call per step (native.decodeStep: one parallel region, the
+   * same kernels and bits as the op-by-op path). False forces the op-by-op path (tests compare the two).
+   */
+  fusedDecode = true;
 
   constructor(private readonly c: LlamaConfig, private readonly w: LlamaWeights, private readonly head: Linear) {}
+
+  /** decodeStep's weight list (read per call: storage may change), or null when a layer has an adapter. */
+  private decodeWeights(): (Float32Array | Uint16Array | Uint8Array)[] | null {
+    const head = storedWeight(this.head);
+    if (!head) return null;
+    const out = [this.w.embed.data, this.w.finalNorm.data, head];
+    for (const l of this.w.layers) {
+      const m = [l.qProj, l.kProj, l.vProj, l.oProj, l.gateProj, l.upProj, l.downProj].map(storedWeight);
+      if (m.some((x) => x === null)) return null;
+      out.push(l.inputNorm.data, m[0]!, m[1]!, m[2]!, m[3]!, l.postNorm.data, m[4]!, m[5]!, m[6]!);
+    }
+    return out;
+  }
+
+  /** One new token per named row through native.decodeStep; null when it cannot run (adapters). */
+  private decodeFused(cache: KVCache, ids: Int32Array, B: number, slots: ArrayLike<number> | null): Float32Array | null {
+    const weights = this.decodeWeights();
+    if (!weights) return null;
+    const c = this.c, W = this.headWidth;
+    const out = (this.stepOut = this.stepOut && this.stepOut.length >= B * W ? this.stepOut : new Float32Array(Math.max(B, 1) * W)).subarray(0, B * W);
+    const rows = slots ? Int32Array.from(slots) : Int32Array.from({ length: B }, (_, b) => b);
+    native.decodeStep(out, ids.length === B ? ids : ids.subarray(0, B), rows, B, weights, cache.k, cache.v, cache.lengths, cache.keyStart,
+      cache.B, cache.S, c.numHiddenLayers, c.hiddenSize, c.intermediateSize, c.numAttentionHeads, c.numKeyValueHeads,
+      c.headDim, W, c.vocabSize, c.rmsNormEps, c.ropeTheta);
+    for (let b = 0; b < B; b++) cache.lengths[rows[b]!]! += 1;
+    return out;
+  }
 
   private get headWidth(): number { return this.head.outFeatures; }
 
@@ -53,11 +95,10 @@ export class InferenceEngine {
    * are untouched and cost nothing. Returns the head output [B, W] for each row's last token, or
    * [B*T, W] for every token when allPositions is set. The returned view is reused by the next call.
    * A row's outputs do not depend on the other rows in the call: attention runs row by row, and
-   * decoding calls (T = 1) of up to 32 rows stay on the GEMM's small-M path, whose per-row sums do not
-   * depend on M (native/gemm_small.inc); larger decoding batches are split so they stay there.
+   * decoding calls (T = 1) run the row kernels (native/gemm_small.inc, qmatmul), whose per-row sums do
+   * not depend on M — in native.decodeStep, or op by op in chunks of at most 32 rows.
    */
   forward(cache: KVCache, ids: Int32Array, B: number, T: number, allPositions = false, slots: ArrayLike<number> | null = null): Float32Array {
-    if (T === 1 && B > DECODE_ROWS) return this.forwardInChunks(cache, ids, B, slots);
     const c = this.c, w = this.w;
     const C = c.hiddenSize, H = c.numAttentionHeads, KH = c.numKeyValueHeads, D = c.headDim;
     const HD = H * D, KD = KH * D, N = B * T, S = cache.S;
@@ -73,6 +114,11 @@ export class InferenceEngine {
       seen.add(r);
       if (cache.lengths[r]! + T > S) throw new RangeError(`infer: row ${r}: ${cache.lengths[r]! + T} positions exceed the cache capacity ${S}`);
     }
+    if (T === 1 && this.fusedDecode) {
+      const out = this.decodeFused(cache, ids, B, slots);
+      if (out) return out;
+    }
+    if (T === 1 && B > DECODE_ROWS) return this.forwardInChunks(cache, ids, B, slots);
     if (!this.scratch || this.scratch.rows < N) this.scratch = new Scratch(Math.max(N, 1), c, this.headWidth);
     const s = this.scratch;
     for (let b = 0; b < B; b++) {

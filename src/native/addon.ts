@@ -113,6 +113,22 @@ export interface NativeAddon {
     lse: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, B: number, T: number, H: number, KH: number,
     D: number, segIds: Int32Array | null): void;
 
+  // ---- one decoding step of the whole model (native/decode.cpp; src/model/infer.ts) ----
+  /**
+   * One new token for each of B cache rows (T = 1), the whole model in one call and one parallel region:
+   * writes out[B,W] = head(norm(decoder(ids))) for the new tokens, appending their keys/values at slot
+   * lengths[slots[b]] of cache row slots[b] (lengths are NOT advanced). Same per-row kernels and bits as
+   * the op-by-op path (layer.ts). weights = [embed [V,C], finalNorm [C], head [W,C], then per layer
+   * inputNorm [C], q [H*D,C], k [KH*D,C], v [KH*D,C], o [C,H*D], postNorm [C], gate [F,C], up [F,C],
+   * down [C,F]]: matrices as Float32Array, Uint16Array (bf16 bits) or Uint8Array (Q8_0 blocks), vectors
+   * Float32Array. cacheK/cacheV: L arrays [rows,S,KH*D]; lengths/keyStart [rows] (KVCache's).
+   */
+  decodeStep(out: Float32Array, ids: Int32Array, slots: Int32Array, B: number, weights: (Float32Array | Uint16Array | Uint8Array)[],
+    cacheK: Float32Array[], cacheV: Float32Array[], lengths: Int32Array, keyStart: Int32Array, rows: number, S: number,
+    L: number, C: number, F: number, H: number, KH: number, D: number, W: number, V: number, eps: number, theta: number): void;
+  /** Test hook: spins a waiting decodeStep thread allows before recomputing unfinished items (default 1000); returns the old value. */
+  _decodeStealSpins(spins: number): number;
+
   // ---- softmax cross-entropy (native/cross_entropy.cpp) ----
   /**
    * logits[N,V]; targets[N] with -100 = ignored. Writes losses[N] (-log p(target), 0 when ignored).

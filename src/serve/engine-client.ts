@@ -3,12 +3,15 @@
 import { Worker } from "node:worker_threads";
 import type { SequenceEvent, SequenceRequest } from "./batcher.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
+import type { WeightDtype } from "../model/weight-storage.js";
 
 export interface EngineOptions {
   modelDir: string;
   parallel: number;
   contextSize?: number;
   threads?: number;
+  /** Storage of the linear weights the worker loads (default float32). */
+  dtype?: WeightDtype;
 }
 
 export class GenerationEngine {

@@ -14,6 +14,7 @@ import {
   type ChatRequest, type CompletionRequest, type GenerationParams,
 } from "./openai.js";
 import { loadTokenizer } from "../tokenizer/resolve.js";
+import type { WeightDtype } from "../model/weight-storage.js";
 import { encodeChat, ChatFormatError } from "../tokenizer/chat-template.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 
@@ -29,6 +30,8 @@ export interface ServerOptions {
   apiKey?: string | null;
   contextSize?: number;
   threads?: number;
+  /** Storage of the linear weights (default float32; bfloat16 / q8_0 as generate --dtype and the library's dtype). */
+  dtype?: WeightDtype;
   /** Name listed by /v1/models (default: the model directory's name). */
   modelName?: string;
 }
@@ -55,7 +58,7 @@ const MAX_BODY = 8 << 20;
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const parallel = opts.parallel ?? 4, queueLimit = opts.queue ?? 16;
   const tok = await loadTokenizer(opts.modelDir);
-  const engine = new GenerationEngine({ modelDir: opts.modelDir, parallel, contextSize: opts.contextSize, threads: opts.threads });
+  const engine = new GenerationEngine({ modelDir: opts.modelDir, parallel, contextSize: opts.contextSize, threads: opts.threads, dtype: opts.dtype });
   await engine.ready;
   const modelName = opts.modelName ?? path.basename(path.resolve(opts.modelDir));
   const created = Math.floor(Date.now() / 1000);

@@ -6,15 +6,16 @@ import { Llama } from "../model/llama.js";
 import { loadTokenizer } from "../tokenizer/resolve.js";
 import { ContinuousBatcher, type SequenceRequest } from "./batcher.js";
 import type { ToWorker, FromWorker } from "./worker-protocol.js";
+import type { EngineOptions } from "./engine-client.js";
 
 const port = parentPort!;
 const post = (m: FromWorker): void => port.postMessage(m);
 
 async function main(): Promise<void> {
-  const { modelDir, parallel, contextSize, threads } = workerData as { modelDir: string; parallel: number; contextSize?: number; threads?: number };
+  const { modelDir, parallel, contextSize, threads, dtype } = workerData as EngineOptions;
   const { native } = await import("../native/addon.js");
   if (threads) native.setThreadCount(threads);
-  const model = await Llama.load(modelDir);
+  const model = await Llama.load(modelDir, { trainable: false, dtype });
   const tok = await loadTokenizer(modelDir);
   const batcher = new ContinuousBatcher(model, tok, { parallel, contextSize });
   let running = false;

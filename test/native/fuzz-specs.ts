@@ -59,6 +59,16 @@ export const specs: Record<string, FuzzSpec> = {
     args: () => [f32(48), f32(24), f32(24), f32(48), f32(48), f32(12), f32(48), f32(24), f32(24), 2, 3, 2, 1, 4,
       i32([0, 0, 1, 0, 1, 1])],
   },
+  _decodeStealSpins: { names: ["spins"], args: () => [1000] },
+  decodeStep: {
+    // out[B,W], ids[B], slots[B], B, weights (L 1: C 4, F 6, H 2, KH 1, D 2, W 5, V 5), cacheK/V [rows 2, S 4, KH*D 2],
+    // lengths/keyStart[rows], rows S L C F H KH D W V eps theta
+    names: ["out", "ids", "slots", "B", "weights", "cacheK", "cacheV", "lengths", "keyStart", "rows", "S", "L", "C", "F", "H",
+      "KH", "D", "W", "V", "eps", "theta"],
+    args: () => [f32(5), i32([3]), i32([0]), 1,
+      [f32(20), f32(4), f32(20), f32(4), f32(16), f32(8), f32(8), f32(16), f32(4), f32(24), f32(24), f32(24)],
+      [f32(16)], [f32(16)], i32([1, 0]), i32([0, 0]), 2, 4, 1, 4, 6, 2, 1, 2, 5, 5, 1e-5, 10000],
+  },
   // ---- bf16 / Q8_0 weights (native/qmatmul.cpp): M 2, N 3, K 32 (one Q8_0 block of 34 bytes per row) ----
   matmulBf16: {
     names: ["out", "x", "w", "M", "N", "K", "accumulate"],

@@ -233,6 +233,31 @@ test("llama2 serve prints `listening on http://HOST:PORT` first, serves, and exi
   assert.equal(code, 0);
 });
 
+test("llama2 serve --dtype q8_0 serves the model kept as q8_0: the library's q8_0 greedy answer and log-probabilities", async () => {
+  const proc = spawn(process.execPath, [path.join(root, "dist", "src", "cli", "main.js"), "serve", "--model", MODEL, "--port", "0", "--dtype", "q8_0"], { stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    let out = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      proc.stdout.on("data", (d: Buffer) => { out += d.toString(); const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out); if (m) resolve(m[1]!); });
+      proc.once("exit", (c) => reject(new Error(`exited ${c} before listening: ${out}`)));
+    });
+    const c = new OpenAI({ baseURL: `${url}/v1`, apiKey: "x", maxRetries: 0 });
+    const r = await c.chat.completions.create({ model: "m", messages: QUESTION, max_tokens: 12, temperature: 0, logprobs: true });
+    const tok = await Tokenizer.load(MODEL);
+    const ids = encodeChat(tok, QUESTION, { addGenerationPrompt: true }).ids;
+    const lib = (dtype: "float32" | "q8_0") => Llama.load(MODEL, { trainable: false, dtype }).then((m) => generate(m, [ids], { maxNewTokens: 12, greedy: true }));
+    const q8 = await lib("q8_0"), f32 = await lib("float32");
+    assert.equal(r.choices[0]!.message.content, tok.decode(q8.ids[0]!.filter((i) => i !== tok.eosId), { skipSpecial: true }));
+    const got = r.choices[0]!.logprobs!.content!.map((t) => t.logprob);
+    assert.equal(got.length, q8.logprobs[0]!.length);
+    got.forEach((lp, i) => assert.ok(Math.abs(lp - q8.logprobs[0]![i]!) < 1e-6, `token ${i}: ${lp} vs the library's q8_0 ${q8.logprobs[0]![i]}`));
+    // and q8_0 is really what ran: its log-probabilities are not float32's
+    assert.ok(got.some((lp, i) => Math.abs(lp - f32.logprobs[0]![i]!) > 1e-5), "the q8_0 server answered with float32 log-probabilities");
+  } finally {
+    proc.kill("SIGTERM");
+  }
+});
+
 test("llama2 serve refuses a reward model, naming what the directory holds", async () => {
   const seqcls = path.join(root, "test", "fixtures", "models", "llama-seqcls");
   const proc = spawn(process.execPath, [path.join(root, "dist", "src", "cli", "main.js"), "serve", "--model", seqcls, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
