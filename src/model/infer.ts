@@ -6,6 +6,7 @@
 import { native } from "../native/addon.js";
 import type { LlamaConfig } from "./config.js";
 import type { KVCache } from "./kv-cache.js";
+import { useHugePages } from "./huge-pages.js";
 import { layerForward, type LayerBuffers } from "./layer.js";
 import type { Linear } from "./linear.js";
 import type { LlamaWeights } from "./weights.js";
@@ -45,6 +46,7 @@ export class InferenceEngine {
    * same kernels and bits as the op-by-op path). False forces the op-by-op path (tests compare the two).
    */
   fusedDecode = true;
+  private onHugePages = false;
 
   constructor(private readonly c: LlamaConfig, private readonly w: LlamaWeights, private readonly head: Linear) {}
 
@@ -63,6 +65,10 @@ export class InferenceEngine {
 
   /** One new token per named row through native.decodeStep; null when it cannot run (adapters). */
   private decodeFused(cache: KVCache, ids: Int32Array, B: number, slots: ArrayLike<number> | null): Float32Array | null {
+    if (!this.onHugePages) {  // once: the weights every step streams onto 2 MiB pages (src/model/huge-pages.ts)
+      this.onHugePages = true;
+      if (this.decodeWeights()) useHugePages(this.w.linears, this.w.all.every((p) => !p.trainable));
+    }
     const weights = this.decodeWeights();
     if (!weights) return null;
     const c = this.c, W = this.headWidth;

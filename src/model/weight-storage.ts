@@ -30,6 +30,14 @@ export function bytesPerWeight(d: WeightDtype): number {
 }
 
 /**
+ * A buffer for a low-precision copy: from native.allocHugePages when it spans huge pages (decoding streams
+ * every weight each token; src/model/huge-pages.ts says why), else an ordinary one.
+ */
+function onHugePages(bytes: number): ArrayBuffer {
+  return bytes >= 4 << 20 ? native.allocHugePages(bytes) : new ArrayBuffer(bytes);
+}
+
+/**
  * The storage for a weight [rows, cols] given as float32 values or as bfloat16 bits (a bf16
  * checkpoint read without a float32 copy). Q8_0 needs cols to be a multiple of 32.
  */
@@ -38,12 +46,12 @@ export function makeStorage(d: WeightDtype, rows: number, cols: number, src: { d
   const n = rows * cols;
   if (d === "bfloat16") {
     if (src.bf16) return { kind: "bf16", bits: src.bf16 };
-    const bits = new Uint16Array(n);
+    const bits = new Uint16Array(onHugePages(2 * n));
     native.toBf16(bits, src.data!, n);
     return { kind: "bf16", bits };
   }
   if (cols % 32 !== 0) throw new Error(`${name}: q8_0 needs the input dimension to be a multiple of 32, got ${cols}`);
-  const blocks = new Uint8Array(rows * (cols / 32) * 34);
+  const blocks = new Uint8Array(onHugePages(rows * (cols / 32) * 34));
   native.quantizeQ8_0(blocks, src.bf16 ?? src.data!, rows, cols);
   return { kind: "q8_0", blocks };
 }

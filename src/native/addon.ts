@@ -126,6 +126,14 @@ export interface NativeAddon {
   decodeStep(out: Float32Array, ids: Int32Array, slots: Int32Array, B: number, weights: (Float32Array | Uint16Array | Uint8Array)[],
     cacheK: Float32Array[], cacheV: Float32Array[], lengths: Int32Array, keyStart: Int32Array, rows: number, S: number,
     L: number, C: number, F: number, H: number, KH: number, D: number, W: number, V: number, eps: number, theta: number): void;
+  /**
+   * Asks the OS for 2 MiB pages under each array (madvise MADV_HUGEPAGE + MADV_COLLAPSE on the 2 MiB-aligned
+   * interior; native/hugepages.cpp): contents and addresses unchanged, fewer TLB misses when decoding streams
+   * them. Returns the bytes now in huge pages (0 off Linux or when the kernel refuses).
+   */
+  adviseHugePages(arrays: ArrayBufferView[]): number;
+  /** A zeroed ArrayBuffer of `bytes` at a 2 MiB-aligned address, on huge pages where the OS allows (native/hugepages.cpp). */
+  allocHugePages(bytes: number): ArrayBuffer;
   /** Test hook: spins a waiting decodeStep thread allows before recomputing unfinished items (default 1000); returns the old value. */
   _decodeStealSpins(spins: number): number;
 

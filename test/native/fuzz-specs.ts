@@ -59,6 +59,8 @@ export const specs: Record<string, FuzzSpec> = {
     args: () => [f32(48), f32(24), f32(24), f32(48), f32(48), f32(12), f32(48), f32(24), f32(24), 2, 3, 2, 1, 4,
       i32([0, 0, 1, 0, 1, 1])],
   },
+  adviseHugePages: { names: ["arrays"], args: () => [[f32(8), new Uint8Array(4)]] },
+  allocHugePages: { names: ["bytes"], args: () => [100] },
   _decodeStealSpins: { names: ["spins"], args: () => [1000] },
   decodeStep: {
     // out[B,W], ids[B], slots[B], B, weights (L 1: C 4, F 6, H 2, KH 1, D 2, W 5, V 5), cacheK/V [rows 2, S 4, KH*D 2],
