@@ -27,6 +27,18 @@ export function waitForLine(proc: { lines: string[]; onLine: Set<() => void> }, 
   });
 }
 
+/** Waits until `lines` has `count` lines matching `re` (checked as lines arrive); rejects after `ms`. */
+export function waitForLines(proc: { lines: string[]; onLine: Set<() => void> }, re: RegExp, count: number, ms = 60_000): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const matching = (): string[] => proc.lines.filter((x) => re.test(x));
+    const check = (): boolean => { const m = matching(); if (m.length >= count) { done(); resolve(m); return true; } return false; };
+    const timer = setTimeout(() => { done(); reject(new Error(`${matching().length} of ${count} lines matching ${re} in ${ms} ms; got:\n${proc.lines.join("\n")}`)); }, ms);
+    const done = (): void => { clearTimeout(timer); proc.onLine.delete(tick); };
+    const tick = (): void => { check(); };
+    if (!check()) proc.onLine.add(tick);
+  });
+}
+
 /** A child process whose stdout+stderr lines are collected. */
 export interface Proc { child: ChildProcess; lines: string[]; onLine: Set<() => void>; exited: Promise<number | null> }
 
