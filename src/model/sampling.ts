@@ -1,5 +1,6 @@
 // Choosing the next token from a row of logits: greedy, or temperature + top-k + top-p sampling
 // (transformers' TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper, applied in that order).
+import { native } from "../native/addon.js";
 import type { Rng } from "./rng.js";
 
 export interface SamplingOptions {
@@ -18,19 +19,22 @@ export function chooseToken(logits: Float32Array, opts: SamplingOptions, rng: Rn
   if (opts.greedy) {
     let best = 0;
     for (let i = 1; i < V; i++) if (logits[i]! > logits[best]!) best = i;
-    return { id: best, logprob: logSoftmaxAt(logits, best, 1) };
+    const [max, sum] = native.temperedExp(scratchWeights(V), logits, V, 1);
+    return { id: best, logprob: logits[best]! - max - Math.log(sum) };
   }
   const temperature = opts.temperature ?? 1;
   if (!(temperature > 0)) throw new RangeError(`sampling: temperature must be > 0 (use greedy), got ${temperature}`);
   const k = opts.topK ?? 0, topK = k > 0 && k < V ? k : 0, topP = opts.topP ?? 1;
-  let max = -Infinity;
-  for (let i = 0; i < V; i++) if (logits[i]! > max) max = logits[i]!;
-  const weights = new Float64Array(V);
-  let all = 0;
-  for (let i = 0; i < V; i++) all += weights[i] = Math.exp((logits[i]! - max) / temperature);
+  // One exp pass, native (native/sampling.cpp; 32k Math.exp per token cost as much as a batched decode
+  // step): the weights sample the token and their sum normalises its log-probability. The buffer is
+  // reused across calls.
+  const weights = scratchWeights(V);
+  const [max, all] = native.temperedExp(weights, logits, V, temperature);
+  const logprobOf = (id: number): number => (logits[id]! - max) / temperature - Math.log(all);
   if (topK === 0 && topP >= 1) {  // no truncation: sample the whole distribution, no sorting
-    const id = pickByMass(weights, rng.uniform() * all, (j) => j, V);
-    return { id, logprob: logSoftmaxAt(logits, id, temperature) };
+    let r = rng.uniform() * all, id = V - 1;
+    for (let j = 0; j < V; j++) if ((r -= weights[j]!) < 0) { id = j; break; }  // pickByMass over every id
+    return { id, logprob: logprobOf(id) };
   }
   // Candidates sorted by logit, descending (ties by id); truncated by top-k, then by top-p mass.
   // Only tokens that can survive the truncation are sorted: the k largest logits, or, for top-p
@@ -56,7 +60,14 @@ export function chooseToken(logits: Float32Array, opts: SamplingOptions, rng: Rn
     total = order.reduce((a, i) => a + weights[i]!, 0);
   }
   const id = pickByMass(weights, rng.uniform() * total, (j) => order[j]!, order.length);
-  return { id, logprob: logSoftmaxAt(logits, id, temperature) };
+  return { id, logprob: logprobOf(id) };
+}
+
+let scratch = new Float64Array(0);
+/** chooseToken's weight buffer, grown to the vocabulary (only read inside one synchronous call). */
+function scratchWeights(V: number): Float64Array {
+  if (scratch.length < V) scratch = new Float64Array(V);
+  return scratch.subarray(0, V);
 }
 
 /** Indices passing `keep`, sorted by logit descending, ties by index. */
@@ -73,13 +84,4 @@ function pickByMass(weights: Float64Array, r: number, at: (j: number) => number,
     if (r < 0) return at(j);
   }
   return at(n - 1);
-}
-
-/** log softmax(logits / temperature)[id], computed in double. */
-export function logSoftmaxAt(logits: Float32Array, id: number, temperature: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i]! - max) / temperature);
-  return (logits[id]! - max) / temperature - Math.log(sum);
 }

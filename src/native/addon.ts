@@ -149,6 +149,10 @@ export interface NativeAddon {
   /** writes out[N,V] = log_softmax(logits) row-wise (out may alias logits). */
   logSoftmax(out: Float32Array, logits: Float32Array, N: number, V: number): void;
 
+  // ---- sampling (native/sampling.cpp) ----
+  /** weights[V] = exp((logits - max) / temperature) in double; returns [max, sum of the weights]. */
+  temperedExp(weights: Float64Array, logits: Float32Array, V: number, temperature: number): [number, number];
+
   // ---- AdamW (native/adamw.cpp) — torch.optim.AdamW, decoupled weight decay ----
   /**
    * For i < n: p *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;

@@ -90,6 +90,7 @@ export const specs: Record<string, FuzzSpec> = {
     args: () => [f32(15), i32([0, -100, 4]), f32(3), f32(15), 3, 5, 0.5],
   },
   logSoftmax: { names: ["out", "logits", "N", "V"], args: () => [f32(15), f32(15), 3, 5] },
+  temperedExp: { names: ["weights", "logits", "V", "temperature"], args: () => [new Float64Array(5), f32(5), 5, 0.7] },
   adamwStep: {
     names: ["param", "grad", "m", "v", "n", "lr", "beta1", "beta2", "eps", "weightDecay", "step"],
     args: () => [f32(5), f32(5), f32(5), new Float32Array(5), 5, 1e-3, 0.9, 0.95, 1e-8, 0.1, 3],
