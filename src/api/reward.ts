@@ -3,7 +3,7 @@
 // through a callback and stops cleanly on an AbortSignal; `evaluateReward(model, data)` is `llama2 reward eval`.
 import fs from "node:fs";
 import path from "node:path";
-import { defaults, mergeObject, type ConfigValues } from "../train/config.js";
+import { absolutePaths, defaults, mergeObject, mergeResumeObject, type ConfigValues } from "../train/config.js";
 import { METRICS_FILE, readMetrics } from "../train/metrics-log.js";
 import type { StepProgress, StopReason, Trainer } from "../train/trainer.js";
 import { REWARD_SCHEMA, type RewardConfig } from "../recipes/reward-config.js";
@@ -49,12 +49,12 @@ export async function trainReward(config: RewardConfigInput = {}, options: Train
   if (options.resume !== undefined) {
     const { checkpoint, runDir } = resolveResume(options.resume);
     cfg = loadRewardResumeConfig(checkpoint, [`out=${runDir}`]);
-    mergeObject(REWARD_SCHEMA, cfg as unknown as ConfigValues, config, "trainReward(config)");
+    mergeResumeObject(REWARD_SCHEMA, cfg as unknown as ConfigValues, config, "trainReward(config)", checkpoint);
     resumeFrom = checkpoint;
   } else {
     const c = defaults(REWARD_SCHEMA);
     mergeObject(REWARD_SCHEMA, c, config, "trainReward(config)");
-    cfg = c as unknown as RewardConfig;
+    cfg = absolutePaths(REWARD_SCHEMA, c) as unknown as RewardConfig;
   }
   let trainer: Trainer<unknown> | null = null;
   const onAbort = (): void => trainer?.requestStop("requested");

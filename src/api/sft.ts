@@ -5,7 +5,7 @@
 // (checkpoint written, resumable), nothing written to the terminal.
 import fs from "node:fs";
 import path from "node:path";
-import { defaults, mergeObject, type ConfigValues, type Schema } from "../train/config.js";
+import { absolutePaths, defaults, mergeObject, mergeResumeObject, type ConfigValues, type Schema } from "../train/config.js";
 import { METRICS_FILE, readMetrics } from "../train/metrics-log.js";
 import type { StepProgress, StopReason, Trainer } from "../train/trainer.js";
 import { Llama } from "../model/llama.js";
@@ -52,11 +52,12 @@ async function runStage<C extends { out: string; max_steps: number | null }>(nam
   if (options.resume !== undefined) {
     const { checkpoint, runDir } = resolveResume(options.resume);
     cfg = resumed(checkpoint, runDir);
-    mergeObject(schema, cfg as unknown as ConfigValues, config, `${name}(config)`);
+    mergeResumeObject(schema, cfg as unknown as ConfigValues, config, `${name}(config)`, checkpoint);
     resumeFrom = checkpoint;
   } else {
     cfg = defaults(schema) as unknown as C;
     mergeObject(schema, cfg as unknown as ConfigValues, config, `${name}(config)`);
+    absolutePaths(schema, cfg as unknown as ConfigValues);
     fresh(cfg);
   }
   let trainer: Trainer<unknown> | null = null;

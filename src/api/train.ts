@@ -4,7 +4,7 @@
 // (checkpoint written, resumable). Later stages (sft, trainReward, rejectionSample, ppo) follow this shape.
 import fs from "node:fs";
 import path from "node:path";
-import { defaults, mergeObject, type ConfigValues } from "../train/config.js";
+import { absolutePaths, defaults, mergeObject, mergeResumeObject, type ConfigValues } from "../train/config.js";
 import { METRICS_FILE, readMetrics, type MetricsLine } from "../train/metrics-log.js";
 import type { StepProgress, StopReason, Trainer } from "../train/trainer.js";
 import { PRETRAIN_SCHEMA, type PretrainConfig } from "../recipes/pretrain-config.js";
@@ -57,7 +57,7 @@ export interface TrainRunResult {
 export function resolvePretrainConfig(config: PretrainConfigInput = {}): PretrainConfig {
   const cfg = defaults(PRETRAIN_SCHEMA);
   mergeObject(PRETRAIN_SCHEMA, cfg, config, "pretrain(config)");
-  return cfg as unknown as PretrainConfig;
+  return absolutePaths(PRETRAIN_SCHEMA, cfg) as unknown as PretrainConfig;
 }
 
 /** Last value of each numeric metric over a metrics.jsonl. */
@@ -85,7 +85,7 @@ export async function pretrain(config: PretrainConfigInput = {}, options: TrainO
   if (options.resume !== undefined) {
     const { checkpoint, runDir } = resolveResume(options.resume);
     cfg = loadResumeConfig(checkpoint, [`out=${runDir}`]);
-    mergeObject(PRETRAIN_SCHEMA, cfg as unknown as ConfigValues, config, "pretrain(config)");
+    mergeResumeObject(PRETRAIN_SCHEMA, cfg as unknown as ConfigValues, config, "pretrain(config)", checkpoint);
     resumeFrom = checkpoint;
   } else {
     cfg = resolvePretrainConfig(config);

@@ -20,6 +20,24 @@ const REASONS: Record<string, string> = {
   EIO: "input/output error",
 };
 
+/** What to do about a system error, by code (appended to the message after "; "), or "" when there is nothing useful to say. */
+export function fsHint(code: string | undefined, file: string): string {
+  switch (code) {
+    case "EROFS": return `choose an output on a writable file system, or remount ${path.dirname(file)} read-write`;
+    case "EACCES": case "EPERM": {
+      const uid = typeof process.getuid === "function" ? ` (uid ${process.getuid()})` : "";
+      return `this user${uid} may not write there: fix the permissions of ${nearestExisting(file) ?? file}, or choose another output`;
+    }
+    case "ENOSPC": case "EDQUOT": return `free space on the file system of ${path.dirname(file)}, or write elsewhere`;
+    default: return "";
+  }
+}
+
+const withHint = (msg: string, code: string | undefined, file: string): string => {
+  const h = fsHint(code, file);
+  return h ? `${msg}; ${h}` : msg;
+};
+
 /** An operation on a path failed; `code` is the errno name (EROFS, ENOSPC, …). */
 export class FsOpError extends Error {
   /** The system error code, the operation that failed and the path it failed on. */
@@ -39,7 +57,7 @@ export function describeFsError(e: unknown, operation: string, file: string): st
   if (e instanceof FsOpError) return e.message;
   const code = errnoCode(e);
   if (!code) return `cannot ${operation} ${file}: ${(e as Error)?.message ?? String(e)}`;
-  return `cannot ${operation} ${file}: ${REASONS[code] ?? (e as Error).message} (${code})`;
+  return withHint(`cannot ${operation} ${file}: ${REASONS[code] ?? (e as Error).message} (${code})`, code, file);
 }
 
 /** Wraps a system error from `fn` into an FsOpError naming `operation` and `file`. */
@@ -73,7 +91,7 @@ export function mkdirpOrExplain(dir: string, what = "create the directory"): voi
           fs.accessSync(anc, fs.constants.W_OK);
         } catch (ae) {
           const ac = errnoCode(ae);
-          if (ac) throw new FsOpError(`cannot ${what} ${dir}: ${anc} is on a ${ac === "EROFS" ? "read-only file system" : "path this user cannot write"} (${ac})`,
+          if (ac) throw new FsOpError(withHint(`cannot ${what} ${dir}: ${anc} is on a ${ac === "EROFS" ? "read-only file system" : "path this user cannot write"} (${ac})`, ac, path.join(anc, "x")),
             ac, what, dir);
         }
       }
@@ -97,5 +115,6 @@ export function describeSystemError(e: unknown): string | null {
   const err = e as (NodeJS.ErrnoException & { dest?: string }) | null;
   if (!err || e instanceof FsOpError || typeof err.code !== "string" || typeof err.syscall !== "string") return null;
   const target = err.path ? ` ${err.path}${err.dest ? ` -> ${err.dest}` : ""}` : "";
-  return `cannot ${err.syscall}${target}: ${REASONS[err.code] ?? err.message} (${err.code})`;
+  const msg = `cannot ${err.syscall}${target}: ${REASONS[err.code] ?? err.message} (${err.code})`;
+  return err.path ? withHint(msg, err.code, err.dest ?? err.path) : msg;
 }

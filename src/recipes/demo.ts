@@ -15,6 +15,8 @@ import { prepareTokens } from "../data/prepare.js";
 import { annotate } from "../world/annotate.js";
 import { writeDirAtomic } from "../io/atomic-dir.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
+import { mkdirpOrExplain } from "../io/fs-errors.js";
+import { LOCK_FILE, assertRunDirFree, openRunDir } from "../train/run-dir.js";
 import { loadPretrainConfig, runPretrain } from "./pretrain.js";
 import { loadSftConfig, runSft } from "./sft.js";
 import { loadRewardConfig, runReward } from "./reward.js";
@@ -91,20 +93,35 @@ class Interrupted extends Error { constructor() { super("interrupted"); } }
 
 /** Runs (or resumes) the whole recipe into `opts.out`; refuses a non-empty `out` that is not a demo run. */
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
-  const out = path.resolve(opts.out), seed = opts.seed ?? 1, size = opts.size ?? "tiny", worldSize = opts.worldSize ?? "small";
-  const vocabSize = opts.vocabSize ?? 1024;
-  const B = DEMO_BUDGETS[size];
-  if (!B) throw new Error(`demo: size must be one of ${Object.keys(DEMO_BUDGETS).join(", ")}, got "${size}"`);
+  const out = path.resolve(opts.out), size = opts.size ?? "tiny";
+  if (!DEMO_BUDGETS[size]) throw new Error(`demo: size must be one of ${Object.keys(DEMO_BUDGETS).join(", ")}, got "${size}"`);
   const log = opts.log ?? ((): void => undefined);
-  const progress = opts.progress ?? false, handleSignals = opts.handleSignals ?? false;
+  // A demo running in OUT holds OUT/run.lock: a second demo (with overwrite or not) stops here, naming it.
+  assertRunDirFree(out, "resume");
   if (opts.overwrite) { fs.rmSync(out, { recursive: true, force: true }); log(`demo: overwrite: removed ${out}`); }
   const stagesFile = path.join(out, "stages.json");
   // A directory with content but no stages.json is not a demo run this can resume: refuse before writing anything.
   if (fs.existsSync(out) && !fs.existsSync(stagesFile)) {
-    const first = fs.readdirSync(out).sort()[0];
+    const first = fs.readdirSync(out).filter((e) => e !== LOCK_FILE).sort()[0];
     if (first !== undefined) throw new Error(`${out} holds an earlier demo run (${path.join(out, first)}); pass --overwrite to replace it, or --out DIR`);
   }
-  fs.mkdirSync(out, { recursive: true });
+  mkdirpOrExplain(out, "create the demo directory");
+  const lock = openRunDir(out, { mode: "resume", command: "llama2 demo" });
+  for (const n of lock.notices) log(n);
+  try {
+    return await demoStages(opts, out, stagesFile);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The stages of runDemo, with OUT locked. */
+async function demoStages(opts: DemoOptions, out: string, stagesFile: string): Promise<DemoResult> {
+  const seed = opts.seed ?? 1, size = opts.size ?? "tiny", worldSize = opts.worldSize ?? "small";
+  const vocabSize = opts.vocabSize ?? 1024;
+  const B = DEMO_BUDGETS[size]!;
+  const log = opts.log ?? ((): void => undefined);
+  const progress = opts.progress ?? false, handleSignals = opts.handleSignals ?? false;
   const stages = fs.existsSync(stagesFile) ? JSON.parse(fs.readFileSync(stagesFile, "utf8")) as { done: Record<string, unknown> } : { done: {} };
   const t0 = Date.now();
   const P = (...p: string[]): string => path.join(out, ...p);
@@ -185,7 +202,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         prompts: path.join(world, "prompts_train.jsonl"), out: P("rejection-sampling"), iterations: B.rsIters, k: B.k, temperature: [0.8, 1.2],
         max_new_tokens: 48, max_prompts: B.rsPrompts, seed, sft: { epochs: 2, batch_size: 16, grad_accum: 1, lr: 5e-4, seq_len: 512, warmup: 0, ...(B.stageSteps === null ? {} : { max_steps: B.stageSteps }) },
       }, "demo");
-      const r = await runRejectionSampling(c as unknown as RsConfig, { log, progress, handleSignals });
+      // resume: a demo stopped inside this stage continues its RS run directory (refused as another run otherwise)
+      const r = await runRejectionSampling(c as unknown as RsConfig, { log, progress, handleSignals, resume: true });
       if (!r.final) throw new Interrupted();
       return r.iterations;
     });
@@ -206,7 +224,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         prompts: path.join(world, "prompts_train.jsonl"), out: P("ppo"), iterations: B.ppoIters, batch_size: B.ppoBatch, mini_batch_size: B.ppoBatch / 4,
         max_new_tokens: 48, lr: 2e-5, kl_coef: 0.05, save_every: 1, seed,
       }, "demo");
-      const r = await runPpo(c as unknown as PpoConfig, { log, shouldStop: opts.shouldStop });
+      const r = await runPpo(c as unknown as PpoConfig, { log, shouldStop: opts.shouldStop, resume: true });
       if (r.stopped) throw new Interrupted();
     });
     await stage("gatt", "llama2 gatt --config configs/gatt-tiny.yaml (Ghost Attention on the PPO model)", async () => {

@@ -8,10 +8,10 @@ const { data: _data, val_data: _val, ...SFT_KEYS } = SFT_SCHEMA;
 
 export const GATT_SCHEMA: Schema = {
   ...SFT_KEYS,
-  data: { type: "string[]", default: [], doc: "optional SFT rows mixed into training (keeps what SFT taught, e.g. refusals)" },
+  data: { type: "string[]", default: [], path: true, doc: "optional SFT rows mixed into training (keeps what SFT taught, e.g. refusals)" },
   data_samples: { type: "int?", default: null, doc: "rows drawn (seeded) from data to mix in (default: all)" },
-  dialogues: { type: "string[]", default: [], doc: "multi-turn dialogues (JSONL {messages: [system?, user, assistant, …]}; a world's dialogues_train.jsonl)" },
-  instructions: { type: "string?", default: null, doc: "text file, one instruction per line, given to dialogues that have no system message" },
+  dialogues: { type: "string[]", default: [], path: true, doc: "multi-turn dialogues (JSONL {messages: [system?, user, assistant, …]}; a world's dialogues_train.jsonl)" },
+  instructions: { type: "string?", default: null, path: true, doc: "text file, one instruction per line, given to dialogues that have no system message" },
   temperature: { type: "number", default: 0, range: ">= 0", doc: "sampling temperature of the replies (0 = greedy)" },
   top_p: { type: "number", default: 1, range: "(0, 1]", doc: "nucleus sampling of the replies" },
   max_new_tokens: { type: "int", default: 64, doc: "longest sampled reply" },

@@ -20,7 +20,8 @@ import { adheres } from "../world/oracle.js";
 import type { Constraint } from "../world/types.js";
 import { GATT_SCHEMA, type GattConfig } from "./gatt-config.js";
 import { tokenizerDirFor } from "./sft.js";
-import { checkTrainKeys, loadCheckpointConfig, loadRecipeConfig, loadSamples, trainSamples, worldOf, type SftResult, type SftRunOptions } from "./sft-train.js";
+import { checkTrainKeys, loadCheckpointConfig, loadRecipeConfig, loadSamples, openRunDirFor, trainSamples, worldOf, type SftResult, type SftRunOptions } from "./sft-train.js";
+import type { RunDir } from "../train/run-dir.js";
 
 export const GATT_SAMPLES = "gatt_samples.jsonl";
 
@@ -144,6 +145,16 @@ export function gattSamples(tok: Tokenizer, d: SampledDialogue, seqLen: number):
 
 /** Runs (or resumes) Ghost Attention fine-tuning. */
 export async function runGatt(cfg: GattConfig, resumeFrom: string | null, opts: SftRunOptions = {}): Promise<SftResult> {
+  // Own the run directory before sampling (and writing gatt_samples.jsonl): another run there stops at once.
+  const run = openRunDirFor(cfg.out, resumeFrom, opts, "llama2 gatt");
+  try {
+    return await gattIn(cfg, resumeFrom, opts, run);
+  } finally {
+    run.release(); // the trainer released it already unless setup failed
+  }
+}
+
+async function gattIn(cfg: GattConfig, resumeFrom: string | null, opts: SftRunOptions, run: RunDir): Promise<SftResult> {
   const log = opts.log ?? (() => {});
   const tokenizerDir = tokenizerDirFor(cfg, resumeFrom);
   const tokenizer = await Tokenizer.load(tokenizerDir);
@@ -187,7 +198,7 @@ export async function runGatt(cfg: GattConfig, resumeFrom: string | null, opts: 
     truncated += mix.truncated;
     log(`gatt: ${rows.length} SFT rows from ${cfg.data.join(", ")} mixed in`);
   }
-  return trainSamples({ model, tokenizer, tokenizerDir, samples, truncated, val: [], config: cfg, world: worldOf(cfg.dialogues[0]) }, resumeFrom, opts);
+  return trainSamples({ model, tokenizer, tokenizerDir, samples, truncated, val: [], config: cfg, world: worldOf(cfg.dialogues[0]), run }, resumeFrom, opts);
 }
 
 export { resolveResume };

@@ -14,8 +14,9 @@ import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { Rng, permutation, streamSeed } from "../model/rng.js";
 import { AdamW } from "../train/adamw.js";
 import { MetricsLog } from "../train/metrics-log.js";
+import { openRunDir } from "../train/run-dir.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
-import { configToYaml, type ConfigValues } from "../train/config.js";
+import { absolutePaths, configToYaml, type ConfigValues } from "../train/config.js";
 import {
   listCheckpoints, loadOptimizerState, readTrainerState, saveCheckpoint, saveFinal, type TrainerState,
 } from "../train/checkpoint.js";
@@ -31,7 +32,7 @@ import { ppoRewards } from "../rlhf/combined-reward.js";
 import { gae, tokenRewards } from "../rlhf/gae.js";
 import { chunks, forwardAll, forwardChunk, type PpoSample } from "../rlhf/ppo-forward.js";
 import { rewardModelFrom } from "./reward.js";
-import { checkPpoConfig, type PpoConfig } from "./ppo-config.js";
+import { PPO_SCHEMA, checkPpoConfig, type PpoConfig } from "./ppo-config.js";
 import { TOKENIZER_FILES } from "./sft-train.js";
 
 /** PPO's data position in trainer_state.json's `data`. */
@@ -50,6 +51,12 @@ export interface PpoOptions {
    * which gets that run's metrics.jsonl and samples.jsonl up to N). Default: cfg.out's newest checkpoint, if any.
    */
   resumeFrom?: string;
+  /** Continue from the newest checkpoint in `out` (`--resume RUN_DIR`). Without this or resumeFrom, an `out` holding another run is refused. */
+  resume?: boolean;
+  /** Start over in an `out` that holds another run, clearing it first (`--overwrite`). */
+  overwrite?: boolean;
+  /** Receives notices (directory cleared, stale lock taken over); default: `log`. */
+  onNotice?: (message: string) => void;
 }
 
 /** The run directory, the last iteration, OUT/final (null when stopped) and whether it stopped early. */
@@ -70,20 +77,29 @@ function truncateJsonl(file: string, key: string, n: number): void {
 }
 
 export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<PpoResult> {
+  cfg = absolutePaths(PPO_SCHEMA, structuredClone(cfg) as unknown as ConfigValues) as unknown as typeof cfg; // saved configs resolve from anywhere
   checkPpoConfig(cfg, "ppo");
-  // Rollouts run here or on llama2 worker processes (cfg.rollout.queue): one seam, the same jobs either way.
-  const backend = await openRolloutBackend(cfg.rollout, { scratch: path.join(path.resolve(cfg.out), "rollout"), log: opts.log });
+  const resuming = opts.resume === true || opts.resumeFrom !== undefined;
+  if (resuming && opts.overwrite) throw new Error("ppo: resume and overwrite exclude each other");
+  const log = opts.log ?? (() => {});
+  // Own the run directory first (src/train/run-dir.ts): another run's directory, or one in use, stops here.
+  const run = openRunDir(path.resolve(cfg.out), { mode: resuming ? "resume" : opts.overwrite ? "overwrite" : "new", command: "llama2 ppo" });
   try {
-    return await ppo(cfg, opts, backend);
+    for (const n of run.notices) (opts.onNotice ?? log)(n);
+    // Rollouts run here or on llama2 worker processes (cfg.rollout.queue): one seam, the same jobs either way.
+    const backend = await openRolloutBackend(cfg.rollout, { scratch: path.join(path.resolve(cfg.out), "rollout"), log: opts.log });
+    try {
+      return await ppo(cfg, opts, backend, log);
+    } finally {
+      await backend.close();
+    }
   } finally {
-    await backend.close();
+    run.release();
   }
 }
 
-async function ppo(cfg: PpoConfig, opts: PpoOptions, backend: RolloutBackend): Promise<PpoResult> {
-  const log = opts.log ?? (() => {});
+async function ppo(cfg: PpoConfig, opts: PpoOptions, backend: RolloutBackend, log: (line: string) => void): Promise<PpoResult> {
   const out = path.resolve(cfg.out);
-  fs.mkdirSync(out, { recursive: true });
   if (cfg.threads !== null) (await import("../native/addon.js")).native.setThreadCount(cfg.threads);
   const resumeFrom = opts.resumeFrom ? path.resolve(opts.resumeFrom) : latestPpoCheckpoint(out);
   const saved = resumeFrom ? readTrainerState(resumeFrom) : null;

@@ -6,17 +6,17 @@ import type { LoraConfig } from "../model/lora.js";
 
 /** `lora:` — LoRA adapters instead of full fine-tuning (src/model/lora.ts); r 0 = off. */
 export const LORA_SCHEMA: Schema = {
-  r: { type: "int", default: 0, doc: "adapter rank; 0 = train every weight (no LoRA)" },
-  alpha: { type: "number", default: 16, doc: "scale alpha / r (PEFT lora_alpha)" },
+  r: { type: "int", default: 0, range: ">= 0", fixed: "the adapters' shape", doc: "adapter rank; 0 = train every weight (no LoRA)" },
+  alpha: { type: "number", default: 16, fixed: "the adapters' scale", doc: "scale alpha / r (PEFT lora_alpha)" },
   dropout: { type: "number", default: 0, doc: "dropout on the adapters' input while training (PEFT lora_dropout)" },
-  targets: { type: "string[]", default: ["q_proj", "v_proj"], doc: "HF module names: q_proj k_proj v_proj o_proj gate_proj up_proj down_proj" },
+  targets: { type: "string[]", default: ["q_proj", "v_proj"], fixed: "the adapters' shape", doc: "HF module names: q_proj k_proj v_proj o_proj gate_proj up_proj down_proj" },
 };
 
 /** Keys every training recipe has (data, out, tokenizer, max_steps, eval_every, save_every, seed, lora, …). */
 export const COMMON_SCHEMA: Schema = {
   data: { type: "string", default: "", path: true, doc: "prepared dataset directory (llama2 data prepare --out)" },
   out: { type: "string", default: "", path: true, doc: "run directory: checkpoints, metrics.jsonl, config.yaml" },
-  tokenizer: { type: "string?", default: null, path: true, doc: "tokenizer directory copied into checkpoints (default: the dataset's)" },
+  tokenizer: { type: "string?", default: null, path: true, fixed: "the vocabulary the weights were trained with", doc: "tokenizer directory copied into checkpoints (default: the dataset's)" },
   max_steps: { type: "int", default: 1000, range: ">= 0" },
   eval_every: { type: "int", default: 100, range: ">= 0", doc: "0 = no eval" },
   eval_batches: { type: "int", default: 20, range: ">= 0" },
@@ -59,7 +59,7 @@ export const MODEL_SCHEMA: Schema = {
 
 export const PRETRAIN_SCHEMA: Schema = {
   ...COMMON_SCHEMA,
-  model: { type: MODEL_SCHEMA, default: null },
+  model: { type: MODEL_SCHEMA, default: null, fixed: "the model's architecture (a new run can start from a checkpoint's weights with model.init_from=CHECKPOINT)" },
   batch_size: { type: "int", default: 8, range: ">= 1" },
   seq_len: { type: "int", default: 256, range: ">= 1" },
   grad_accum: { type: "int?", default: null, doc: "micro-batches per step (default 1, or from tokens_per_step)" },

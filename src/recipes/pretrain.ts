@@ -10,7 +10,7 @@ import { Llama } from "../model/llama.js";
 import { preset } from "../model/presets.js";
 import { validateConfig, type LlamaConfig } from "../model/config.js";
 import { native } from "../native/addon.js";
-import { absolutePaths, loadConfig, applySet, type ConfigValues } from "../train/config.js";
+import { loadConfig, resumeConfig } from "../train/config.js";
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
 import { LmTask, type BatchSource, type LmBatch } from "../train/lm-task.js";
 import { Rng } from "../model/rng.js";
@@ -43,33 +43,12 @@ export function loadPretrainConfig(file: string | undefined, sets: string[]): Pr
   return cfg;
 }
 
-/** The config of a checkpoint being resumed, with --set overrides (e.g. out=DIR, max_steps=N). */
+/** The config of a checkpoint being resumed, with --set overrides (e.g. out=DIR, max_steps=N); model.* and the tokenizer cannot change. */
 export function loadResumeConfig(checkpoint: string, sets: string[]): PretrainConfig {
   const state = readTrainerState(checkpoint);
-  const cfg = loadConfig<PretrainConfig>(PRETRAIN_SCHEMA, undefined, []) as unknown as ConfigValues;
-  // Start from the schema defaults so keys added since the checkpoint was written get a value.
-  mergeInto(cfg, state.config);
-  for (const s of expandModelShorthand(sets)) {
-    const before = JSON.parse(JSON.stringify((cfg as unknown as PretrainConfig).model)) as Record<string, unknown>;
-    applySet(PRETRAIN_SCHEMA, cfg, s);
-    const after = (cfg as unknown as PretrainConfig).model as unknown as Record<string, unknown>;
-    const changed = Object.keys(after).filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
-    if (changed.length > 0)
-      throw new Error(`--set ${s}: --resume cannot change the model's architecture (the checkpoint has model.${changed[0]}: ` +
-        `${JSON.stringify(before[changed[0]!])}); start a new run, or use model.init_from=${checkpoint} to start from its weights`);
-  }
-  absolutePaths(PRETRAIN_SCHEMA, cfg);
-  const out = cfg as unknown as PretrainConfig;
-  checkConfig(out, path.join(checkpoint, "trainer_state.json"));
-  return out;
-}
-
-export function mergeInto(dst: ConfigValues, src: Record<string, unknown>): void {
-  for (const [k, v] of Object.entries(src)) {
-    if (!(k in dst)) continue;
-    if (v && typeof v === "object" && !Array.isArray(v) && dst[k] && typeof dst[k] === "object") mergeInto(dst[k] as ConfigValues, v as Record<string, unknown>);
-    else dst[k] = v;
-  }
+  const cfg = resumeConfig(PRETRAIN_SCHEMA, state.config, expandModelShorthand(sets), checkpoint) as unknown as PretrainConfig;
+  checkConfig(cfg, path.join(checkpoint, "trainer_state.json"));
+  return cfg;
 }
 
 function checkConfig(c: PretrainConfig, src: string): void {

@@ -18,23 +18,23 @@ const sftKeys = (v: unknown): string | null => {
 };
 
 export const RS_SCHEMA: Schema = {
-  policy: { type: "string", default: "", doc: "the chat model fine-tuned each iteration (an HF directory, e.g. OUT/final of llama2 sft)" },
-  sample_from: { type: "string?", default: null, doc: "a different (larger) model that samples every iteration; the policy is fine-tuned on its best answers (distillation)" },
-  reward_helpful: { type: "string?", default: null, doc: "helpfulness reward model (llama2 reward train OUT/final)" },
-  reward_safety: { type: "string?", default: null, doc: "safety reward model; with both, samples are ranked by the combined reward Rc" },
-  prompts: { type: "string", default: "", doc: "prompt JSONL ({prompt | messages, is_safety}); a world's prompts_train.jsonl" },
-  out: { type: "string", default: "", doc: "run directory" },
+  policy: { type: "string", default: "", path: true, fixed: "the model every iteration fine-tunes (and iteration 1 samples with)", doc: "the chat model fine-tuned each iteration (an HF directory, e.g. OUT/final of llama2 sft)" },
+  sample_from: { type: "string?", default: null, path: true, doc: "a different (larger) model that samples every iteration; the policy is fine-tuned on its best answers (distillation)" },
+  reward_helpful: { type: "string?", default: null, path: true, doc: "helpfulness reward model (llama2 reward train OUT/final)" },
+  reward_safety: { type: "string?", default: null, path: true, doc: "safety reward model; with both, samples are ranked by the combined reward Rc" },
+  prompts: { type: "string", default: "", path: true, fixed: "the prompts the saved samples and best.jsonl index (prompt_index)", doc: "prompt JSONL ({prompt | messages, is_safety}); a world's prompts_train.jsonl" },
+  out: { type: "string", default: "", path: true, doc: "run directory" },
   iterations: { type: "int", default: 2, doc: "rounds of sample -> rank -> fine-tune" },
   k: { type: "int", default: 4, doc: "samples per prompt (and temperature) each iteration" },
   temperature: { type: "json", default: 1.0, validate: temperatures, doc: "sampling temperature, or a list (a sweep: k samples at each)" },
-  top_p: { type: "number", default: 1.0, doc: "nucleus sampling mass (1 = off)" },
+  top_p: { type: "number", default: 1.0, range: "(0, 1]", doc: "nucleus sampling mass (1 = off)" },
   max_new_tokens: { type: "int", default: 64, doc: "longest sampled answer" },
   batch_size: { type: "int", default: 32, doc: "sequences generated together" },
-  max_prompts: { type: "int?", default: null, doc: "use only the first N prompts" },
+  max_prompts: { type: "int?", default: null, fixed: "the prompts the saved samples and best.jsonl index (prompt_index)", doc: "use only the first N prompts" },
   sft_from: { type: "string", default: "policy", choices: ["policy", "previous"], doc: "fine-tune the original policy each iteration, or continue from the previous iteration's model" },
   sft: { type: "json", default: {}, validate: sftKeys, doc: "SFT keys for each iteration's fine-tune (e.g. {epochs: 1, lr: 1e-5})" },
   seed: { type: "int", default: 1234, doc: "sampling and fine-tuning seed" },
-  threads: { type: "int?", default: null, doc: "compute threads (default: the machine's)" },
+  threads: { type: "int?", default: null, range: ">= 1", doc: "compute threads (default: the machine's)" },
   rollout: { type: rolloutSchema(8), default: null, doc: "where sampling runs: this process, or llama2 worker processes on a Redis queue (rollout.queue)" },
 };
 

@@ -12,15 +12,16 @@ import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
 import { writeDirAtomic } from "../io/atomic-dir.js";
 import { streamSeed } from "../model/rng.js";
-import { configToYaml, defaults, mergeObject, type ConfigValues } from "../train/config.js";
+import { absolutePaths, configToYaml, defaults, mergeObject, type ConfigValues } from "../train/config.js";
 import { listCheckpoints } from "../train/checkpoint.js";
+import { openRunDir } from "../train/run-dir.js";
 import { readPrompts, promptFields, type PromptRow } from "../rlhf/prompts.js";
 import { RewardModels } from "../rlhf/reward-models.js";
 import { openRolloutBackend, type RolloutBackend } from "../rlhf/rollout-backend.js";
 import type { RolloutBatch } from "../rlhf/rollout-job.js";
 import { SFT_SCHEMA, type SftConfig } from "./sft-config.js";
 import { loadSftResumeConfig, runSft } from "./sft.js";
-import { checkRsConfig, temperaturesOf, type RsConfig } from "./rejection-sampling-config.js";
+import { RS_SCHEMA, checkRsConfig, temperaturesOf, type RsConfig } from "./rejection-sampling-config.js";
 import type { TrainProgress } from "../train/trainer.js";
 
 /** One row of samples.jsonl / best.jsonl. */
@@ -46,6 +47,10 @@ export interface RsOptions {
   handleSignals?: boolean;
   /** Stops after this many steps of work (tests: a deterministic interruption point). */
   stopAfter?: "samples" | "sft";
+  /** Continue the run in `out` at its first missing output (`--resume`); default: an `out` holding another run is refused. */
+  resume?: boolean;
+  /** Start over in an `out` that holds another run, clearing it first (`--overwrite`). */
+  overwrite?: boolean;
 }
 
 /** Where the run is, its final model (empty when stopped early) and each iteration's mean and pooled rewards. */
@@ -93,20 +98,28 @@ async function copyModelDir(src: string, dst: string): Promise<void> {
 }
 
 export async function runRejectionSampling(cfg: RsConfig, opts: RsOptions = {}): Promise<RsResult> {
+  cfg = absolutePaths(RS_SCHEMA, structuredClone(cfg) as unknown as ConfigValues) as unknown as typeof cfg; // saved configs resolve from anywhere
   checkRsConfig(cfg, "rejection-sample");
-  // Sampling runs here or on llama2 worker processes (cfg.rollout.queue): one seam, the same jobs either way.
-  const backend = await openRolloutBackend(cfg.rollout, { scratch: path.join(path.resolve(cfg.out), "rollout"), log: opts.log });
+  if (opts.resume && opts.overwrite) throw new Error("rejection-sample: resume and overwrite exclude each other");
+  const log = opts.log ?? (() => {});
+  // Own the run directory first (src/train/run-dir.ts): another run's directory, or one in use, stops here.
+  const run = openRunDir(path.resolve(cfg.out), { mode: opts.resume ? "resume" : opts.overwrite ? "overwrite" : "new", command: "llama2 rejection-sample" });
   try {
-    return await rejectionSampling(cfg, opts, backend);
+    for (const n of run.notices) log(n);
+    // Sampling runs here or on llama2 worker processes (cfg.rollout.queue): one seam, the same jobs either way.
+    const backend = await openRolloutBackend(cfg.rollout, { scratch: path.join(path.resolve(cfg.out), "rollout"), log: opts.log });
+    try {
+      return await rejectionSampling(cfg, opts, backend, log);
+    } finally {
+      await backend.close();
+    }
   } finally {
-    await backend.close();
+    run.release();
   }
 }
 
-async function rejectionSampling(cfg: RsConfig, opts: RsOptions, backend: RolloutBackend): Promise<RsResult> {
-  const log = opts.log ?? (() => {});
+async function rejectionSampling(cfg: RsConfig, opts: RsOptions, backend: RolloutBackend, log: (line: string) => void): Promise<RsResult> {
   const out = path.resolve(cfg.out);
-  fs.mkdirSync(out, { recursive: true });
   writeFileAtomic(path.join(out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
   if (cfg.threads !== null) (await import("../native/addon.js")).native.setThreadCount(cfg.threads);
   let prompts: PromptRow[] = await readPrompts(cfg.prompts);
@@ -179,7 +192,8 @@ async function rejectionSampling(cfg: RsConfig, opts: RsOptions, backend: Rollou
         log(`iteration ${n}: fine-tuning ${from} on ${previousBest.length} pooled answers`);
         const sftCfg = defaults(SFT_SCHEMA);
         mergeObject(SFT_SCHEMA, sftCfg, sets, "rejection-sample sft");
-        result = await runSft(sftCfg as unknown as SftConfig, null, { progress: opts.progress, handleSignals: opts.handleSignals, log });
+        // overwrite: this directory is the RS run's own; a fine-tune killed before its first checkpoint starts over
+        result = await runSft(sftCfg as unknown as SftConfig, null, { progress: opts.progress, handleSignals: opts.handleSignals, log, overwrite: true });
       }
       if (result && result.stopped !== "done") return { out, final: "", iterations: summary }; // interrupted: resume later
       await copyModelDir(path.join(sftOut, "final"), modelDir);

@@ -11,15 +11,16 @@ import { native } from "../native/addon.js";
 import { loadModelDir } from "../model/model-dir.js";
 import { isAdapterDir } from "../model/peft.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
-import { loadConfig, applySet, type ConfigValues } from "../train/config.js";
+import { loadConfig, resumeConfig } from "../train/config.js";
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
 import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
+import type { RunDir } from "../train/run-dir.js";
+import { openRunDirFor } from "./sft-train.js";
 import type { MetricsLine } from "../train/metrics-log.js";
 import { loadTokenizer } from "../tokenizer/resolve.js";
 import { MixtureSampler, parseMixture, type MixtureSource } from "../data/preference-mixture.js";
 import { readPreferences, tokenizePairs, type MarginMode, type PairTokens } from "../data/preferences.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
-import { mergeInto } from "./pretrain.js";
 import { REWARD_SCHEMA, applyPreset, resolveSteps, type RewardConfig } from "./reward-config.js";
 import { PAD_ID, RewardTask, scoreSequences } from "./reward-task.js";
 
@@ -35,6 +36,8 @@ export interface RewardOptions {
   onTrainer?: (t: Trainer<unknown>) => void;
   /** Start over in an `out` that holds another run, clearing it first (`--overwrite`; default: refused). */
   overwrite?: boolean;
+  /** Receives notices (directory cleared, stale lock taken over); default: the progress log. */
+  onNotice?: (message: string) => void;
 }
 
 export interface RewardResult extends TrainResult {
@@ -59,10 +62,7 @@ export function loadRewardConfig(file: string | undefined, sets: string[]): Rewa
 /** The config saved in a checkpoint, with --set overrides on top. */
 export function loadRewardResumeConfig(checkpoint: string, sets: string[]): RewardConfig {
   const state = readTrainerState(checkpoint);
-  const cfg = loadConfig<RewardConfig>(REWARD_SCHEMA, undefined, []) as unknown as ConfigValues;
-  mergeInto(cfg, state.config);
-  for (const s of sets) applySet(REWARD_SCHEMA, cfg, s);
-  const out = cfg as unknown as RewardConfig;
+  const out = resumeConfig(REWARD_SCHEMA, state.config, sets, checkpoint) as unknown as RewardConfig;
   checkConfig(out, path.join(checkpoint, "trainer_state.json"));
   return out;
 }
@@ -181,6 +181,16 @@ function recordedStats(finalDir: string): RewardStats | null {
 
 /** Runs (or resumes, from a checkpoint directory) reward-model training. */
 export async function runReward(cfg0: RewardConfig, resumeFrom: string | null, opts: RewardOptions = {}): Promise<RewardResult> {
+  // Own the run directory before loading anything: another run there (or in use) stops at once.
+  const run = openRunDirFor(cfg0.out, resumeFrom, opts, "llama2 reward train");
+  try {
+    return await rewardIn(cfg0, resumeFrom, opts, run);
+  } finally {
+    run.release(); // the trainer released it already unless setup failed
+  }
+}
+
+async function rewardIn(cfg0: RewardConfig, resumeFrom: string | null, opts: RewardOptions, run: RunDir): Promise<RewardResult> {
   const log = (m: string): void => { (opts.progress || undefined)?.log?.(m); };
   const cfg = applyPreset(cfg0);
   if (cfg.threads !== null) native.setThreadCount(cfg.threads);
@@ -209,8 +219,8 @@ export async function runReward(cfg0: RewardConfig, resumeFrom: string | null, o
   const extraFiles = TOKENIZER_FILES.map((f) => path.join(tokDir, f)).filter((f) => fs.existsSync(f));
   const trainer = new Trainer(task, {
     runDir: cfg.out,
-    runMode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new",
-    onNotice: log,
+    run,
+    onNotice: opts.onNotice ?? log,
     maxSteps,
     gradAccum: cfg.pairs_per_step / cfg.batch_pairs,
     schedule: { lr: cfg.lr, warmup, maxSteps, minLrRatio: cfg.min_lr_ratio, kind: cfg.schedule },

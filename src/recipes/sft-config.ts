@@ -8,10 +8,10 @@ import type { LoraConfig } from "../model/lora.js";
 
 export const SFT_SCHEMA: Schema = {
   ...COMMON_SCHEMA,
-  model: { type: "string", default: "", doc: "HF model directory to start from (trained here or by transformers)" },
-  data: { type: "string[]", default: [], doc: "SFT JSONL file(s): {messages} or {prompt, response} rows (a world's sft_train.jsonl)" },
-  val_data: { type: "string[]", default: [], doc: "held-out JSONL file(s) for val_loss (default: the world's sft_val.jsonl beside data, if any)" },
-  tokenizer: { type: "string?", default: null, doc: "tokenizer directory (default: the model's)" },
+  model: { type: "string", default: "", path: true, fixed: "the starting model (a resumed run continues from the checkpoint's weights)", doc: "HF model directory to start from (trained here or by transformers)" },
+  data: { type: "string[]", default: [], path: true, doc: "SFT JSONL file(s): {messages} or {prompt, response} rows (a world's sft_train.jsonl)" },
+  val_data: { type: "string[]", default: [], path: true, doc: "held-out JSONL file(s) for val_loss (default: the world's sft_val.jsonl beside data, if any)" },
+  tokenizer: { type: "string?", default: null, path: true, fixed: "the vocabulary the weights were trained with", doc: "tokenizer directory (default: the model's)" },
   epochs: { type: "number", default: 2, doc: "passes over the data (max_steps, when set, wins)" },
   max_steps: { type: "int?", default: null, doc: "optimizer steps (default: from epochs)" },
   batch_size: { type: "int", default: 8, doc: "samples per micro-batch (packed into rows when packing is on)" },

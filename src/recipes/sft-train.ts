@@ -12,11 +12,12 @@ import type { LoraConfig } from "../model/lora.js";
 import { Rng } from "../model/rng.js";
 import { native } from "../native/addon.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
-import { applySet, loadConfig, type ConfigValues, type Schema } from "../train/config.js";
+import { loadConfig, type Schema } from "../train/config.js";
 import { loadCheckpointConfig } from "../train/checkpoint.js";
 import { LmTask, type LmBatch } from "../train/lm-task.js";
 import type { MetricsLine } from "../train/metrics-log.js";
 import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
+import { openRunDir, type RunDir } from "../train/run-dir.js";
 import { evaluateModel, type EvalReport } from "./eval.js";
 
 /** Tokenizer files copied into every checkpoint and OUT/final. */
@@ -130,6 +131,14 @@ export interface TrainInputs {
   config: SftTrainKeys;
   /** A world to judge the final model on (null: no closing eval). */
   world: string | null;
+  /** The run directory, already opened (openRunDirFor) before the recipe's expensive setup; the trainer releases it. */
+  run?: RunDir;
+}
+
+/** Opens a recipe's run directory (src/train/run-dir.ts) before its setup: a resumed run keeps it, --overwrite clears it, else another run there is refused. */
+export function openRunDirFor(out: string, resumeFrom: string | null, opts: { overwrite?: boolean; log?: (line: string) => void }, command: string): RunDir {
+  if (resumeFrom && opts.overwrite) throw new Error(`${command}: resume and overwrite exclude each other`);
+  return openRunDir(out, { mode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new", command });
 }
 
 /** Trains on prepared samples through the shared trainer; writes OUT/final and OUT/eval.json. */
@@ -149,6 +158,7 @@ export async function trainSamples(inp: TrainInputs, resumeFrom: string | null, 
 
   const trainer = new Trainer(task, {
     runDir: c.out,
+    run: inp.run,
     runMode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new",
     onNotice: log,
     maxSteps,

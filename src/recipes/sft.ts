@@ -7,9 +7,10 @@ import { Llama } from "../model/llama.js";
 import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { hasTokenizer } from "../tokenizer/resolve.js";
 import { resolveResume } from "../train/checkpoint.js";
+import type { RunDir } from "../train/run-dir.js";
 import { SFT_SCHEMA, type SftConfig } from "./sft-config.js";
 import {
-  checkTrainKeys, loadCheckpointConfig, loadRecipeConfig, loadSamples, trainSamples, worldOf,
+  checkTrainKeys, loadCheckpointConfig, loadRecipeConfig, loadSamples, openRunDirFor, trainSamples, worldOf,
   type SftResult, type SftRunOptions,
 } from "./sft-train.js";
 
@@ -51,6 +52,16 @@ export function tokenizerDirFor(c: { tokenizer: string | null; model: string }, 
 
 /** Runs (or, from a checkpoint directory, resumes) SFT. */
 export async function runSft(cfg: SftConfig, resumeFrom: string | null, opts: SftRunOptions = {}): Promise<SftResult> {
+  // Own the run directory before loading anything: another run there (or in use) stops at once.
+  const run = openRunDirFor(cfg.out, resumeFrom, opts, "llama2 sft");
+  try {
+    return await sftIn(cfg, resumeFrom, opts, run);
+  } finally {
+    run.release(); // the trainer released it already unless setup failed
+  }
+}
+
+async function sftIn(cfg: SftConfig, resumeFrom: string | null, opts: SftRunOptions, run: RunDir): Promise<SftResult> {
   const model = await Llama.load(resumeFrom ?? cfg.model);
   if (model.head !== "lm") throw new Error(`${resumeFrom ?? cfg.model}: SFT needs a causal LM (LlamaForCausalLM), not a ${model.head} head`);
   const tokenizerDir = tokenizerDirFor(cfg, resumeFrom);
@@ -59,7 +70,7 @@ export async function runSft(cfg: SftConfig, resumeFrom: string | null, opts: Sf
   const { samples, truncated } = await loadSamples(cfg.data, tokenizer, seqLen);
   const vf = valFiles(cfg);
   const val = vf.length > 0 ? (await loadSamples(vf, tokenizer, seqLen)).samples : [];
-  return trainSamples({ model, tokenizer, tokenizerDir, samples, truncated, val, config: cfg, world: worldOf(cfg.data[0]) }, resumeFrom, opts);
+  return trainSamples({ model, tokenizer, tokenizerDir, samples, truncated, val, config: cfg, world: worldOf(cfg.data[0]), run }, resumeFrom, opts);
 }
 
 export { resolveResume };

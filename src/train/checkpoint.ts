@@ -11,7 +11,7 @@ import { fsyncDir, writeFileAtomic } from "../io/atomic-file.js";
 import { readSafetensors, writeSafetensors } from "../io/safetensors.js";
 import type { AdamW } from "./adamw.js";
 import { LLAMA2_CHAT_TEMPLATE } from "../tokenizer/chat-template.js";
-import { applySet, loadConfig, mergeYaml, type ConfigValues, type Schema } from "./config.js";
+import { defaults, mergeYaml, resumeConfig, type Schema } from "./config.js";
 
 export const TRAINER_STATE = "trainer_state.json";
 export const OPTIMIZER_FILE = "optimizer.safetensors";
@@ -71,20 +71,21 @@ export async function saveCheckpoint(runDir: string, model: SavableModel, optimi
   opts: { dtype?: "float32" | "bfloat16"; extraFiles?: string[]; parts?: CheckpointPart[] } = {}): Promise<string> {
   const final = checkpointDir(runDir, state.step);
   const tmp = path.join(runDir, `${TEMP_PREFIX}${state.step}.partial-${process.pid}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-  await model.save(tmp, { dtype: opts.dtype ?? "float32" });
-  writeSafetensors(path.join(tmp, OPTIMIZER_FILE), optimizer.stateTensors(), {
-    metadata: { format: "pt", step: String(optimizer.step) },
+  await buildTemp(tmp, async () => {
+    await model.save(tmp, { dtype: opts.dtype ?? "float32" });
+    writeSafetensors(path.join(tmp, OPTIMIZER_FILE), optimizer.stateTensors(), {
+      metadata: { format: "pt", step: String(optimizer.step) },
+    });
+    for (const part of opts.parts ?? []) {
+      const dir = path.join(tmp, part.dir);
+      await part.model.save(dir, { dtype: opts.dtype ?? "float32" });
+      writeSafetensors(path.join(dir, OPTIMIZER_FILE), part.optimizer.stateTensors(), { metadata: { format: "pt", step: String(part.optimizer.step) } });
+    }
+    crashHook(state.step);
+    for (const f of opts.extraFiles ?? []) fs.copyFileSync(f, path.join(tmp, path.basename(f)));
+    writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(state, null, 2) + "\n");
+    fsyncDir(tmp);
   });
-  for (const part of opts.parts ?? []) {
-    const dir = path.join(tmp, part.dir);
-    await part.model.save(dir, { dtype: opts.dtype ?? "float32" });
-    writeSafetensors(path.join(dir, OPTIMIZER_FILE), part.optimizer.stateTensors(), { metadata: { format: "pt", step: String(part.optimizer.step) } });
-  }
-  crashHook(state.step);
-  for (const f of opts.extraFiles ?? []) fs.copyFileSync(f, path.join(tmp, path.basename(f)));
-  writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(state, null, 2) + "\n");
-  fsyncDir(tmp);
   if (fs.existsSync(final)) {
     const old = path.join(runDir, `${TEMP_PREFIX}${state.step}.old-${process.pid}`);
     fs.renameSync(final, old);
@@ -105,14 +106,15 @@ export async function saveCheckpoint(runDir: string, model: SavableModel, optimi
 export async function saveFinal(runDir: string, model: SavableModel, opts: { dtype?: "float32" | "bfloat16"; extraFiles?: string[] } = {}): Promise<string> {
   const final = path.join(runDir, FINAL_DIR);
   const tmp = path.join(runDir, `${TEMP_PREFIX}final.partial-${process.pid}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-  await model.save(tmp, { dtype: opts.dtype ?? "float32" });
-  for (const f of opts.extraFiles ?? []) {
-    const dst = path.join(tmp, path.basename(f));
-    if (path.basename(f) === "tokenizer_config.json") fs.writeFileSync(dst, withChatTemplate(f));
-    else fs.copyFileSync(f, dst);
-  }
-  fsyncDir(tmp);
+  await buildTemp(tmp, async () => {
+    await model.save(tmp, { dtype: opts.dtype ?? "float32" });
+    for (const f of opts.extraFiles ?? []) {
+      const dst = path.join(tmp, path.basename(f));
+      if (path.basename(f) === "tokenizer_config.json") fs.writeFileSync(dst, withChatTemplate(f));
+      else fs.copyFileSync(f, dst);
+    }
+    fsyncDir(tmp);
+  });
   if (fs.existsSync(final)) {
     const old = path.join(runDir, `${TEMP_PREFIX}final.old-${process.pid}`);
     fs.renameSync(final, old);
@@ -123,6 +125,20 @@ export async function saveFinal(runDir: string, model: SavableModel, opts: { dty
   }
   fsyncDir(runDir);
   return final;
+}
+
+/**
+ * Fills the temp directory `tmp` with `fill`; when that throws (disk full, read-only, …) the half-written temp is
+ * removed before the error goes on, so a failed save leaves nothing behind (a killed one is cleaned by the next start).
+ */
+async function buildTemp(tmp: string, fill: () => Promise<void>): Promise<void> {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    await fill();
+  } catch (e) {
+    try { fs.rmSync(tmp, { recursive: true, force: true }); } catch { /* the original error matters more */ }
+    throw e;
+  }
 }
 
 /** tokenizer_config.json's text, with the Llama 2 chat_template added when it has none. */
@@ -202,19 +218,19 @@ export function loadOptimizerState(checkpoint: string, optimizer: AdamW, step: n
 }
 
 /**
- * The config a run saved, over the schema's defaults, with --set overrides on top (`--resume DIR`):
- * a checkpoint's trainer_state.json `config` (keys the schema no longer has are ignored), or — for a
- * run directory without checkpoints of its own, like rejection sampling's — the RUN_DIR/config.yaml
- * every run writes.
+ * The config a run saved, over the schema's defaults, with --set overrides on top (`--resume DIR`): a checkpoint's
+ * trainer_state.json `config` (keys the schema no longer has are ignored), or — for a run directory without
+ * checkpoints of its own, like rejection sampling's — the RUN_DIR/config.yaml every run writes. Through
+ * src/train/config.ts resumeConfig: a --set changing a `fixed` key (the starting model, the tokenizer, the LoRA
+ * shape, …) is refused naming the key, the saved and the new value; paths come back absolute.
  */
 export function loadCheckpointConfig<T>(schema: Schema, dir: string, sets: string[]): T {
-  const cfg = loadConfig<ConfigValues>(schema, undefined, []);
   const yaml = path.join(dir, "config.yaml");
-  if (fs.existsSync(path.join(dir, TRAINER_STATE))) {
-    const saved = readTrainerState(dir).config;
-    for (const [k, v] of Object.entries(saved)) if (k in cfg) cfg[k] = v;
-  } else if (fs.existsSync(yaml)) mergeYaml(schema, cfg, fs.readFileSync(yaml, "utf8"), yaml);
-  else throw new Error(`--resume ${dir}: neither a checkpoint (${TRAINER_STATE}) nor a run directory (config.yaml)`);
-  for (const s of sets) applySet(schema, cfg, s);
-  return cfg as T;
+  let saved: Record<string, unknown>;
+  if (fs.existsSync(path.join(dir, TRAINER_STATE))) saved = readTrainerState(dir).config;
+  else if (fs.existsSync(yaml)) {
+    saved = defaults(schema);
+    mergeYaml(schema, saved, fs.readFileSync(yaml, "utf8"), yaml);
+  } else throw new Error(`--resume ${dir}: neither a checkpoint (${TRAINER_STATE}) nor a run directory (config.yaml)`);
+  return resumeConfig(schema, saved, sets, dir) as T;
 }

@@ -19,8 +19,16 @@ export interface FieldSpec {
    * Errors name the key (and, in a file, its line).
    */
   range?: string;
-  /** A path: stored absolute (resolved against the working directory), so a saved config means the same from anywhere. */
+  /**
+   * A path: stored absolute (resolved against the working directory), so a saved config means the same from anywhere.
+   * On a "string[]" field every entry is one; on a "json" field every string, list entry and `path` member is.
+   */
   path?: boolean;
+  /**
+   * `--resume` refuses to change this key (on a section: any of its keys); the text says what it is, e.g. "the
+   * model's architecture". For keys whose saved state (weights, adapters, sampled data) a change would contradict.
+   */
+  fixed?: string;
   /** For "json" fields (any YAML value; `--set` parses JSON when the text starts with [ or {): an error text or null. */
   validate?: (v: unknown) => string | null;
   doc?: string;
@@ -180,9 +188,82 @@ export function absolutePaths(schema: Schema, cfg: ConfigValues): ConfigValues {
   for (const [k, f] of Object.entries(schema)) {
     const v = cfg[k];
     if (isSchema(f.type)) { if (v && typeof v === "object") absolutePaths(f.type, v as ConfigValues); continue; }
-    if (f.path && typeof v === "string" && v !== "") cfg[k] = pathResolve(v);
+    if (f.path && k in cfg) cfg[k] = absolutePath(v);
   }
   return cfg;
+}
+
+/** A path value made absolute: a string, each string of a list, the `path` member of an object (reward mixtures). */
+function absolutePath(v: unknown): unknown {
+  if (typeof v === "string") return v === "" ? v : pathResolve(v);
+  if (Array.isArray(v)) return v.map(absolutePath);
+  if (v && typeof v === "object" && typeof (v as { path?: unknown }).path === "string")
+    return { ...(v as object), path: absolutePath((v as { path: string }).path) };
+  return v;
+}
+
+/** One key a resumed run would change against its checkpoint: `key` (a.b), the saved and the new value, and why it is fixed. */
+export interface ResumeChange { key: string; saved: unknown; given: unknown; what: string }
+
+/** The `fixed` keys whose values differ between `saved` and `given` (compared as JSON). */
+export function fixedChanges(schema: Schema, saved: ConfigValues, given: ConfigValues, prefix = "", inherited?: string): ResumeChange[] {
+  const out: ResumeChange[] = [];
+  for (const [k, f] of Object.entries(schema)) {
+    const what = f.fixed ?? inherited;
+    if (isSchema(f.type)) {
+      out.push(...fixedChanges(f.type, (saved[k] ?? {}) as ConfigValues, (given[k] ?? {}) as ConfigValues, `${prefix}${k}.`, what));
+      continue;
+    }
+    if (what !== undefined && JSON.stringify(saved[k] ?? null) !== JSON.stringify(given[k] ?? null))
+      out.push({ key: prefix + k, saved: saved[k] ?? null, given: given[k] ?? null, what });
+  }
+  return out;
+}
+
+/** Throws naming the first fixed key `given` changes against the checkpoint's `saved` config (`via`: "--set x=y", "sft(config)"). */
+export function assertResumeKeeps(schema: Schema, saved: ConfigValues, given: ConfigValues, via: string, checkpoint: string): void {
+  const c = fixedChanges(schema, saved, given)[0];
+  if (!c) return;
+  throw new Error(`${via}: --resume cannot change ${c.key}, ${c.what} (the checkpoint ${checkpoint} has ${c.key}: ${JSON.stringify(c.saved)}, ` +
+    `this gives ${JSON.stringify(c.given)}); keep it, or start a new run (another out=, or --overwrite)`);
+}
+
+/**
+ * The config of a run being resumed: the schema's defaults (so keys added since the checkpoint get a value), the
+ * checkpoint's saved config (keys the schema no longer has are dropped), then each `--set` — refused when it changes
+ * a `fixed` key — and paths made absolute. `checkpoint` names the source in errors.
+ */
+export function resumeConfig(schema: Schema, saved: Record<string, unknown>, sets: readonly string[], checkpoint: string): ConfigValues {
+  const cfg = defaults(schema);
+  mergeSaved(schema, cfg, saved);
+  for (const s of sets) {
+    const before = structuredClone(cfg);
+    applySet(schema, cfg, s);
+    absolutePaths(schema, cfg);
+    assertResumeKeeps(schema, absolutePaths(schema, before), cfg, `--set ${s}`, checkpoint);
+  }
+  return absolutePaths(schema, cfg);
+}
+
+/**
+ * mergeObject for a run being resumed from the library API: `obj` goes onto the checkpoint's config `cfg`, paths made
+ * absolute, and a change to a `fixed` key is refused like a --set (`src` names the caller, e.g. "sft(config)").
+ */
+export function mergeResumeObject(schema: Schema, cfg: ConfigValues, obj: unknown, src: string, checkpoint: string): void {
+  const before = absolutePaths(schema, structuredClone(cfg));
+  mergeObject(schema, cfg, obj, src);
+  absolutePaths(schema, cfg);
+  assertResumeKeeps(schema, before, cfg, src, checkpoint);
+}
+
+/** Copies a saved config onto defaults, key by key (sections recursively); keys the schema lacks are dropped. */
+export function mergeSaved(schema: Schema, dst: ConfigValues, src: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(src)) {
+    const f = schema[k];
+    if (!f) continue;
+    if (isSchema(f.type)) { if (v && typeof v === "object" && !Array.isArray(v)) mergeSaved(f.type, dst[k] as ConfigValues, v as Record<string, unknown>); }
+    else dst[k] = structuredClone(v);
+  }
 }
 
 /** Applies YAML text onto `target` (used for files and for a checkpoint's saved config). */

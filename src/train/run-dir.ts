@@ -61,9 +61,9 @@ export interface OpenRunDirOptions {
 /** Lock files this process holds, so a second trainer in the same process is refused too. */
 const heldHere = new Set<string>();
 
-/** Entries that make a directory a training run's (checkpoints, their temps, logs, final model, state). */
+/** Entries that make a directory a training run's (checkpoints, their temps, logs, final model, state, RS iterations). */
 export function isRunArtifact(name: string): boolean {
-  return /^checkpoint-\d+$/.test(name) || name.startsWith(".checkpoint-") || name === "metrics.jsonl" ||
+  return /^checkpoint-\d+$/.test(name) || /^iteration-\d+$/.test(name) || name.startsWith(".checkpoint-") || name === "metrics.jsonl" ||
     name === "final" || name === "trainer_state.json" || name === LOCK_FILE;
 }
 

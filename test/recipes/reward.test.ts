@@ -137,6 +137,6 @@ test("config errors name the key; data takes a JSON list of {path, weight} throu
   assert.throws(() => loadRewardConfig(undefined, ["model=m", "data=a", "out=o", "pairs_per_step=10", "batch_pairs=4"]), /multiple of batch_pairs/);
   assert.throws(() => loadRewardConfig(undefined, ["model=m", 'data=[{"path":"a","weight":-2}]', "out=o"]), /"weight" must be a number >= 0/);
   const c = loadRewardConfig(undefined, ["model=m", 'data=[{"path":"a","weight":0.1},"b"]', "out=o"]);
-  assert.deepEqual(c.data, [{ path: "a", weight: 0.1 }, "b"]);
+  assert.deepEqual(c.data, [{ path: path.resolve("a"), weight: 0.1 }, path.resolve("b")], "paths stored absolute (issue 10)");
   assert.equal(c.margin, "small", "the default margin is small (Table 27)");
 });

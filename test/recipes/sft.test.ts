@@ -74,7 +74,7 @@ test("steps come from epochs counted in samples (batch_size × grad_accum); max_
   assert.equal(stepsFor({ max_steps: null, epochs: 2, batch_size: 4, grad_accum: 2 }, 41), 11);
   assert.equal(stepsFor({ max_steps: 3, epochs: 2, batch_size: 4, grad_accum: 2 }, 40), 3);
   const cfg = loadSftConfig(undefined, ["model=m", "data=a.jsonl,b.jsonl", "out=o"]);
-  assert.deepEqual(cfg.data, ["a.jsonl", "b.jsonl"]);
+  assert.deepEqual(cfg.data, [path.resolve("a.jsonl"), path.resolve("b.jsonl")], "paths stored absolute (issue 10)");
   assert.throws(() => loadSftConfig(undefined, ["data=a.jsonl", "out=o"]), /key "model" is required/);
   assert.throws(() => loadSftConfig(undefined, ["model=m", "out=o"]), /key "data" is required/);
   assert.throws(() => loadSftConfig(undefined, ["model=m", "data=a", "out=o", "batch_size=0"]), /batch_size/);
@@ -84,8 +84,8 @@ test("a YAML config may name one data file or a list", () => {
   const d = tmp("sft-yaml-");
   fs.writeFileSync(path.join(d, "one.yaml"), "model: m\ndata: a.jsonl\nout: o\n");
   fs.writeFileSync(path.join(d, "two.yaml"), "model: m\ndata:\n  - a.jsonl\n  - b.jsonl\nout: o\n");
-  assert.deepEqual(loadSftConfig(path.join(d, "one.yaml"), []).data, ["a.jsonl"]);
-  assert.deepEqual(loadSftConfig(path.join(d, "two.yaml"), []).data, ["a.jsonl", "b.jsonl"]);
+  assert.deepEqual(loadSftConfig(path.join(d, "one.yaml"), []).data, [path.resolve("a.jsonl")]);
+  assert.deepEqual(loadSftConfig(path.join(d, "two.yaml"), []).data, [path.resolve("a.jsonl"), path.resolve("b.jsonl")]);
 });
 
 test("an epoch of data trains each sample once: packing on and off give the same trajectory", async () => {

@@ -65,7 +65,7 @@ test("stopped after iteration 1 and resumed (in place and into another directory
   const c = path.join(work, "c");
   const cli = llama2("ppo", "--resume", b, "--set", `out=${c}`, "--quiet");
   assert.equal(cli.status, 0, cli.stderr);
-  await runPpo(cfg(b));
+  await runPpo(cfg(b), { resume: true });
   const want = rows(a).map(noTimes);
   for (const dir of [b, c]) {
     const got = rows(dir).map(noTimes);

@@ -83,7 +83,7 @@ test("a run stopped after iteration 1 and resumed (in place, and into another di
   const c = path.join(work, "c");
   const r = llama2("rejection-sample", "--resume", b, "--set", `out=${c}`, "--quiet");
   assert.equal(r.status, 0, r.stderr);
-  await runRejectionSampling(cfg(b)); // and in place
+  await runRejectionSampling(cfg(b), { resume: true }); // and in place
   for (const dir of [b, c]) {
     for (const f of ["iteration-1/samples.jsonl", "iteration-2/samples.jsonl", "iteration-2/best.jsonl", "iteration-2/curve.json", "final/model.safetensors"])
       assert.ok(fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(a, f))), `${dir}/${f}`);

@@ -78,7 +78,7 @@ test("saved configs hold absolute paths; --resume works from another directory a
 
   const arch = spawnSync(process.execPath, [cli, "pretrain", "--quiet", "--resume", run, "--set", "model.hidden_size=64"], { cwd: path.join(base, "elsewhere"), encoding: "utf8" });
   assert.equal(arch.status, 1);
-  assert.match(arch.stderr, /--set model\.hidden_size=64: --resume cannot change the model's architecture \(the checkpoint has model\.hidden_size: 32\)/);
+  assert.match(arch.stderr, /--set model\.hidden_size=64: --resume cannot change model\.hidden_size, the model's architecture \(a new run can start from a checkpoint's weights with model\.init_from=CHECKPOINT\) \(the checkpoint .*checkpoint-2 has model\.hidden_size: 32, this gives 64\)/);
 
   const again = spawnSync(process.execPath, [cli, "pretrain", "--quiet", "--resume", run, "--set", "max_steps=3"], { cwd: path.join(base, "elsewhere"), encoding: "utf8" });
   assert.equal(again.status, 0, again.stderr);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadConfig, configToYaml, type Schema } from "../../src/train/config.js";
+import { loadConfig, configToYaml, resumeConfig, mergeResumeObject, absolutePaths, type Schema } from "../../src/train/config.js";
 
 const schema: Schema = {
   data: { type: "string", default: "" },
@@ -53,4 +53,33 @@ test("nullable fields accept null from --set; the resolved config round-trips th
 test("YAML syntax errors name the file and line", () => {
   const f = tmpFile("data: x\nmax_steps: [1,\n");
   assert.throws(() => loadConfig(schema, f), (e: Error) => e.message.startsWith(f) && /invalid YAML/.test(e.message));
+});
+
+// Issue 10 item 6: --resume refuses changes to `fixed` keys (naming key, saved and new value) and stores paths absolute.
+const RESUME_SCHEMA: Schema = {
+  model: { type: "string", default: "", path: true, fixed: "the starting model" },
+  data: { type: "json", default: "", path: true },
+  files: { type: "string[]", default: [], path: true },
+  extra: { type: "json", default: {} },
+  steps: { type: "int", default: 1 },
+  shape: { type: { width: { type: "int", default: 8 }, depth: { type: "int", default: 2 } }, default: null, fixed: "the architecture" },
+};
+
+test("resumeConfig: saved values over defaults (json objects kept whole), --set on top, fixed keys refused by name, paths absolute", () => {
+  const saved = { model: "/m", data: [{ path: "/d/a.jsonl", weight: 0.5 }], files: ["/f"], extra: { max_steps: 1, lr: 0.1 }, shape: { width: 16 }, gone: 3 };
+  const c = resumeConfig(RESUME_SCHEMA, saved, ["steps=5", "files=x.txt,/abs/y.txt"], "/run/checkpoint-2");
+  assert.deepEqual(c, { model: "/m", data: [{ path: "/d/a.jsonl", weight: 0.5 }], files: [path.resolve("x.txt"), "/abs/y.txt"],
+    extra: { max_steps: 1, lr: 0.1 }, steps: 5, shape: { width: 16, depth: 2 } });
+  assert.throws(() => resumeConfig(RESUME_SCHEMA, saved, ["shape.depth=3"], "/run/checkpoint-2"),
+    { message: '--set shape.depth=3: --resume cannot change shape.depth, the architecture (the checkpoint /run/checkpoint-2 has shape.depth: 2, this gives 3); keep it, or start a new run (another out=, or --overwrite)' });
+  assert.throws(() => resumeConfig(RESUME_SCHEMA, saved, ["model=other"], "/ck"), new RegExp(`--resume cannot change model, the starting model \\(the checkpoint /ck has model: "/m", this gives "${path.resolve("other")}"\\)`));
+  // Setting a fixed key to the value it has (a relative spelling of the same path) is no change.
+  const here = path.resolve("m-here");
+  resumeConfig(RESUME_SCHEMA, { ...saved, model: here }, ["model=m-here"], "/ck");
+  // The library's resume: the same rule for an object of keys.
+  const cfg = resumeConfig(RESUME_SCHEMA, saved, [], "/ck");
+  assert.throws(() => mergeResumeObject(RESUME_SCHEMA, cfg, { shape: { width: 32 } }, "sft(config)", "/ck"), /^Error: sft\(config\): --resume cannot change shape\.width/);
+  mergeResumeObject(RESUME_SCHEMA, cfg, { steps: 9, data: "rel.jsonl" }, "sft(config)", "/ck");
+  assert.equal(cfg.data, path.resolve("rel.jsonl"));
+  assert.deepEqual(absolutePaths(RESUME_SCHEMA, { data: ["a", { path: "b", weight: 1 }] }), { data: [path.resolve("a"), { path: path.resolve("b"), weight: 1 }] });
 });

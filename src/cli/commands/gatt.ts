@@ -32,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   const resume = f.strOpt("resume");
   const file = f.strOpt("config");
   if (resume && file) throw new UsageError("gatt: use either --config (new run) or --resume (continue), not both");
+  if (resume && f.bool("overwrite")) throw new UsageError("gatt: use either --resume (continue the run) or --overwrite (start over), not both");
   if (f.bool("print-config")) {
     printConfig(resume ? loadGattResumeConfig(resolveResume(resume).checkpoint, [`out=${resolveResume(resume).runDir}`, ...sets]) : loadConfig(GATT_SCHEMA, file, sets));
     return 0;

@@ -9,6 +9,7 @@ import { runPpo } from "../../recipes/ppo.js";
 import { loadCheckpointConfig } from "../../recipes/sft-train.js";
 import { resolveResume } from "../../train/checkpoint.js";
 import { loadConfig } from "../../train/config.js";
+import { assertRunDirFree } from "../../train/run-dir.js";
 
 export const command = defineCommand({
   name: "ppo",
@@ -29,13 +30,19 @@ export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(command, argv);
   const sets = f.list("set"), resume = f.strOpt("resume"), file = f.strOpt("config");
   if (resume && file) throw new UsageError("ppo: use either --config (new run) or --resume (continue), not both");
+  if (resume && f.bool("overwrite")) throw new UsageError("ppo: use either --resume (continue the run) or --overwrite (start over), not both");
   let cfg: PpoConfig;
   let resumeFrom: string | undefined;
   if (resume) {
     const { checkpoint, runDir } = resolveResume(resume);
-    cfg = loadCheckpointConfig<PpoConfig>(PPO_SCHEMA, checkpoint, [`out=${runDir}`, ...sets]);
-    if (path.resolve(cfg.out) !== path.resolve(runDir) && fs.existsSync(cfg.out) && fs.readdirSync(cfg.out).length > 0)
-      throw new Error(`${cfg.out}: exists and is not empty; resume into a new directory`);
+    // The checkpoint's config with --set on top (src/train/checkpoint.ts loadCheckpointConfig): out= this run directory
+    // wherever the run was started (paths are stored absolute); a --set changing the policy, reference, value model
+    // or prompts is refused, naming the key.
+    cfg = loadCheckpointConfig<PpoConfig>(PPO_SCHEMA, checkpoint, [`out=${path.resolve(runDir)}`, ...sets]);
+    if (path.resolve(cfg.out) !== path.resolve(runDir)) {
+      if (fs.existsSync(cfg.out) && fs.readdirSync(cfg.out).length > 0) throw new Error(`${cfg.out}: exists and is not empty; resume into a new directory`);
+      assertRunDirFree(runDir, "resume"); // its log is copied along: not while another process writes it
+    }
     resumeFrom = checkpoint;
   } else {
     if (!file && sets.length === 0) throw new UsageError("ppo: give --set policy=DIR --set prompts=FILE --set reward_helpful=DIR --set out=DIR, --config FILE, or --resume RUN_DIR");
@@ -46,7 +53,8 @@ export async function run(argv: string[]): Promise<number> {
   const onSig = (): void => { stop = true; console.error("stopping after this iteration (a checkpoint is written first)"); };
   process.once("SIGINT", onSig);
   process.once("SIGTERM", onSig);
-  const r = await runPpo(cfg, { log: f.bool("quiet") ? undefined : (s) => console.error(s), shouldStop: () => stop, resumeFrom });
+  const r = await runPpo(cfg, { log: f.bool("quiet") ? undefined : (s) => console.error(s), shouldStop: () => stop,
+    resumeFrom, overwrite: f.bool("overwrite"), onNotice: (m) => console.error(m) });
   if (r.stopped) { console.error(`stopped at iteration ${r.iteration}; resume with llama2 ppo --resume ${r.out}`); return 130; }
   console.error(`finished ${r.iteration} iterations; final policy: ${r.final}`);
   return 0;

@@ -9,6 +9,7 @@ import { runRejectionSampling } from "../../recipes/rejection-sampling.js";
 import { loadConfig } from "../../train/config.js";
 import { loadCheckpointConfig } from "../../train/checkpoint.js";
 import { trainProgress } from "../progress.js";
+import { LOCK_FILE, assertRunDirFree } from "../../train/run-dir.js";
 
 export const command = defineCommand({
   name: "rejection-sample",
@@ -31,19 +32,25 @@ export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(command, argv);
   const sets = f.list("set"), resume = f.strOpt("resume"), file = f.strOpt("config");
   if (resume && file) throw new UsageError("rejection-sample: use either --config (new run) or --resume (continue), not both");
+  if (resume && f.bool("overwrite")) throw new UsageError("rejection-sample: use either --resume (continue the run) or --overwrite (start over), not both");
   let cfg: RsConfig;
   if (resume) {
-    cfg = loadCheckpointConfig<RsConfig>(RS_SCHEMA, resume, [`out=${resume}`, ...sets]);
+    // The saved config with --set on top; a --set changing the policy or the prompts is refused (src/train/config.ts resumeConfig).
+    cfg = loadCheckpointConfig<RsConfig>(RS_SCHEMA, resume, [`out=${path.resolve(resume)}`, ...sets]);
     if (path.resolve(cfg.out) !== path.resolve(resume)) {
       if (fs.existsSync(cfg.out) && fs.readdirSync(cfg.out).length > 0) throw new Error(`${cfg.out}: exists and is not empty; resume into a new directory`);
-      fs.cpSync(resume, cfg.out, { recursive: true });
+      assertRunDirFree(resume, "resume"); // not while another process writes it
+      fs.cpSync(resume, cfg.out, { recursive: true, filter: (src) => path.basename(src) !== LOCK_FILE });
     }
   } else {
     if (!file && sets.length === 0) throw new UsageError("rejection-sample: give --set policy=DIR --set prompts=FILE --set reward_helpful=DIR --set out=DIR, --config FILE, or --resume RUN_DIR");
     cfg = loadConfig<RsConfig>(RS_SCHEMA, file, sets);
   }
   if (f.bool("print-config")) { printConfig(cfg); return 0; }
-  const r = await runRejectionSampling(cfg, { log: (s) => console.error(s), progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true });
+  const r = await runRejectionSampling(cfg, {
+    log: (s) => console.error(s), progress: f.bool("quiet") ? undefined : trainProgress(), handleSignals: true,
+    resume: resume !== undefined, overwrite: f.bool("overwrite"),
+  });
   if (!r.final) { console.error(`stopped; resume with llama2 rejection-sample --resume ${r.out}`); return 130; }
   for (const it of r.iterations) console.error(`iteration ${it.iteration}: mean sample reward ${it.meanReward.toFixed(4)}, pooled best ${it.bestMeanReward.toFixed(4)}`);
   console.error(`final model: ${r.final}`);

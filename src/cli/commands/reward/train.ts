@@ -31,8 +31,9 @@ export async function run(argv: string[]): Promise<number> {
   const resume = f.strOpt("resume");
   const file = f.strOpt("config");
   if (resume && file) throw new UsageError("reward train: use either --config (new run) or --resume (continue), not both");
+  if (resume && f.bool("overwrite")) throw new UsageError("reward train: use either --resume (continue the run) or --overwrite (start over), not both");
   const quiet = f.bool("quiet");
-  const opts = { progress: quiet ? undefined : trainProgress(), handleSignals: true };
+  const opts = { progress: quiet ? undefined : trainProgress(), handleSignals: true, onNotice: (m: string) => console.error(m) };
   let result;
   if (resume) {
     const { checkpoint, runDir } = resolveResume(resume);
