@@ -31,4 +31,14 @@ test("llama2 lora merge writes an HF directory whose logits equal the adapter on
   const s = llama2Json("score", "--model", adapter, "--ids", "1,5,9,13", "--json");
   assert.equal(s.token_logprobs.length, 3);
   assert.notEqual(llama2("lora", "merge", "--model", base, "--adapter", base, "--out", path.join(tmp, "x")).status, 0);
+  // Issue 10: --out replaces an earlier model directory as a whole, but a directory of other files is refused untouched.
+  const again = llama2("lora", "merge", "--model", base, "--adapter", adapter, "--out", out);
+  assert.equal(again.status, 0, again.stderr);
+  const notes = path.join(tmp, "notes");
+  fs.mkdirSync(notes);
+  fs.writeFileSync(path.join(notes, "thesis.txt"), "years of work\n");
+  const refused = llama2("lora", "merge", "--model", base, "--adapter", adapter, "--out", notes);
+  assert.equal(refused.status, 1, refused.stderr);
+  assert.match(refused.stderr, new RegExp(`--out ${notes.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: the directory holds files that are not a model directory \\(thesis\\.txt\\); choose a new or empty directory`));
+  assert.deepEqual(fs.readdirSync(notes), ["thesis.txt"]);
 });

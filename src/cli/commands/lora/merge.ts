@@ -28,6 +28,13 @@ export async function run(argv: string[]): Promise<void> {
   if (!isAdapterDir(adapter)) throw new Error(`--adapter ${adapter}: no adapter_config.json (not a PEFT adapter directory)`);
   if (path.resolve(out) === path.resolve(adapter) || path.resolve(out) === path.resolve(base))
     throw new Error(`--out ${out}: must differ from --model and --adapter`);
+  // The merged model replaces --out as a whole (saveModelDir): only an earlier model directory, never someone's files.
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) {
+    const entries = fs.readdirSync(out).sort();
+    if (entries.length > 0 && !entries.includes("config.json"))
+      throw new Error(`--out ${out}: the directory holds files that are not a model directory (${entries.slice(0, 4).join(", ")}${entries.length > 4 ? ", …" : ""}); ` +
+        "choose a new or empty directory, or an earlier model directory to replace");
+  }
   const model = await Llama.load(adapter, { base, trainable: false });
   model.mergeLora();
   const tokDir = TOKENIZER_FILES.some((t) => fs.existsSync(path.join(adapter, t))) ? adapter : base;
