@@ -83,7 +83,7 @@ export async function runPpo(cfg: PpoConfig, opts: PpoOptions = {}): Promise<Ppo
   if (resuming && opts.overwrite) throw new Error("ppo: resume and overwrite exclude each other");
   const log = opts.log ?? (() => {});
   // Own the run directory first (src/train/run-dir.ts): another run's directory, or one in use, stops here.
-  const run = openRunDir(path.resolve(cfg.out), { mode: resuming ? "resume" : opts.overwrite ? "overwrite" : "new", command: "llama2 ppo" });
+  const run = openRunDir(path.resolve(cfg.out), { mode: resuming ? "resume" : opts.overwrite ? "overwrite" : "new", command: "llama2 ppo", resumeFrom: opts.resumeFrom });
   try {
     for (const n of run.notices) (opts.onNotice ?? log)(n);
     // Rollouts run here or on llama2 worker processes (cfg.rollout.queue): one seam, the same jobs either way.

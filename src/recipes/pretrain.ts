@@ -107,7 +107,7 @@ function evalSource(dir: string, B: number, T: number, n: number): { batches: ()
 export async function runPretrain(cfg: PretrainConfig, resumeFrom: string | null, opts: PretrainOptions = {}): Promise<TrainResult> {
   if (resumeFrom && opts.overwrite) throw new Error("pretrain: resume and overwrite exclude each other");
   // Own the run directory before anything else: a second run stops here, at once.
-  const run = openRunDir(cfg.out, { mode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new", command: "llama2 pretrain" });
+  const run = openRunDir(cfg.out, { mode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new", command: "llama2 pretrain", resumeFrom });
   try {
     return await pretrainIn(run, cfg, resumeFrom, opts);
   } finally {

@@ -138,7 +138,7 @@ export interface TrainInputs {
 /** Opens a recipe's run directory (src/train/run-dir.ts) before its setup: a resumed run keeps it, --overwrite clears it, else another run there is refused. */
 export function openRunDirFor(out: string, resumeFrom: string | null, opts: { overwrite?: boolean; log?: (line: string) => void }, command: string): RunDir {
   if (resumeFrom && opts.overwrite) throw new Error(`${command}: resume and overwrite exclude each other`);
-  return openRunDir(out, { mode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new", command });
+  return openRunDir(out, { mode: resumeFrom ? "resume" : opts.overwrite ? "overwrite" : "new", command, resumeFrom });
 }
 
 /** Trains on prepared samples through the shared trainer; writes OUT/final and OUT/eval.json. */

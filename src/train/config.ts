@@ -3,7 +3,7 @@
 // line and key. Every recipe (pretrain, sft, reward, ppo) declares its schema and gets a plain
 // object with the keys it declared, snake_case as in the file.
 import fs from "node:fs";
-import { resolve as pathResolve } from "node:path";
+import { basename, resolve as pathResolve } from "node:path";
 import YAML, { isMap, isScalar, LineCounter, type Node } from "yaml";
 
 /** The type of one config field. "?" suffix = may also be null. */
@@ -224,7 +224,9 @@ export function fixedChanges(schema: Schema, saved: ConfigValues, given: ConfigV
 export function assertResumeKeeps(schema: Schema, saved: ConfigValues, given: ConfigValues, via: string, checkpoint: string): void {
   const c = fixedChanges(schema, saved, given)[0];
   if (!c) return;
-  throw new Error(`${via}: --resume cannot change ${c.key}, ${c.what} (the checkpoint ${checkpoint} has ${c.key}: ${JSON.stringify(c.saved)}, ` +
+  // A checkpoint-N, or a run directory whose config.yaml is the saved config (rejection sampling).
+  const source = /^checkpoint-\d+$/.test(basename(checkpoint)) ? "the checkpoint" : "the run directory";
+  throw new Error(`${via}: --resume cannot change ${c.key}, ${c.what} (${source} ${checkpoint} has ${c.key}: ${JSON.stringify(c.saved)}, ` +
     `this gives ${JSON.stringify(c.given)}); keep it, or start a new run (another out=, or --overwrite)`);
 }
 

@@ -56,6 +56,11 @@ export interface OpenRunDirOptions {
   mode?: RunDirMode;
   /** Names the holder in the lock (default "llama2"). */
   command?: string;
+  /**
+   * With mode "resume": the checkpoint being resumed. When it belongs to another run directory (--resume
+   * A/checkpoint-N --set out=B), `dir` must not hold a run of its own: the two would mix, as in "new".
+   */
+  resumeFrom?: string | null;
 }
 
 /** Lock files this process holds, so a second trainer in the same process is refused too. */
@@ -122,6 +127,9 @@ export function openRunDir(dir: string, opts: OpenRunDirOptions = {}): RunDir {
   try {
     const found = runArtifacts(dir);
     if (mode === "new" && found.length > 0) throw holdsRunError(dir, found);
+    if (mode === "resume" && opts.resumeFrom && found.length > 0 && !sameDir(path.dirname(path.resolve(opts.resumeFrom)), dir))
+      throw new RunDirError(`${dir} holds another run (${summarize(found)}); resuming ${opts.resumeFrom} into it would mix the two runs: ` +
+        `choose a new or empty out=, or continue the run in ${dir} with --resume ${dir}`, dir);
     if (mode === "overwrite" && found.length > 0) {
       const all = fs.readdirSync(dir).filter((f) => f !== LOCK_FILE && f !== TAKEOVER_FILE);
       for (const f of all) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
@@ -135,6 +143,12 @@ export function openRunDir(dir: string, opts: OpenRunDirOptions = {}): RunDir {
     release();
     throw e;
   }
+}
+
+/** Whether two paths name the same directory (symlinks resolved where they exist). */
+function sameDir(a: string, b: string): boolean {
+  const real = (p: string): string => { try { return fs.realpathSync(p); } catch { return path.resolve(p); } };
+  return real(a) === real(b);
 }
 
 function holdsRunError(dir: string, found: string[]): RunDirError {

@@ -72,7 +72,7 @@ test("resumeConfig: saved values over defaults (json objects kept whole), --set 
     extra: { max_steps: 1, lr: 0.1 }, steps: 5, shape: { width: 16, depth: 2 } });
   assert.throws(() => resumeConfig(RESUME_SCHEMA, saved, ["shape.depth=3"], "/run/checkpoint-2"),
     { message: '--set shape.depth=3: --resume cannot change shape.depth, the architecture (the checkpoint /run/checkpoint-2 has shape.depth: 2, this gives 3); keep it, or start a new run (another out=, or --overwrite)' });
-  assert.throws(() => resumeConfig(RESUME_SCHEMA, saved, ["model=other"], "/ck"), new RegExp(`--resume cannot change model, the starting model \\(the checkpoint /ck has model: "/m", this gives "${path.resolve("other")}"\\)`));
+  assert.throws(() => resumeConfig(RESUME_SCHEMA, saved, ["model=other"], "/ck"), new RegExp(`--resume cannot change model, the starting model \\(the run directory /ck has model: "/m", this gives "${path.resolve("other")}"\\)`));
   // Setting a fixed key to the value it has (a relative spelling of the same path) is no change.
   const here = path.resolve("m-here");
   resumeConfig(RESUME_SCHEMA, { ...saved, model: here }, ["model=m-here"], "/ck");

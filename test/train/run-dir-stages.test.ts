@@ -159,7 +159,8 @@ test("every stage: a second run into a finished run is refused untouched; --resu
     const f = st.fixed((p) => p);
     const bad = await runCli([...st.cmd, "--quiet", "--resume", resumeArg, "--set", f.set], b);
     assert.equal(bad.code, 1, `${name}: ${bad.stderr}`);
-    assert.match(bad.stderr, new RegExp(`--set ${esc(f.set)}: --resume cannot change ${esc(f.key)}, .*has ${esc(f.key)}: ${esc(f.saved)}, this gives `), name);
+    const source = st.cmd[0] === "rejection-sample" ? "the run directory" : "the checkpoint"; // RS keeps its config in RUN_DIR/config.yaml
+    assert.match(bad.stderr, new RegExp(`--set ${esc(f.set)}: --resume cannot change ${esc(f.key)}, .*\\(${source} \\S+ has ${esc(f.key)}: ${esc(f.saved)}, this gives `), name);
     assert.deepEqual(snapshot(run), before, `${name}: the refused resume touched nothing`);
 
     // 3. ... and continues the run where it is, from there, with the relative inputs of the first run.

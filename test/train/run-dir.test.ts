@@ -98,6 +98,13 @@ test("a directory holding a run is refused for a new run, kept for resume, clear
   const resumed = openRunDir(dir, { mode: "resume" });
   assert.deepEqual(resumed.existing, ["checkpoint-4", "metrics.jsonl"]);
   resumed.release();
+  // Resuming its own checkpoint is fine; resuming ANOTHER run's checkpoint into it would mix the two runs.
+  openRunDir(dir, { mode: "resume", resumeFrom: path.join(dir, "checkpoint-4") }).release();
+  const elsewhere = path.join(tmpDir("other-run-"), "checkpoint-2");
+  assert.throws(() => openRunDir(dir, { mode: "resume", resumeFrom: elsewhere }), (e: Error) => e instanceof RunDirError &&
+    e.message === `${dir} holds another run (checkpoint-4, metrics.jsonl); resuming ${elsewhere} into it would mix the two runs: ` +
+      `choose a new or empty out=, or continue the run in ${dir} with --resume ${dir}`);
+  assert.ok(!fs.existsSync(path.join(dir, LOCK_FILE)), "a refused resume leaves no lock");
   assert.ok(fs.existsSync(path.join(dir, "metrics.jsonl")));
   const over = openRunDir(dir, { mode: "overwrite" });
   assert.deepEqual(over.notices, [`--overwrite: cleared ${dir} (removed checkpoint-4, config.yaml, metrics.jsonl)`]);
@@ -132,6 +139,26 @@ test("llama2 pretrain into a finished run's directory is refused and changes not
   assert.ok(!fs.existsSync(path.join(run, LOCK_FILE)), "the lock is gone when the run ends");
   const both = await runCli(["pretrain", "--resume", run, "--overwrite"]);
   assert.equal(both.code, 2);
+});
+
+test("llama2 pretrain --resume A --set out=B, where B holds another run, is refused and changes neither; into an empty B it continues A", async () => {
+  const a = tmpDir("resume-src-"), b = tmpDir("resume-dst-"), c = path.join(tmpDir("resume-new-"), "c");
+  for (const [dir, seed] of [[a, "seed=7"], [b, "seed=9"]] as const) {
+    const r = await runCli(["pretrain", "--quiet", ...setArgs(tinySets(data, dir, ["max_steps=4", "save_every=2", seed]))]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const beforeA = snapshot(a), beforeB = snapshot(b);
+  // Used to succeed, replacing B's checkpoint-4 and final/ with A's continuation and appending to B's metrics.jsonl.
+  const mixed = await runCli(["pretrain", "--quiet", "--resume", path.join(a, "checkpoint-2"), "--set", `out=${b}`]);
+  assert.equal(mixed.code, 1, mixed.stderr);
+  assert.match(mixed.stderr, new RegExp(`llama2: ${b} holds another run \\(checkpoint-2, checkpoint-4, final, metrics.jsonl\\); resuming ${a}/checkpoint-2 into it would mix the two runs: ` +
+    `choose a new or empty out=, or continue the run in ${b} with --resume ${b}`));
+  assert.deepEqual(snapshot(b), beforeB, "B untouched");
+  assert.deepEqual(snapshot(a), beforeA, "A untouched");
+  const fresh = await runCli(["pretrain", "--quiet", "--resume", path.join(a, "checkpoint-2"), "--set", `out=${c}`]);
+  assert.equal(fresh.code, 0, fresh.stderr);
+  assert.deepEqual(listCheckpoints(c).map((k) => k.step), [4]);
+  assert.equal(readTrainerState(path.join(c, "checkpoint-4")).config.seed, 7);
 });
 
 test("a second llama2 pretrain on a directory in use stops at once naming the holder; the first run is unharmed", async () => {
