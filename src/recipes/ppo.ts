@@ -16,6 +16,7 @@ import { AdamW } from "../train/adamw.js";
 import { MetricsLog } from "../train/metrics-log.js";
 import { openRunDir } from "../train/run-dir.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
+import { withFsContext } from "../io/fs-errors.js";
 import { absolutePaths, configToYaml, type ConfigValues } from "../train/config.js";
 import {
   listCheckpoints, loadOptimizerState, readTrainerState, saveCheckpoint, saveFinal, type TrainerState,
@@ -251,8 +252,9 @@ async function ppo(cfg: PpoConfig, opts: PpoOptions, backend: RolloutBackend, lo
     }
     metrics.append(row);
     opts.onIteration?.(row);
-    if (cfg.samples_to_log > 0) fs.appendFileSync(path.join(out, "samples.jsonl"), rolls.slice(0, cfg.samples_to_log).map((r, i) =>
-      JSON.stringify({ iteration: it, ...promptFields(batch[i]!), response: r.text, reward: scored[i]!.reward })).join("\n") + "\n");
+    const samplesFile = path.join(out, "samples.jsonl");
+    if (cfg.samples_to_log > 0) withFsContext("append to", samplesFile, () => fs.appendFileSync(samplesFile, rolls.slice(0, cfg.samples_to_log).map((r, i) =>
+      JSON.stringify({ iteration: it, ...promptFields(batch[i]!), response: r.text, reward: scored[i]!.reward })).join("\n") + "\n"));
     log(`iteration ${it}/${cfg.iterations}: reward ${row.reward_combined!.toFixed(4)} kl ${row.kl!.toFixed(4)} clipfrac ${row.clipfrac!.toFixed(3)} (gen ${row.generation_s!.toFixed(1)}s, train ${row.training_s!.toFixed(1)}s)`);
     lastRow = row;
     const early = cfg.early_stop_patience > 0 && data.evals_without_gain >= cfg.early_stop_patience;

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../io/atomic-file.js";
+import { withFsContext } from "../io/fs-errors.js";
 import { parsePreference, PreferenceDataError } from "../data/preferences.js";
 import type { ComparisonRow } from "../data/comparison-row.js";
 
@@ -62,8 +63,7 @@ export class AnnotationLog {
   append(row: ComparisonRow): void {
     parsePreference(row, `${this.file}:${this.lines.length + 1}`, "small");
     const line = JSON.stringify(row);
-    fs.writeSync(this.fd, line + "\n");
-    fs.fsyncSync(this.fd);
+    withFsContext("append to", this.file, () => { fs.writeSync(this.fd, line + "\n"); fs.fsyncSync(this.fd); });
     this.lines.push(line);
     this.indices.push(row.prompt_index);
   }

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../io/atomic-file.js";
+import { withFsContext } from "../io/fs-errors.js";
 
 export const METRICS_FILE = "metrics.jsonl";
 
@@ -18,7 +19,8 @@ export class MetricsLog {
   }
 
   append(line: MetricsLine): void {
-    fs.appendFileSync(this.file, JSON.stringify(line) + "\n");
+    // A full disk names the file (Node's own ENOSPC from write(2) has no path).
+    withFsContext("append to", this.file, () => fs.appendFileSync(this.file, JSON.stringify(line) + "\n"));
   }
 
   /** Keeps only lines with step <= `step` (resume), dropping a torn last line. */

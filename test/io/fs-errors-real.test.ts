@@ -127,4 +127,12 @@ test("EROFS and ENOSPC for real (read-only and full tmpfs in a private mount nam
   const left = c.stdout.trim().split("\n").filter((l) => l !== "");
   assert.ok(left.every((e) => !e.startsWith(".checkpoint-") && !e.startsWith("checkpoint-")), `no (partial) checkpoint left: ${left}`);
   assert.ok(!left.includes("run.lock"), "the lock is released on the failure");
+
+  // A log appended to on a disk that is already full (metrics.jsonl): Node's own ENOSPC from write(2) has no path.
+  const full = path.join(work, "full"), log = path.resolve(path.dirname(cli), "../train/metrics-log.js");
+  fs.mkdirSync(full);
+  const d = inNamespace(flags, `mount -t tmpfs -o size=64k tmpfs ${full} && (head -c 1048576 /dev/zero > ${full}/filler || true) && ` +
+    `${process.execPath} --input-type=module -e 'import { MetricsLog } from "${log}"; new MetricsLog("${full}").append({ step: 1, loss: 2 })'`);
+  assert.equal(d.status, 1, d.stderr);
+  assert.match(d.stderr, new RegExp(`cannot append to ${esc(path.join(full, "metrics.jsonl"))}: no space left on device \\(ENOSPC\\); free space on the file system of ${esc(full)}`));
 });
