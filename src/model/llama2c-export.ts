@@ -8,6 +8,7 @@ import path from "node:path";
 import type { LlamaConfig } from "./config.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { permuteForRope, pieceScores, type ExportSource } from "./gguf-export.js";
+import { mkdirpOrExplain } from "../io/fs-errors.js";
 
 export type Llama2cVersion = 0 | 1 | 2;
 
@@ -163,7 +164,7 @@ export function exportLlama2cTokenizer(tok: Tokenizer, file: string): void {
 
 /** DIR/model.bin + DIR/tokenizer.bin. */
 export function exportLlama2c(src: ExportSource, tok: Tokenizer | null, dir: string, version: Llama2cVersion): void {
-  fs.mkdirSync(dir, { recursive: true });
+  mkdirpOrExplain(dir);
   exportLlama2cModel(src, path.join(dir, "model.bin"), version);
   if (tok) exportLlama2cTokenizer(tok, path.join(dir, "tokenizer.bin"));
 }

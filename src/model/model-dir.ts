@@ -9,6 +9,7 @@ import { fsyncDir } from "../io/atomic-file.js";
 import { configToHf, generationConfigToHf, type ModelKind, readHfConfig } from "./hf-config.js";
 import { readSafetensors, readSafetensorsHeader, type ReadOptions, type Tensor, writeSafetensors, type WriteDtype } from "../io/safetensors.js";
 import { checkFinite, checkFiniteBf16, checkFloatDtype } from "./tensor-checks.js";
+import { mkdirpOrExplain } from "../io/fs-errors.js";
 
 export type { ModelKind } from "./hf-config.js";
 export type { ReadOptions, Tensor } from "../io/safetensors.js";
@@ -163,7 +164,7 @@ export function saveModelDir(dir: string, config: LlamaConfig, kind: ModelKind, 
   const target = path.resolve(dir);
   const tmp = `${target}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
+  mkdirpOrExplain(tmp);
   try {
     writeJson(path.join(tmp, "config.json"), configToHf(config, kind, { numLabels: numLabels || undefined, dtype }));
     if (kind === "causal-lm") writeJson(path.join(tmp, "generation_config.json"), generationConfigToHf(config));
@@ -219,7 +220,7 @@ function writeWeights(dir: string, list: [string, Tensor][], dtype: WriteDtype, 
 /** Swaps `tmp` into `target`: the old directory is moved aside first and deleted only after the rename. */
 function replaceDir(tmp: string, target: string): void {
   if (!fs.existsSync(target)) {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    mkdirpOrExplain(path.dirname(target));
     fs.renameSync(tmp, target);
     fsyncDir(path.dirname(target));
     return;

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fsyncDir } from "../io/atomic-file.js";
 import { readSafetensors, writeSafetensors, type Tensor } from "../io/safetensors.js";
 import { LORA_TARGETS, validateLora, type LoraConfig } from "./lora.js";
+import { mkdirpOrExplain } from "../io/fs-errors.js";
 
 export const ADAPTER_CONFIG = "adapter_config.json";
 export const ADAPTER_WEIGHTS = "adapter_model.safetensors";
@@ -69,7 +70,7 @@ export function writeAdapterDir(dir: string, a: { lora: LoraConfig; baseDir: str
   dtype?: "F32" | "BF16" | "F16"; files?: Record<string, string | Uint8Array> }): void {
   const target = path.resolve(dir), tmp = `${target}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
+  mkdirpOrExplain(tmp);
   try {
     const config = {
       peft_type: "LORA", task_type: a.taskType, base_model_name_or_path: path.resolve(a.baseDir),
@@ -89,7 +90,7 @@ export function writeAdapterDir(dir: string, a: { lora: LoraConfig; baseDir: str
       fs.renameSync(tmp, target);
       fs.rmSync(old, { recursive: true, force: true });
     } else {
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      mkdirpOrExplain(path.dirname(target));
       fs.renameSync(tmp, target);
     }
     fsyncDir(path.dirname(target));

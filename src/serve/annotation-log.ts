@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../io/atomic-file.js";
-import { withFsContext } from "../io/fs-errors.js";
+import { withFsContext, mkdirpOrExplain } from "../io/fs-errors.js";
 import { parsePreference, PreferenceDataError } from "../data/preferences.js";
 import type { ComparisonRow } from "../data/comparison-row.js";
 
@@ -19,7 +19,7 @@ export class AnnotationLog {
 
   /** Opens (or creates) `file` for `promptCount` prompts; existing rows are validated and counted. */
   constructor(readonly file: string, readonly promptCount: number) {
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    mkdirpOrExplain(path.dirname(path.resolve(file)));
     let text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
     let recovered = 0;
     if (text !== "" && !text.endsWith("\n")) {

@@ -9,6 +9,7 @@ import { BOS, EOS, UNK } from "./trainer.js";
 import { LLAMA2_CHAT_TEMPLATE } from "./chat-template.js";
 import { writeSentencePieceModel } from "./spm-model.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
+import { mkdirpOrExplain } from "../io/fs-errors.js";
 
 /** The chat_template written into tokenizer_config.json (Llama 2 chat format, src/tokenizer/chat-template.ts). */
 export const CHAT_TEMPLATE: string | null = LLAMA2_CHAT_TEMPLATE;
@@ -131,7 +132,7 @@ export function tokenizerConfig(pieces: readonly VocabPiece[], chatTemplate: str
 
 /** Writes tokenizer.json, tokenizer_config.json and tokenizer.model into dir (created if needed). */
 export function saveTokenizerDir(dir: string, trained: TrainedTokenizer, chatTemplate: string | null = CHAT_TEMPLATE): string[] {
-  fs.mkdirSync(dir, { recursive: true });
+  mkdirpOrExplain(dir);
   const files = {
     "tokenizer.json": JSON.stringify(tokenizerJson(trained.pieces), null, 2) + "\n",
     "tokenizer_config.json": JSON.stringify(tokenizerConfig(trained.pieces, chatTemplate), null, 2) + "\n",

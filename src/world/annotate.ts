@@ -14,6 +14,7 @@ import { ratePair } from "./comparisons.js";
 import { comparisonRow } from "../data/comparison-row.js";
 import { Rng } from "./rng.js";
 import type { TaskMeta } from "./types.js";
+import { mkdirpOrExplain } from "../io/fs-errors.js";
 
 /** What `llama2 world annotate` takes. */
 export interface AnnotateOptions {
@@ -83,7 +84,7 @@ export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
       meta: { ...meta, annotation, scores: v.scores, gap: v.gap, flipped: v.flipped },
     })!; // never null: the verdict's own safety label is given
   });
-  fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+  mkdirpOrExplain(path.dirname(path.resolve(o.out)));
   writeFileAtomic(o.out, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
   return { rows: rows.length, byRating, flipped, skippedEmpty, droppedTies };
 }

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import zlib from "node:zlib";
+import { mkdirpOrExplain } from "../io/fs-errors.js";
 
 /** Streams text to `file` through a temp file; `close()` renames it into place. */
 export class TextWriter {
@@ -14,7 +15,7 @@ export class TextWriter {
   bytes = 0;
   readonly tmp: string;
   constructor(readonly file: string, private readonly flushAt = 1 << 20) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    mkdirpOrExplain(path.dirname(file));
     this.tmp = `${file}.tmp-${process.pid}`;
     this.fd = fs.openSync(this.tmp, "w");
   }

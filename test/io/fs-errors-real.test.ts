@@ -112,6 +112,18 @@ test("EROFS and ENOSPC for real (read-only and full tmpfs in a private mount nam
   assert.match(a.stderr, new RegExp(`^llama2: cannot create the run directory ${esc(path.join(ro, "run"))}: ${esc(ro)} is on a read-only file system \\(EROFS\\); ` +
     `choose an output on a writable file system, or remount ${esc(ro)} read-write`, "m"));
 
+  // File and directory outputs under a missing directory on a read-only file system: EROFS at the nearest existing
+  // ancestor, not the ENOENT that a recursive mkdir reports there (world convert --out, export --out, lora merge --out).
+  const msgs = path.join(work, "msgs.jsonl");
+  fs.writeFileSync(msgs, JSON.stringify({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }] }) + "\n");
+  const outs = inNamespace(flags, `mount -t tmpfs -o ro tmpfs ${ro} && ` +
+    `$L world convert --format messages --input ${msgs} --out ${ro}/conv/sft.jsonl; ` +
+    `$L export --model ${fixture("models", "llama-gqa")} --format llama2c --out ${ro}/exp/c; exit 0`);
+  for (const sub of ["conv", "exp/c"])
+    assert.match(outs.stderr, new RegExp(`^llama2: cannot create the directory ${esc(path.join(ro, sub))}: ${esc(ro)} is on a read-only file system \\(EROFS\\); ` +
+      `choose an output on a writable file system`, "m"), outs.stderr);
+  assert.doesNotMatch(outs.stderr, /ENOENT/);
+
   // --resume of a run whose directory became read-only: stops at the lock file, naming it.
   const first = spawnSync(process.execPath, [cli, "pretrain", "--quiet", ...setArgs(tinySets(data, run, ["max_steps=2"]))], { encoding: "utf8" });
   assert.equal(first.status, 0, first.stderr);
