@@ -186,7 +186,13 @@ export function resolveResume(p: string): { checkpoint: string; runDir: string }
   if (!fs.existsSync(p)) throw new Error(`--resume ${p}: no such directory`);
   if (fs.existsSync(path.join(p, TRAINER_STATE))) return { checkpoint: p, runDir: path.dirname(path.resolve(p)) };
   const all = listCheckpoints(p);
-  if (all.length === 0) throw new Error(`--resume ${p}: no complete checkpoint-N/ (with ${TRAINER_STATE}) in this directory`);
+  if (all.length === 0) {
+    // A run stopped (or killed) before its first save: nothing to continue, and a new run there is refused.
+    const started = fs.existsSync(path.join(p, "metrics.jsonl")) || fs.existsSync(path.join(p, "config.yaml"));
+    throw new Error(`--resume ${p}: no complete checkpoint-N/ (with ${TRAINER_STATE}) in this directory` +
+      (started ? "; the run there stopped before its first checkpoint: start it over with --overwrite (same config: --config " +
+        `${path.join(p, "config.yaml")})` : ""));
+  }
   return { checkpoint: all[all.length - 1].dir, runDir: p };
 }
 

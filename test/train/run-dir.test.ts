@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOCK_FILE, RunDirError, assertRunDirFree, openRunDir, readLock } from "../../src/train/run-dir.js";
-import { listCheckpoints, readTrainerState } from "../../src/train/checkpoint.js";
+import { listCheckpoints, readTrainerState, resolveResume } from "../../src/train/checkpoint.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 import { makeDataset, syntheticCorpus, tinySets, tmpDir } from "./helpers.js";
 
@@ -114,6 +114,12 @@ test("a directory holding a run is refused for a new run, kept for resume, clear
   fs.writeFileSync(path.join(dir, "notes.txt"), "mine");
   openRunDir(dir).release();
   assert.ok(fs.existsSync(path.join(dir, "notes.txt")));
+  // A run stopped before its first checkpoint: --resume cannot continue it and says how to start it over.
+  const early = tmpDir("early-");
+  fs.writeFileSync(path.join(early, "metrics.jsonl"), "{\"step\":1}\n");
+  fs.writeFileSync(path.join(early, "config.yaml"), "seed: 1\n");
+  assert.throws(() => resolveResume(early), { message: `--resume ${early}: no complete checkpoint-N/ (with trainer_state.json) in this directory; ` +
+    `the run there stopped before its first checkpoint: start it over with --overwrite (same config: --config ${path.join(early, "config.yaml")})` });
 });
 
 test("llama2 pretrain into a finished run's directory is refused and changes nothing; --overwrite starts over and says so", async () => {
