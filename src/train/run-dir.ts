@@ -28,6 +28,12 @@ export interface RunLockInfo {
   command: string;
   /** Distinguishes this holder from a later process that reuses the pid. */
   token: string;
+  /**
+   * Linux: the kernel's boot id and the holder's start time (clock ticks since boot, /proc/PID/stat field 22), so a
+   * lock from before a reboot, or whose pid now belongs to another process, is known stale. Absent elsewhere.
+   */
+  boot_id?: string;
+  proc_start?: string;
 }
 
 /** A run directory could not be opened: another run is there, or another process holds it. */
@@ -114,6 +120,7 @@ export function openRunDir(dir: string, opts: OpenRunDirOptions = {}): RunDir {
   const me: RunLockInfo = {
     pid: process.pid, host: os.hostname(), started_at: new Date().toISOString(),
     command: opts.command ?? "llama2", token: crypto.randomBytes(8).toString("hex"),
+    ...procIdentity(process.pid),
   };
   acquire(dir, lockFile, me, notices);
   let released = false;
@@ -226,7 +233,8 @@ export function readLock(file: string): RunLockInfo | null {
   try {
     const o = JSON.parse(text) as Partial<RunLockInfo>;
     if (Number.isInteger(o.pid) && typeof o.host === "string")
-      return { pid: o.pid!, host: o.host, command: o.command ?? "llama2", started_at: o.started_at ?? "?", token: o.token ?? "" };
+      return { pid: o.pid!, host: o.host, command: o.command ?? "llama2", started_at: o.started_at ?? "?", token: o.token ?? "",
+        ...(typeof o.boot_id === "string" ? { boot_id: o.boot_id } : {}), ...(typeof o.proc_start === "string" ? { proc_start: o.proc_start } : {}) };
   } catch { /* fall through */ }
   // Being written right now (empty) or not ours: do not take it over.
   if (text === "" && (ageMs(file) ?? 0) < 2000) return null;
@@ -237,12 +245,31 @@ export function readLock(file: string): RunLockInfo | null {
 function isAlive(h: RunLockInfo, key: string): boolean {
   if (h.host !== os.hostname() || h.pid <= 0) return true;
   if (h.pid === process.pid) return heldHere.has(key); // our pid: live only if this process holds it (else a leftover)
+  // Where the lock says which boot and which process (Linux): an earlier boot, or the pid now another process's, is stale.
+  const now = procIdentity(h.pid);
+  if (h.boot_id !== undefined && now.boot_id !== undefined && h.boot_id !== now.boot_id) return false;
   try {
     process.kill(h.pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+  if (h.proc_start !== undefined && now.proc_start !== undefined && h.proc_start !== now.proc_start) return false;
+  return true;
+}
+
+/** The boot id and the start time of process `pid` (Linux /proc), or {} where /proc does not tell. */
+export function procIdentity(pid: number): { boot_id?: string; proc_start?: string } {
+  const out: { boot_id?: string; proc_start?: string } = {};
+  try {
+    out.boot_id = fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch { /* not Linux */ }
+  try {
+    // Field 2 (comm) is parenthesised and may hold spaces: count from the last ")".
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    if (start !== undefined && /^\d+$/.test(start)) out.proc_start = start;
+  } catch { /* no such process, or no /proc */ }
+  return out;
 }
 
 function ageMs(file: string): number | null {

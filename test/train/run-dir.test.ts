@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { LOCK_FILE, RunDirError, assertRunDirFree, openRunDir, readLock } from "../../src/train/run-dir.js";
+import { LOCK_FILE, RunDirError, assertRunDirFree, openRunDir, procIdentity, readLock } from "../../src/train/run-dir.js";
 import { listCheckpoints, readTrainerState, resolveResume } from "../../src/train/checkpoint.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 import { makeDataset, syntheticCorpus, tinySets, tmpDir } from "./helpers.js";
@@ -83,6 +83,27 @@ test("a lock left by a dead process on this host is taken over with a warning; o
   assert.throws(() => openRunDir(dir, { mode: "resume" }),
     (e: Error) => e instanceof RunDirError && e.message.includes(`llama2 sft (pid ${pid} on some-other-host`) && e.message.includes(LOCK_FILE));
   assert.equal(readLock(path.join(dir, LOCK_FILE))!.host, "some-other-host", "another host's lock is left alone");
+
+  // A pid that is alive but not the holder (reused after the holder died, e.g. after a reboot): the lock records the
+  // boot id and the holder's start time, so it is stale. pid 1 is alive; here it stands for the reusing process.
+  const live = { pid: 1, host: os.hostname(), started_at: "2026-01-01T00:00:00Z", command: "llama2 ppo", token: "z" };
+  const me = procIdentity(1);
+  assert.ok(me.boot_id && me.proc_start, "Linux /proc gives the boot id and the start time");
+  for (const stale of [{ boot_id: "an-earlier-boot", proc_start: me.proc_start }, { boot_id: me.boot_id, proc_start: "1" + me.proc_start }]) {
+    fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ ...live, ...stale }));
+    const t = openRunDir(dir, { mode: "resume" });
+    assert.match(t.notices[0] ?? "", /^warning: took over a stale lock in .*: llama2 ppo \(pid 1 on .* is no longer running$/, JSON.stringify(stale));
+    t.release();
+  }
+  // The same pid, boot and start time (or an older lock without them): that process holds it.
+  for (const held of [{ boot_id: me.boot_id, proc_start: me.proc_start }, {}]) {
+    fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ ...live, ...held }));
+    assert.throws(() => openRunDir(dir, { mode: "resume" }), (e: Error) => e instanceof RunDirError && e.message.includes("in use by another run: llama2 ppo (pid 1 on "));
+  }
+  fs.rmSync(path.join(dir, LOCK_FILE));
+  const mine = openRunDir(dir, { mode: "resume" });
+  assert.deepEqual(readLock(path.join(dir, LOCK_FILE))!.proc_start, procIdentity(process.pid).proc_start, "a new lock records its start time");
+  mine.release();
 });
 
 test("a directory holding a run is refused for a new run, kept for resume, cleared (with a notice) for overwrite", () => {
