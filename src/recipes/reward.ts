@@ -15,7 +15,7 @@ import { loadConfig, resumeConfig } from "../train/config.js";
 import { readTrainerState, resolveResume } from "../train/checkpoint.js";
 import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
 import type { RunDir } from "../train/run-dir.js";
-import { openRunDirFor } from "./sft-train.js";
+import { checkTokenizerKey, openRunDirFor } from "./sft-train.js";
 import type { MetricsLine } from "../train/metrics-log.js";
 import { loadTokenizer } from "../tokenizer/resolve.js";
 import { MixtureSampler, parseMixture, type MixtureSource } from "../data/preference-mixture.js";
@@ -71,6 +71,7 @@ function checkConfig(c: RewardConfig, src: string): void {
   if (!c.model) throw new Error(`${src}: key "model" is required (a chat/SFT model directory, or an HF LlamaForSequenceClassification one)`);
   if (parseMixture(c.data).length === 0) throw new Error(`${src}: key "data" is required (preference JSONL: a path, a list, or a list of {path, weight})`);
   if (!c.out) throw new Error(`${src}: key "out" is required (the run directory)`);
+  checkTokenizerKey(c.tokenizer, src);
   const p = applyPreset(c);
   for (const k of ["pairs_per_step", "batch_pairs", "max_length"] as const)
     if (!(p[k] >= 1)) throw new Error(`${src}: key "${k}" must be >= 1, got ${p[k]}`);

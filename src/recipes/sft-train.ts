@@ -110,6 +110,13 @@ export function checkTrainKeys(c: SftTrainKeys, src: string): void {
   for (const k of ["eval_every", "save_every", "warmup", "eval_batches", "eval_max_new_tokens"] as const)
     if (!(c[k] >= 0)) throw new Error(`${src}: key "${k}" must be >= 0, got ${c[k]}`);
   if (!(c.lr > 0)) throw new Error(`${src}: key "lr" must be > 0`);
+  checkTokenizerKey((c as { tokenizer?: string | null }).tokenizer ?? null, src);
+}
+
+/** A `tokenizer=` that does not exist is a config error naming the key (issue 10), not a later load failure. */
+export function checkTokenizerKey(tokenizer: string | null, src: string): void {
+  if (tokenizer !== null && !fs.existsSync(tokenizer))
+    throw new Error(`${src}: key "tokenizer": ${tokenizer} does not exist (a tokenizer directory with tokenizer.json or tokenizer.model)`);
 }
 
 /** SFT's LmTask: tokens/s counts sample tokens, not padding. */

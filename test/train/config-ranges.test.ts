@@ -9,6 +9,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 import { loadPretrainConfig } from "../../src/recipes/pretrain.js";
+import { loadSftConfig } from "../../src/recipes/sft.js";
+import { loadGattConfig } from "../../src/recipes/gatt.js";
+import { loadRewardConfig } from "../../src/recipes/reward.js";
 import { inRange } from "../../src/train/config.js";
 import { readTrainerState } from "../../src/train/checkpoint.js";
 import { fixture } from "../helpers/fixtures.js";
@@ -59,6 +62,11 @@ test("sampling options out of range are errors naming the key (generate)", () =>
 test("a tokenizer path that does not exist is an error, not a checkpoint without a tokenizer", () => {
   assert.throws(() => loadPretrainConfig(undefined, ["data=x", "out=y", "tokenizer=/no/such/tokenizer"]),
     /key "tokenizer": \/no\/such\/tokenizer does not exist/);
+  // The same in every recipe that takes tokenizer= (it used to fail later, for reward train with a hint about --ids).
+  const sft = ["model=m", "data=d.jsonl", "out=o", "tokenizer=/no/such/tokenizer"];
+  for (const load of [() => loadSftConfig(undefined, sft), () => loadGattConfig(undefined, ["model=m", "dialogues=d.jsonl", "out=o", "tokenizer=/no/such/tokenizer"]),
+    () => loadRewardConfig(undefined, sft)])
+    assert.throws(load, { message: '--set: key "tokenizer": /no/such/tokenizer does not exist (a tokenizer directory with tokenizer.json or tokenizer.model)' });
 });
 
 test("saved configs hold absolute paths; --resume works from another directory and refuses architecture changes", async () => {
