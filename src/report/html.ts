@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { renderSvg } from "../train/plot.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
+import { mkdirpOrExplain } from "../io/fs-errors.js";
 import { readRunData, REPORT_STAGES, type RunData, type SampleRow } from "./run-data.js";
 import { reportCharts, type Chart } from "./charts.js";
 
@@ -92,7 +93,7 @@ ${samplesHtml(d.samples)}
  * Returns the files written, in the page's order.
  */
 export async function writeFigures(d: RunData, dir: string): Promise<string[]> {
-  fs.mkdirSync(dir, { recursive: true });
+  mkdirpOrExplain(dir);
   const files: string[] = [];
   for (const c of reportCharts(d)) {
     const file = path.join(dir, `${c.id}.svg`);
@@ -110,7 +111,7 @@ export async function writeReport(runDir: string, out?: string, opts: { figuresD
   const file = out ?? path.join(runDir, "report.html");
   const data = readRunData(runDir);
   const html = await reportHtml(data);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  mkdirpOrExplain(path.dirname(path.resolve(file)));
   writeFileAtomic(file, html);
   if (opts.figuresDir !== undefined) await writeFigures(data, opts.figuresDir);
   return file;
