@@ -145,3 +145,36 @@ test("matmul rejects too-short arrays, wrong types and bad dimensions, naming th
 test("setSimdLevel rejects unknown level names", () => {
   assert.throws(() => native.setSimdLevel("sse9" as "avx2"), /must be "portable", "avx2" or "avx512"/);
 });
+
+test("a small-M product y = x W^T gives each row the bits it gets alone, whatever M and the first weight row", () => {
+  // Decoding relies on it (a greedy answer is the same alone and batched): the dot-product tiles
+  // (native/gemm_small.inc dotTile, 1x4 and 4x2 weight rows on AVX-512) sum each output exactly as the
+  // one-row kernel does. Starting at weight row 1 moves every row between a tile and the leftovers.
+  const saved = native.simdLevel() as Level;
+  try {
+    for (const level of levels()) {
+      native.setSimdLevel(level);
+      for (const K of [288, 77, 16, 33]) {
+        const N = 13, w = randomArray(N * K, K + 1);
+        for (const M of [1, 2, 3, 4, 5, 8, 9]) {
+          const x = randomArray(M * K, M * 31 + K);
+          for (const first of [0, 1]) {
+            const n = N - first, wv = w.subarray(first * K);
+            const all = new Float32Array(M * n);
+            native.matmul(all, x, wv, M, n, K, false, true, false);
+            for (let m = 0; m < M; m++) {
+              const one = new Float32Array(n);
+              native.matmul(one, x.subarray(m * K, (m + 1) * K), wv, 1, n, K, false, true, false);
+              const alone = new Float32Array(N);
+              native.matmul(alone, x.subarray(m * K, (m + 1) * K), w, 1, N, K, false, true, false);
+              assert.deepEqual(all.subarray(m * n, (m + 1) * n), one, `${level} K ${K} M ${M} first ${first} row ${m}`);
+              assert.deepEqual(one, alone.subarray(first), `${level} K ${K} row ${m}: weight rows from ${first}`);
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    native.setSimdLevel(saved);
+  }
+});
