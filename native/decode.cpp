@@ -187,18 +187,19 @@ struct Step {
     uint16_t* aBf = grow(ts.aBf, B * 2 * ((std::max({C, HD, F}) + 31) / 32 * 32));
     float* tmp = grow(ts.tmp, B * tmpCols);
     float* tmp2 = grow(ts.tmp2, B * tmpCols);
-    const uint16_t* aArg = qk.wantsSplitA ? aBf : nullptr;
+    const bool wantsSplit = B <= qk.splitMaxM;  // as qmatmul: vdpbf16ps for one-row products only
+    const uint16_t* aArg = wantsSplit ? aBf : nullptr;
     // The stage's input normed (and split) on this thread before its first item (the same bits on every thread).
     const float* prepared = nullptr;
     auto norm = [&](const float* x, const float* w) {
       if (prepared == x) return;
       for (int64_t b = 0; b < B; b++) rmsnormRow(ln + b * C, x + b * C, w, C, d.eps);
-      if (qk.wantsSplitA) qmm::splitBf16(ln, B, C, aBf);
+      if (wantsSplit) qmm::splitBf16(ln, B, C, aBf);
       prepared = x;
     };
     auto split = [&](const float* a, int64_t K) {
       if (prepared == a) return;
-      if (qk.wantsSplitA) qmm::splitBf16(a, B, K, aBf);
+      if (wantsSplit) qmm::splitBf16(a, B, K, aBf);
       prepared = a;
     };
     for (int64_t l = 0; l < d.L; l++) {

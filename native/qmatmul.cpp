@@ -73,7 +73,7 @@ static void q8Dequant(const uint8_t* W, int64_t n0, int64_t n1, int64_t K, float
 }  // namespace portable
 
 const Kernels& portableKernels() {
-  static const Kernels k{"portable", false, portable::bf16Dot, portable::q8Dot, portable::bf16Dequant,
+  static const Kernels k{"portable", 0, portable::bf16Dot, portable::q8Dot, portable::bf16Dequant,
                          portable::q8Dequant};
   return k;
 }
@@ -125,7 +125,7 @@ static void qmatmul(WType type, int64_t M, int64_t N, int64_t K, const float* A,
   if (M <= kSmallM) {
     std::vector<uint16_t> aBf;  // [M, 2, Kp] hi/lo bf16 split of A for vdpbf16ps
     const int64_t Kp = (K + 31) / 32 * 32;
-    if (type == WType::Bf16 && kern.wantsSplitA) {
+    if (type == WType::Bf16 && M <= kern.splitMaxM) {
       aBf.resize(static_cast<size_t>(M * 2 * Kp));
       splitBf16(A, M, K, aBf.data());
     }

@@ -77,12 +77,13 @@ inline float bf16ToF32(uint16_t h) {
  * One SIMD family's row kernels. Each computes C[m, n] = beta*C[m, n] + dot(A[m, :], W[n, :]) for
  * m < M (M <= 4) and n in [n0, n1), reading each W row once for all M rows. A [M,K] contiguous;
  * C row m at C + m*ldc. bf16Dot additionally receives aBf [M, 2, Kp] (Kp = K rounded up to 32, zero
- * padded): each A row split into bf16 hi + lo parts (hi + lo = A to ~16 mantissa bits) for the
- * vdpbf16ps kernel; other families ignore it. dequant* write W rows [n0, n1) as float32 [n1-n0, K].
+ * padded) when the product has at most splitMaxM rows: each A row split into bf16 hi + lo parts
+ * (hi + lo = A to ~16 mantissa bits) for the vdpbf16ps kernel; otherwise aBf is null and that family
+ * runs its FMA kernel. Other families ignore it. dequant* write W rows [n0, n1) as float32 [n1-n0, K].
  */
 struct Kernels {
   const char* name;
-  bool wantsSplitA;  // bf16Dot reads aBf (AVX512-BF16)
+  int64_t splitMaxM;  // bf16Dot reads aBf (AVX512-BF16) for products of at most this many rows; 0: never
   void (*bf16Dot)(int M, const float* A, const uint16_t* aBf, int64_t K, const uint16_t* W, int64_t n0,
                   int64_t n1, float beta, float* C, int64_t ldc);
   void (*q8Dot)(int M, const float* A, int64_t K, const uint8_t* W, int64_t n0, int64_t n1, float beta,
@@ -106,7 +107,7 @@ bool cpuHasAvx512Bf16();
 /** The family the bf16 / Q8_0 entries use now (SIMD level, vdpbf16ps allowed or not). */
 const Kernels& currentKernels();
 
-/** aBf [M, 2, Kp] (Kp = K rounded up to 32, zero padded) for Kernels::bf16Dot when wantsSplitA. */
+/** aBf [M, 2, Kp] (Kp = K rounded up to 32, zero padded) for Kernels::bf16Dot when M <= splitMaxM. */
 void splitBf16(const float* A, int64_t M, int64_t K, uint16_t* aBf);
 
 }  // namespace llama2::qmm

@@ -103,6 +103,7 @@ static void dpBlock(const uint16_t* aBf, int64_t K, int64_t Kp, const uint16_t* 
   for (int64_t k = 0; k < K; k += 32) {
     const __mmask32 mask = K - k >= 32 ? ~__mmask32{0} : static_cast<__mmask32>((1u << (K - k)) - 1u);
     __m512i b[R];
+    for (int j = 0; j < R; j++) _mm_prefetch(reinterpret_cast<const char*>(w[j] + k + R * K), _MM_HINT_T0);  // as in the .inc
     for (int j = 0; j < R; j++) b[j] = _mm512_maskz_loadu_epi16(mask, w[j] + k);
     for (int i = 0; i < MB; i++) {
       const __m512i hi = _mm512_loadu_si512(aBf + i * 2 * Kp + k);
@@ -120,8 +121,10 @@ static void dpBlock(const uint16_t* aBf, int64_t K, int64_t Kp, const uint16_t* 
     }
 }
 
-static void bf16Dot(int M, const float*, const uint16_t* aBf, int64_t K, const uint16_t* W, int64_t n0, int64_t n1,
+// Products of more than one row (aBf null, see kDpMaxM) take the AVX-512 FMA kernel.
+static void bf16Dot(int M, const float* A, const uint16_t* aBf, int64_t K, const uint16_t* W, int64_t n0, int64_t n1,
                     float beta, float* C, int64_t ldc) {
+  if (!aBf) return avx512::bf16Dot(M, A, nullptr, K, W, n0, n1, beta, C, ldc);
   const int64_t Kp = (K + 31) / 32 * 32;
   for (int64_t n = n0; n < n1; n += 4) {
     const int nn = static_cast<int>(n1 - n < 4 ? n1 - n : 4);
@@ -158,9 +161,14 @@ const Kernels* x86Kernels(SimdLevel level, bool dpbf16) {
   static const bool f16c = (__builtin_cpu_init(), cpuHasF16c());
   static const bool bw = __builtin_cpu_supports("avx512bw");
   static const bool bf16 = cpuHasAvx512Bf16();
-  static const Kernels a2{"avx2", false, avx2::bf16Dot, avx2::q8Dot, avx2::bf16Dequant, avx2::q8Dequant};
-  static const Kernels a5{"avx512", false, avx512::bf16Dot, avx512::q8Dot, avx512::bf16Dequant, avx512::q8Dequant};
-  static const Kernels a5bf{"avx512bf16", true, avx512bf16::bf16Dot, avx512::q8Dot, avx512::bf16Dequant,
+  // vdpbf16ps only for one-row products (decoding): with A as bf16 hi + lo it takes two vdpbf16ps per
+  // 32 weights, and this CPU class (AMD Zen 4) issues a zmm vdpbf16ps at about the rate of a zmm FMA,
+  // so it is no faster than the FMA kernel where compute binds. Measured one thread, CPU time per call
+  // (bench/bf16-kernels.mjs, bench/bf16.md): M 1 0.95-1.11x the FMA kernel, M 2 0.93x, M 4 0.65x, M 16 0.67x.
+  constexpr int64_t kDpMaxM = 1;
+  static const Kernels a2{"avx2", 0, avx2::bf16Dot, avx2::q8Dot, avx2::bf16Dequant, avx2::q8Dequant};
+  static const Kernels a5{"avx512", 0, avx512::bf16Dot, avx512::q8Dot, avx512::bf16Dequant, avx512::q8Dequant};
+  static const Kernels a5bf{"avx512bf16", kDpMaxM, avx512bf16::bf16Dot, avx512::q8Dot, avx512::bf16Dequant,
                             avx512::q8Dequant};
   if (!f16c) return nullptr;
   if (level == SimdLevel::Avx512 && bw) return dpbf16 && bf16 ? &a5bf : &a5;

@@ -113,7 +113,8 @@ test("matmulBf16 equals the float64 product with the bf16-decoded weights, on ev
       const { ref, mag } = reference(x, decoded, M, N, K);
       const out = new Float32Array(M * N).fill(Number.NaN);  // written, never read
       native.matmulBf16(out, x, bits, M, N, K, false);
-      // vdpbf16ps sees x as bf16 hi + lo (16 mantissa bits): 2^-16 of each term, plus float32 sums.
+      // vdpbf16ps (one-row products only; more rows take the FMA kernel) sees x as bf16 hi + lo (16
+      // mantissa bits): 2^-16 of each term, plus float32 sums.
       assertClose(out, ref, mag, null, name === "avx512bf16" ? 3e-5 : 1e-5, `${name} bf16 M=${M} N=${N} K=${K}`);
       const base = randn(r, M * N), acc = base.slice();
       native.matmulBf16(acc, x, bits, M, N, K, true);

@@ -1,4 +1,4 @@
-// `llama2 bench train [--preset stories15M] [--batch 8] [--seq 256] [--steps N] [--warmup W] [--lora-rank R] [--json]`:
+// `llama2 bench train [--preset stories15M] [--batch 8] [--seq 256] [--steps N] [--warmup W] [--lora-rank R] [--simd L] [--json]`:
 // tokens/s, achieved GFLOP/s and peak RSS of full training steps (forward, backward, AdamW) on random
 // tokens at a preset's shape. Compare with PyTorch: bench/train-vs-pytorch.sh.
 import { defineCommand, parseFlags } from "../../args.js";
@@ -21,6 +21,7 @@ export const command = defineCommand({
     warmup: { type: "string", value: "W", default: 1, description: "untimed steps first" },
     "lora-rank": { type: "string", value: "R", default: 0, description: "LoRA rank: train adapters only (on --lora-targets; 0 = full training)" },
     "lora-targets": { type: "string", value: "LIST", default: "q_proj,v_proj", description: "modules that get adapters with --lora-rank" },
+    simd: { type: "string", value: "LEVEL", choices: ["portable", "avx2", "avx512"], defaultText: "the best the CPU supports", description: "force a SIMD code path" },
     json: { type: "boolean", description: "print the result as JSON on stdout" },
   },
   examples: ["llama2 bench train --preset stories15M --batch 8 --seq 256 --json"],
@@ -30,6 +31,8 @@ export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(command, argv);
   const config = preset(f.str("preset"));
   const B = f.int("batch"), T = f.int("seq"), steps = f.int("steps"), warmup = f.int("warmup");
+  const simd = f.strOpt("simd");
+  if (simd !== undefined) native.setSimdLevel(simd as "portable" | "avx2" | "avx512");
   const model = new Llama(config).initRandom(1);
   const r = f.int("lora-rank");
   if (r > 0) model.addLora({ r, alpha: 2 * r, dropout: 0, targets: f.str("lora-targets").split(",") }, { seed: 3 });
