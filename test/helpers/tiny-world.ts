@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateWorld, type Size } from "../../src/world/generate.js";
 import { fixture } from "./fixtures.js";
+import { rewardModelFrom } from "../../src/recipes/reward.js";
 
 /** How the fixture was made (scripts/make-tiny-world-model.ts reads these too). */
 export const TINY_WORLD = {
@@ -55,4 +56,16 @@ export function tinyWorld(): string {
     if (!fs.existsSync(path.join(dir, "world.json"))) throw e;
   }
   return dir;
+}
+
+/** Two reward models with untrained scalar heads on the fixture (seeds 1 and 2, head std 0.5), with its
+ *  tokenizer files, in WORK/rm-h and WORK/rm-s: what the RLHF mechanics tests score with. */
+export async function untrainedRewardModels(work: string): Promise<{ helpful: string; safety: string }> {
+  const model = tinyWorldModel();
+  const dirs = { helpful: path.join(work, "rm-h"), safety: path.join(work, "rm-s") };
+  for (const [dir, seed] of [[dirs.helpful, 1], [dirs.safety, 2]] as const) {
+    await rewardModelFrom(model, seed, 0.5).save(dir);
+    for (const f of ["tokenizer.json", "tokenizer_config.json", "tokenizer.model"]) fs.copyFileSync(path.join(model, f), path.join(dir, f));
+  }
+  return dirs;
 }

@@ -6,8 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
-import { rewardModelFrom } from "../../src/recipes/reward.js";
+import { tinyWorld, tinyWorldModel, untrainedRewardModels } from "../helpers/tiny-world.js";
 import { runRejectionSampling, poolBest, rewardCurve, type SampleRow } from "../../src/recipes/rejection-sampling.js";
 import { RS_SCHEMA, type RsConfig } from "../../src/recipes/rejection-sampling-config.js";
 import { defaults, mergeObject } from "../../src/train/config.js";
@@ -19,14 +18,9 @@ let cfgBase: Record<string, unknown>;
 before(async () => {
   const world = await tinyWorld();
   const model = tinyWorldModel();
-  for (const [name, seed] of [["rm-h", 1], ["rm-s", 2]] as const) {
-    const rm = rewardModelFrom(model, seed, 0.5);
-    const dir = path.join(work, name);
-    await rm.save(dir);
-    for (const f of ["tokenizer.json", "tokenizer_config.json", "tokenizer.model"]) fs.copyFileSync(path.join(model, f), path.join(dir, f));
-  }
+  const rm = await untrainedRewardModels(work);
   cfgBase = {
-    policy: model, reward_helpful: path.join(work, "rm-h"), reward_safety: path.join(work, "rm-s"),
+    policy: model, reward_helpful: rm.helpful, reward_safety: rm.safety,
     prompts: path.join(world, "prompts_train.jsonl"), iterations: 2, k: 3, temperature: [0.8, 1.2], max_new_tokens: 12,
     max_prompts: 6, batch_size: 8, seed: 5, sft: { max_steps: 2, batch_size: 2, grad_accum: 1, seq_len: 128 }, threads: 1,
   };

@@ -13,8 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 import { LOCK_FILE, readLock } from "../../src/train/run-dir.js";
-import { rewardModelFrom } from "../../src/recipes/reward.js";
-import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
+import { tinyWorld, tinyWorldModel, untrainedRewardModels } from "../helpers/tiny-world.js";
 import { tmpDir } from "./helpers.js";
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
@@ -80,12 +79,7 @@ before(async () => {
   model = tinyWorldModel();
   world = await tinyWorld();
   const work = tmpDir("stages-inputs-");
-  rmH = path.join(work, "rm-h");
-  rmS = path.join(work, "rm-s");
-  for (const [dir, seed] of [[rmH, 1], [rmS, 2]] as const) {
-    await rewardModelFrom(model, seed, 0.5).save(dir);
-    for (const f of ["tokenizer.json", "tokenizer_config.json", "tokenizer.model"]) fs.copyFileSync(path.join(model, f), path.join(dir, f));
-  }
+  ({ helpful: rmH, safety: rmS } = await untrainedRewardModels(work));
   prefs = path.join(work, "prefs.jsonl"); // a few pairs: the run ends by scoring all of them
   fs.writeFileSync(prefs, fs.readFileSync(path.join(world, "prefs_helpful_train.jsonl"), "utf8").split("\n").slice(0, 24).join("\n") + "\n");
   dialogues = path.join(work, "dialogues.jsonl");

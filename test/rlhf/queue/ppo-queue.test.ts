@@ -7,9 +7,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { tinyWorld, tinyWorldModel } from "../../helpers/tiny-world.js";
+import { tinyWorld, tinyWorldModel, untrainedRewardModels } from "../../helpers/tiny-world.js";
 import { startRedis, startWorker, startLlama2, waitForLines, kill, type RedisServer, type Proc } from "../../helpers/redis.js";
-import { rewardModelFrom } from "../../../src/recipes/reward.js";
 import { runPpo } from "../../../src/recipes/ppo.js";
 import { PPO_SCHEMA, type PpoConfig } from "../../../src/recipes/ppo-config.js";
 import { configToYaml, defaults, mergeObject } from "../../../src/train/config.js";
@@ -23,13 +22,9 @@ before(async () => {
   redis = await startRedis();
   const world = await tinyWorld();
   const model = tinyWorldModel();
-  for (const [name, seed] of [["rm-h", 1], ["rm-s", 2]] as const) {
-    const dir = path.join(work, name);
-    await rewardModelFrom(model, seed, 0.5).save(dir);
-    for (const f of ["tokenizer.json", "tokenizer_config.json", "tokenizer.model"]) fs.copyFileSync(path.join(model, f), path.join(dir, f));
-  }
+  const rm = await untrainedRewardModels(work);
   base = {
-    policy: model, reward_helpful: path.join(work, "rm-h"), reward_safety: path.join(work, "rm-s"), prompts: path.join(world, "prompts_train.jsonl"),
+    policy: model, reward_helpful: rm.helpful, reward_safety: rm.safety, prompts: path.join(world, "prompts_train.jsonl"),
     iterations: 2, batch_size: 8, mini_batch_size: 4, max_new_tokens: 10, lr: 1e-4, save_every: 1, seed: 3, threads: 1, gen_batch_size: 4,
     samples_to_log: 8,
   };
