@@ -10,11 +10,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertReportRenders, checkReportPage } from "../test/helpers/report-page.js";
 import type { DemoReport } from "../src/report/run-data.js";
+import { tempDir } from "../test/helpers/tmp.js";
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");
 const ARGS = ["demo", "--size", "tiny", "--quiet"];
@@ -23,7 +23,7 @@ const lines = (file: string): string[] => fs.readFileSync(file, "utf8").split("\
 
 test("llama2 demo (tiny): SIGINT during SFT and resume, both reports, and the paper's shape on the held-out split", { timeout: 3_600_000 }, async () => {
   const t0 = Date.now();
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-demo-"));
+  const out = tempDir("e2e-demo-");
   try {
     // 1. Interrupt: SIGINT once SFT has logged 40 steps; the trainer checkpoints after the current step and the demo exits 130.
     const sftMetrics = path.join(out, "sft", "metrics.jsonl");

@@ -8,7 +8,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { loadRewardConfig, runReward } from "../src/recipes/reward.js";
 import { Llama } from "../src/model/llama.js";
@@ -18,6 +17,7 @@ import { scorePairs } from "../src/recipes/reward-task.js";
 import { pairMetrics } from "../src/recipes/reward-eval.js";
 import { tinyWorld, tinyWorldModel } from "../test/helpers/tiny-world.js";
 import { RATINGS } from "../src/world/ratings.js";
+import { tempDir } from "../test/helpers/tmp.js";
 
 async function scored(dir: string, ...files: string[]) {
   const model = await Llama.load(dir, { trainable: false });
@@ -29,7 +29,7 @@ async function scored(dir: string, ...files: string[]) {
 }
 
 test("the safety RM separates safe from unsafe responses; the helpfulness RM beats chance on held-out pairs", async () => {
-  const world = tinyWorld(), out = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-reward-"));
+  const world = tinyWorld(), out = tempDir("e2e-reward-");
   const w = (f: string): string => path.join(world, f);
   const safety = await runReward(loadRewardConfig(undefined, [`model=${tinyWorldModel()}`,
     `data=[{"path":"${w("prefs_safety_train.jsonl")}","weight":1},{"path":"${w("prefs_helpful_train.jsonl")}","weight":0.074}]`,

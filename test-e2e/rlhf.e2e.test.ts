@@ -11,7 +11,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSftConfig, runSft } from "../src/recipes/sft.js";
@@ -28,6 +27,7 @@ import { rollouts } from "../src/rlhf/rollouts.js";
 import { RewardModels } from "../src/rlhf/reward-models.js";
 import { Judge } from "../src/world/judge.js";
 import { tinyWorld, tinyWorldModel } from "../test/helpers/tiny-world.js";
+import { tempDir } from "../test/helpers/tmp.js";
 
 const configs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../configs");
 
@@ -48,7 +48,7 @@ async function heldout(dir: string, prompts: Awaited<ReturnType<typeof readPromp
 }
 
 test("rejection sampling and PPO each raise the held-out combined reward over SFT, keep the judge's helpfulness and add no safety violations", async () => {
-  const world = tinyWorld(), out = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-rlhf-"));
+  const world = tinyWorld(), out = tempDir("e2e-rlhf-");
   const w = (f: string): string => path.join(world, f), o = (f: string): string => path.join(out, f);
   const t0 = performance.now(), lap = (what: string): void => console.log(`${what}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 

@@ -6,7 +6,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Llama } from "../src/model/llama.js";
@@ -15,6 +14,7 @@ import { evaluateModel, type EvalReport } from "../src/recipes/eval.js";
 import { loadSftConfig, runSft } from "../src/recipes/sft.js";
 import { loadGattConfig, runGatt } from "../src/recipes/gatt.js";
 import { tinyWorld, tinyWorldModel } from "../test/helpers/tiny-world.js";
+import { tempDir } from "../test/helpers/tmp.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const config = (name: string): string => path.join(root, "configs", name);
@@ -33,7 +33,7 @@ function adherenceFrom(r: EvalReport, turnsPerDialogue: number[], from: number):
 test("SFT raises held-out helpfulness well above the pretrained model's; GAtt raises adherence at turns >= 3 above SFT", async () => {
   const t0 = Date.now();
   const world = tinyWorld(), pretrained = tinyWorldModel();
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-sft-gatt-"));
+  const out = tempDir("e2e-sft-gatt-");
   const turns = fs.readFileSync(path.join(world, "dialogues_test.jsonl"), "utf8").trim().split("\n")
     .map((l) => (JSON.parse(l) as { meta: { turns: unknown[] } }).meta.turns.length);
 

@@ -7,13 +7,13 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "../test/helpers/tmp.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const model = path.join(root, "test", "fixtures", "tiny-world");
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-pack-"));
+const work = tempDir("llama2-pack-");
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
   version: string; devDependencies: Record<string, string>;
 };

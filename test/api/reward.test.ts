@@ -4,14 +4,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { trainReward, evaluateReward } from "../../src/index.js";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
 import { llama2Json } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
 test("trainReward trains from a partial config, aborts with a checkpoint, resumes, and evaluateReward reports it", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-api-rm-"));
+  const dir = tempDir("llama2-api-rm-");
   const lines = fs.readFileSync(path.join(tinyWorld(), "prefs_helpful_train.jsonl"), "utf8").split("\n").filter(Boolean).slice(0, 12);
   const data = path.join(dir, "p.jsonl");
   fs.writeFileSync(data, lines.join("\n") + "\n");

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { evaluate, gatt, sft } from "../../src/index.js";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const tmp = (p: string): string => tempDir(p);
 const head = (file: string, n: number, dir: string): string => {
   const out = path.join(dir, path.basename(file));
   fs.writeFileSync(out, fs.readFileSync(file, "utf8").split("\n").slice(0, n).join("\n") + "\n");

@@ -7,17 +7,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { llama2, llama2Timed } from "../helpers/cli.js";
 import { Llama } from "../../src/model/llama.js";
 import { assertReportRenders, checkReportPage } from "../helpers/report-page.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
 
 test("llama2 demo runs every stage, resumes after a SIGKILL, and writes report.json and report.html", { timeout: 1_500_000 }, async () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-demo-"));
+  const out = tempDir("llama2-demo-");
   try {
     // Kill the first run once it has finished the SFT stage, then re-run the same command.
     const first = spawn(process.execPath, [MAIN, "demo", "--out", out, "--size", "smoke", "--steps", "4", "--quiet"], { stdio: ["ignore", "ignore", "pipe"] });

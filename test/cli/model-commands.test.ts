@@ -2,13 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Llama } from "../../src/model/llama.js";
 import { scoreTokens } from "../../src/model/score.js";
 import { fixture } from "../helpers/fixtures.js";
 import { llama2, llama2Json } from "../helpers/cli.js";
 import { readSafetensors } from "../../src/io/safetensors.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const expected = (name: string) => JSON.parse(fs.readFileSync(fixture("models", name, "expected.json"), "utf8"));
 
@@ -52,7 +52,7 @@ test("llama2 reward score prints the sequence-classification scalar at the last 
 });
 
 test("--prompt goes through the model directory's tokenizer, and bad input fails clearly", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-cli-"));
+  const dir = tempDir("llama2-cli-");
   try {
     const tokDir = fixture("tokenizer", "hf");
     const model = new Llama({ ...(await Llama.load(fixture("models", "llama-gqa"))).config, vocabSize: 1200 }).initRandom(3);

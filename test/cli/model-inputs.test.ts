@@ -4,7 +4,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -13,12 +12,13 @@ import { readSafetensors, writeSafetensors } from "../../src/io/safetensors.js";
 import { firstNonFinite, unravelIndex } from "../../src/model/tensor-checks.js";
 import { fixture } from "../helpers/fixtures.js";
 import { llama2, llama2Json } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const lm = fixture("models", "llama-gqa"), rm = fixture("models", "llama-seqcls");
 const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
 
 function tmp(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 /** A copy of model directory `src` whose model.safetensors is rewritten by `edit`. */

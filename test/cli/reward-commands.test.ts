@@ -4,13 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { llama2, llama2Json } from "../helpers/cli.js";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
+import { tempDir } from "../helpers/tmp.js";
 
 test("reward train → eval → score on the tiny world", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-rmcli-"));
+  const dir = tempDir("llama2-rmcli-");
   const rows = fs.readFileSync(path.join(tinyWorld(), "prefs_safety_train.jsonl"), "utf8").split("\n").filter(Boolean).slice(0, 16);
   const data = path.join(dir, "prefs.jsonl");
   fs.writeFileSync(data, rows.join("\n") + "\n");

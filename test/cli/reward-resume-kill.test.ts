@@ -5,13 +5,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Llama } from "../../src/model/llama.js";
 import { listCheckpoints } from "../../src/train/checkpoint.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
 
@@ -26,7 +26,7 @@ function run(args: string[], onSpawn?: (p: ReturnType<typeof spawn>) => void): P
 }
 
 test("reward train SIGKILLed after a checkpoint and resumed with --resume RUN_DIR equals an uninterrupted run bit for bit", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-rmkill-"));
+  const dir = tempDir("llama2-rmkill-");
   const rows = fs.readFileSync(path.join(tinyWorld(), "prefs_helpful_train.jsonl"), "utf8").split("\n").filter(Boolean).slice(0, 40);
   const data = path.join(dir, "prefs.jsonl");
   fs.writeFileSync(data, rows.join("\n") + "\n");

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { ChatDataError, loadChatDataset, rowMessages, encodeSample, trainedCount } from "../../src/data/chat-data.js";
 import { encodeChat, renderChat, type ChatMessage } from "../../src/tokenizer/chat-template.js";
@@ -13,6 +12,7 @@ import { llama32kTokenizer, writeLlama32kTokenizer } from "../helpers/llama32k.j
 import { llama2Json, llama2 } from "../helpers/cli.js";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
 import { Tokenizer } from "../../src/tokenizer/tokenizer.js";
+import { tempDir } from "../helpers/tmp.js";
 
 interface Case { messages: ChatMessage[]; render: string; meta_ids: number[]; hf_ids: number[]; labels: number[] }
 const expected = JSON.parse(fs.readFileSync(fixture("sft", "expected.json"), "utf8")) as {
@@ -21,7 +21,7 @@ const expected = JSON.parse(fs.readFileSync(fixture("sft", "expected.json"), "ut
 const rows = fs.readFileSync(fixture("sft", "chat.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as unknown);
 
 function tmpFile(name: string, text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sft-data-"));
+  const dir = tempDir("sft-data-");
   const f = path.join(dir, name);
   fs.writeFileSync(f, text);
   return f;
@@ -60,7 +60,7 @@ test("answer-only labels equal transformers' (apply_chat_template text, HF offse
 });
 
 test("llama2 score --data equals transformers on the committed 32k-vocabulary fixture", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sft-score-"));
+  const dir = tempDir("sft-score-");
   for (const f of fs.readdirSync(fixture("sft", "llama32k-model"))) fs.copyFileSync(fixture("sft", "llama32k-model", f), path.join(dir, f));
   writeLlama32kTokenizer(dir);
   const model = await Llama.load(dir);
@@ -146,7 +146,7 @@ test("an empty dataset is an error, not a zero-step run; so is a missing file", 
 });
 
 test("files converted by llama2 world convert (alpaca, messages) load as SFT rows", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sft-convert-"));
+  const dir = tempDir("sft-convert-");
   const files = ["alpaca", "messages"].map((fmt) => {
     const out = path.join(dir, `${fmt}.jsonl`);
     const r = llama2("world", "convert", "--format", fmt, "--input", fixture("world", `${fmt}.jsonl`), "--out", out);

@@ -5,7 +5,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { marginOf, parsePreference, readPreferences, encodeScored } from "../../src/data/preferences.js";
 import { MixtureSampler, parseMixture, rowsPerEpoch } from "../../src/data/preference-mixture.js";
@@ -15,9 +14,10 @@ import { fixture } from "../helpers/fixtures.js";
 import { convertFile } from "../../src/world/readers/convert.js";
 import { loadConfig } from "../../src/train/config.js";
 import { REWARD_SCHEMA, applyPreset, resolveSteps, type RewardConfig } from "../../src/recipes/reward-config.js";
+import { tempDir } from "../helpers/tmp.js";
 
 function tmpFile(lines: string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-prefs-"));
+  const dir = tempDir("llama2-prefs-");
   const f = path.join(dir, "p.jsonl");
   fs.writeFileSync(f, lines.join("\n") + "\n");
   return f;
@@ -100,7 +100,7 @@ test("mixture weights draw floor(w)·n + round(frac·n) rows per epoch, the same
 });
 
 test("files converted by `llama2 world convert` (HH-RLHF, margin and score files) read as preference data", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-conv-"));
+  const dir = tempDir("llama2-conv-");
   for (const [fmt, src] of [["hh", "hh.jsonl"], ["prefs", "prefs.jsonl"]] as const) {
     const out = path.join(dir, `${fmt}.jsonl`);
     const r = await convertFile(fmt, fixture("world", src), out);

@@ -3,12 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { prepareTokens, type DocumentEncoder } from "../../src/data/prepare.js";
 import { readTokenIndex } from "../../src/data/token-index.js";
 import { readDocuments } from "../../src/data/documents.js";
+import { tempDir } from "../helpers/tmp.js";
 
 /** Byte-level encoder: <s>=1, </s>=2, byte b = b + 3. */
 function byteEncoder(vocabSize = 259, failAfter = Infinity): DocumentEncoder & { calls: number } {
@@ -24,7 +24,7 @@ function byteEncoder(vocabSize = 259, failAfter = Infinity): DocumentEncoder & {
 const decode = (ids: number[]): string => Buffer.from(ids.map((i) => i - 3)).toString("utf8");
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "prep-"));
+  return tempDir("prep-");
 }
 
 function readShards(dir: string, split: "train" | "val"): number[] {

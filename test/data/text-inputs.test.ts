@@ -4,14 +4,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { llama2, llama2Json } from "../helpers/cli.js";
 import { readTokenIndex } from "../../src/data/token-index.js";
 import { fixture } from "../helpers/fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const tmp = (p: string): string => tempDir(p);
 const corpus = fs.readFileSync(fixture("tokenizer", "trainer-corpus.txt"), "utf8");
 const lines = corpus.split("\n").filter((l) => l.trim() !== "");
 

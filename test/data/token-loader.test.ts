@@ -2,14 +2,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { TokenLoader } from "../../src/data/token-loader.js";
 import { INDEX_FORMAT, writeTokenIndex, type TokenIndex } from "../../src/data/token-index.js";
+import { tempDir } from "../helpers/tmp.js";
 
 /** A dataset whose train stream is 0, 1, 2, …, n-1 split over shards of `per` tokens. */
 function counting(n: number, per: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loader-"));
+  const dir = tempDir("loader-");
   const shards = [];
   for (let s = 0; s * per < n; s++) {
     const len = Math.min(per, n - s * per);

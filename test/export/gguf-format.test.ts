@@ -3,13 +3,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { gguf, GgmlType, readGguf, writeGguf } from "../../src/io/gguf.js";
 import { dequantizeQ8_0, quantizeQ8_0 } from "../../src/model/q8_0.js";
 import { permuteForRope, unpermuteForRope } from "../../src/model/gguf-export.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "gguf-"));
+const tmp = (): string => tempDir("gguf-");
 
 test("a GGUF file starts with magic, version 3 and the counts, and its tensors are aligned to 32 bytes", () => {
   const file = path.join(tmp(), "t.gguf");

@@ -5,7 +5,6 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getLlama, LlamaLogLevel, type Llama as LlamaCpp } from "node-llama-cpp";
@@ -17,10 +16,11 @@ import { unpermuteForRope } from "../../src/model/gguf-export.js";
 import { decodeF16 } from "../../src/io/dtype.js";
 import { generate } from "../../src/model/generate.js";
 import { llama2, llama2Json } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const vocabDir = path.join(root, "test", "fixtures", "tokenizer", "llama2-32k");
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "gguf-cpp-"));
+const work = tempDir("gguf-cpp-");
 const modelDir = path.join(work, "model");
 const NEW = 24;
 

@@ -3,7 +3,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { llama2 } from "../helpers/cli.js";
@@ -11,12 +10,13 @@ import { quantizeGroups } from "../../src/model/llama2c-export.js";
 import { Llama } from "../../src/model/llama.js";
 import { LORA_TARGETS } from "../../src/model/lora.js";
 import { Rng } from "../../src/model/rng.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const fix = path.join(root, "test", "fixtures", "llama2c");
 
 function modelDirWithTokenizer(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "l2c-model-"));
+  const dir = tempDir("l2c-model-");
   for (const f of fs.readdirSync(path.join(fix, "hf"))) fs.copyFileSync(path.join(fix, "hf", f), path.join(dir, f));
   fs.copyFileSync(path.join(root, "test", "fixtures", "tokenizer", "sp", "tokenizer.model"), path.join(dir, "tokenizer.model"));
   return dir;
@@ -37,7 +37,7 @@ function ulps(a: number, b: number): number {
 
 for (const v of [0, 1, 2]) {
   test(`model.bin v${v} is byte for byte what llama2.c's export.py writes${v === 0 ? " (freq_cis tables within 1 ulp)" : ""}`, () => {
-    const model = modelDirWithTokenizer(), out = fs.mkdtempSync(path.join(os.tmpdir(), "l2c-out-"));
+    const model = modelDirWithTokenizer(), out = tempDir("l2c-out-");
     const r = llama2("export", "--model", model, "--format", "llama2c", "--out", out, "--version", String(v));
     assert.equal(r.status, 0, r.stderr);
     const ours = fs.readFileSync(path.join(out, "model.bin")), theirs = fs.readFileSync(path.join(fix, `v${v}.bin`));
@@ -55,7 +55,7 @@ for (const v of [0, 1, 2]) {
 }
 
 test("tokenizer.bin is byte for byte what llama2.c's tokenizer.py writes from the same tokenizer.model", () => {
-  const model = modelDirWithTokenizer(), out = fs.mkdtempSync(path.join(os.tmpdir(), "l2c-out-"));
+  const model = modelDirWithTokenizer(), out = tempDir("l2c-out-");
   assert.equal(llama2("export", "--model", model, "--format", "llama2c", "--out", out).status, 0);
   const ours = fs.readFileSync(path.join(out, "tokenizer.bin")), theirs = fs.readFileSync(path.join(fix, "tokenizer.bin"));
   assert.equal(firstDiff(ours, theirs), -1);
@@ -71,13 +71,13 @@ test("v2 groups round half to even like torch.round", () => {
 
 test("models run.c cannot run are refused by reason", () => {
   // the parity fixture uses rope theta 500000, which run.c hard-codes to 10000
-  const r = llama2("export", "--model", path.join(root, "test", "fixtures", "models", "llama-gqa"), "--format", "llama2c", "--out", fs.mkdtempSync(path.join(os.tmpdir(), "l2c-")));
+  const r = llama2("export", "--model", path.join(root, "test", "fixtures", "models", "llama-gqa"), "--format", "llama2c", "--out", tempDir("l2c-"));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /rope_theta is 500000/);
 });
 
 test("an adapter directory exports as its merged model: model.bin equals the export of `llama2 lora merge`'s output, tokenizer.bin from the base", async () => {
-  const base = modelDirWithTokenizer(), tmp = fs.mkdtempSync(path.join(os.tmpdir(), "l2c-lora-"));
+  const base = modelDirWithTokenizer(), tmp = tempDir("l2c-lora-");
   const m = await Llama.load(base);
   m.addLora({ r: 2, alpha: 4, dropout: 0, targets: [...LORA_TARGETS] }, { seed: 3 });
   const rng = new Rng(7);

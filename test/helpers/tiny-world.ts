@@ -47,13 +47,14 @@ export function tinyWorld(): string {
   const dir = path.join(os.tmpdir(), `llama2-ts-world-${TINY_WORLD.worldSeed}-${TINY_WORLD.worldSize}-${generatorHash()}`);
   if (fs.existsSync(path.join(dir, "world.json"))) return dir;
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  generateWorld({ out: tmp, seed: TINY_WORLD.worldSeed, size: TINY_WORLD.worldSize, flipRate: 0.1 });
   try {
+    generateWorld({ out: tmp, seed: TINY_WORLD.worldSeed, size: TINY_WORLD.worldSize, flipRate: 0.1 });
     fs.renameSync(tmp, dir);
   } catch (e) {
     // Another process finished first: use theirs.
-    fs.rmSync(tmp, { recursive: true, force: true });
     if (!fs.existsSync(path.join(dir, "world.json"))) throw e;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
   return dir;
 }

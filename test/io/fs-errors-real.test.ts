@@ -7,11 +7,11 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeDataset, syntheticCorpus, tinySets } from "../train/helpers.js";
 import { fixture } from "../helpers/fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
 const isRoot = process.getuid?.() === 0;
@@ -23,7 +23,7 @@ let work = "";
 
 /** A temp dir every user can read and enter (mkdtemp makes 0700 ones). */
 function openDir(prefix: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = tempDir(prefix);
   fs.chmodSync(d, 0o755);
   return d;
 }

@@ -5,14 +5,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { FsOpError, describeFsError, describeSystemError, mkdirpOrExplain, withFsContext } from "../../src/io/fs-errors.js";
 import { writeDirAtomic } from "../../src/io/atomic-dir.js";
 import { llama2 } from "../helpers/cli.js";
 import { fixture } from "../helpers/fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const tmp = (p: string): string => tempDir(p);
 const errno = (code: string, syscall: string, p?: string): NodeJS.ErrnoException =>
   Object.assign(new Error(`${code}: x, ${syscall}${p ? ` '${p}'` : ""}`), { code, syscall, ...(p ? { path: p } : {}) });
 

@@ -1,15 +1,15 @@
 // Shared paths and small helpers for the io tests (not a test file itself).
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDir as sharedTempDir } from "../helpers/tmp.js";
 
 /** test/fixtures/models in the source tree (tests run from dist/test/io). */
 export const MODELS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/models");
 
-/** A fresh temporary directory, removed by the returned cleanup. */
+/** A fresh temporary directory, removed by the returned cleanup (or at exit, by test/helpers/tmp.ts). */
 export function tempDir(prefix = "llama2-io-"): { dir: string; done: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = sharedTempDir(prefix);
   return { dir, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

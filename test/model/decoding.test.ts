@@ -8,6 +8,7 @@ import { generate } from "../../src/model/generate.js";
 import { scoreLastToken, scoreTokens } from "../../src/model/score.js";
 import { readSafetensors } from "../../src/io/safetensors.js";
 import { fixture, maxAbsDiff } from "../helpers/fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const json = (name: string) => JSON.parse(fs.readFileSync(fixture("models", name, "expected.json"), "utf8"));
 
@@ -94,7 +95,7 @@ test("the scalar head equals LlamaForSequenceClassification at the last non-pad 
 
 test("save then load is lossless and keeps the logits", async () => {
   const model = await Llama.load(fixture("models", "llama-gqa"));
-  const dir = fs.mkdtempSync("/tmp/llama2-save-");
+  const dir = tempDir("llama2-save-");
   try {
     await model.save(`${dir}/m`);
     const again = await Llama.load(`${dir}/m`);

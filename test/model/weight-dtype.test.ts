@@ -32,6 +32,7 @@ import { generate } from "../../src/model/generate.js";
 import { parseWeightDtype, type WeightDtype } from "../../src/model/weight-storage.js";
 import { readSafetensors } from "../../src/io/safetensors.js";
 import { fixture, maxAbsDiff } from "../helpers/fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const CAUSAL = ["llama-gqa", "llama-tied", "llama-gqa-bf16"];
 const ids = Int32Array.from([1, 17, 42, 99, 3, 250, 7, 7, 128, 64, 200, 5, 9, 31, 77, 140]);
@@ -195,7 +196,7 @@ test("low-precision models refuse training and saving; dtype names and aliases p
   const m = await Llama.load(fixture("models", "llama-tied"), { dtype: "bfloat16" });
   const logits = m.forward(ids, 1, 4);
   assert.throws(() => m.backward(logits), /inference only/);
-  await assert.rejects(m.save(fs.mkdtempSync("/tmp/llama2-dtype-")), /bfloat16/);
+  await assert.rejects(m.save(tempDir("llama2-dtype-")), /bfloat16/);
   assert.equal(parseWeightDtype("f32"), "float32");
   assert.equal(parseWeightDtype("BF16"), "bfloat16");
   assert.equal(parseWeightDtype("q8_0"), "q8_0");

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Llama } from "../../src/model/llama.js";
 import { scoreLastToken } from "../../src/model/score.js";
@@ -11,8 +10,9 @@ import { evaluateModel } from "../../src/recipes/eval.js";
 import { judgeFile } from "../../src/world/judge.js";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
 import { llama2Json } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const tmp = (p: string): string => tempDir(p);
 
 /** A world directory with the first rows of the tiny world's test prompts and dialogues. */
 function miniWorld(prompts: number, dialogues: number): string {

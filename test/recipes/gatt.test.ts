@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Llama } from "../../src/model/llama.js";
 import { GATT_SAMPLES, gattSamples, loadGattConfig, loadGattResumeConfig, readDialogues, runGatt, withInstruction, type SampledDialogue } from "../../src/recipes/gatt.js";
@@ -10,8 +9,9 @@ import { Tokenizer } from "../../src/tokenizer/tokenizer.js";
 import { trainedCount } from "../../src/data/chat-data.js";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
 import { llama2 } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const tmp = (p: string): string => tempDir(p);
 
 function dialogueRows(n: number): string {
   const lines = fs.readFileSync(path.join(tinyWorld(), "dialogues_train.jsonl"), "utf8").split("\n").slice(0, n);

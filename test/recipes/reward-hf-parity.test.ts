@@ -6,7 +6,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Llama } from "../../src/model/llama.js";
 import { loadTokenizer } from "../../src/tokenizer/resolve.js";
@@ -14,10 +13,11 @@ import { readPreferences, tokenizePairs } from "../../src/data/preferences.js";
 import { scoreSequences } from "../../src/recipes/reward-task.js";
 import { fixture } from "../helpers/fixtures.js";
 import { llama2Json } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
 /** The HF checkpoint with the 32k tokenizer files beside it, as a user's model directory would be. */
 function hfModelDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-hfrm-"));
+  const dir = tempDir("llama2-hfrm-");
   for (const src of [fixture("reward", "hf-seqcls-32k"), fixture("tokenizer", "llama2-32k")])
     for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
   return dir;

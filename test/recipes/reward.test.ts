@@ -5,7 +5,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Llama } from "../../src/model/llama.js";
 import { loadRewardConfig, rewardModelFrom, runReward } from "../../src/recipes/reward.js";
@@ -15,8 +14,9 @@ import { readPreferences, tokenizePairs } from "../../src/data/preferences.js";
 import { loadTokenizer } from "../../src/tokenizer/resolve.js";
 import type { MetricsLine } from "../../src/train/metrics-log.js";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "llama2-reward-"));
+const tmp = (): string => tempDir("llama2-reward-");
 
 /** The first n rows of the world's helpfulness preferences. */
 function smallPrefs(n: number, name = "prefs_helpful_train.jsonl"): string {

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Template } from "@huggingface/jinja";
 import YAML from "yaml";
@@ -13,9 +12,10 @@ import { readMetrics } from "../../src/train/metrics-log.js";
 import { resolveResume } from "../../src/train/checkpoint.js";
 import { llama2 } from "../helpers/cli.js";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
+import { tempDir } from "../helpers/tmp.js";
 
 function tmp(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 /** The first n rows of the world's sft_train.jsonl in a directory of their own (no world.json: no closing eval). */

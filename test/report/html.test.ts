@@ -3,10 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { escapeHtml, samplesHtml, writeReport } from "../../src/report/html.js";
 import { readRunData } from "../../src/report/run-data.js";
+import { tempDir } from "../helpers/tmp.js";
 
 test("escapeHtml escapes the five characters that end text or attributes", () => {
   assert.equal(escapeHtml(`<a href="x" title='y'>&amp;</a>`), "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;");
@@ -26,7 +26,7 @@ test("sample answers are escaped: a model answering with markup shows the markup
 });
 
 test("a directory without report.json is refused naming it; a report.json without a stage names the field", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llama2-report-"));
+  const dir = tempDir("llama2-report-");
   try {
     await assert.rejects(writeReport(dir), (e: Error) => e.message.includes(`${dir}: no report.json`));
     assert.ok(!fs.existsSync(path.join(dir, "report.html")));

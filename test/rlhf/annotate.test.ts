@@ -3,13 +3,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { tinyWorld, tinyWorldModel } from "../helpers/tiny-world.js";
 import { llama2 } from "../helpers/cli.js";
 import { RATINGS, SAFETY_LABELS } from "../../src/world/ratings.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "annotate-"));
+const work = tempDir("annotate-");
 
 test("helpful and safety comparisons are written in the preference format, with sources and no chosen-unsafe/rejected-safe pair", async () => {
   const world = await tinyWorld();

@@ -4,15 +4,15 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { tinyWorld, tinyWorldModel, untrainedRewardModels } from "../helpers/tiny-world.js";
 import { runRejectionSampling, poolBest, rewardCurve, type SampleRow } from "../../src/recipes/rejection-sampling.js";
 import { RS_SCHEMA, type RsConfig } from "../../src/recipes/rejection-sampling-config.js";
 import { defaults, mergeObject } from "../../src/train/config.js";
 import { llama2 } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "rs-"));
+const work = tempDir("rs-");
 let cfgBase: Record<string, unknown>;
 
 before(async () => {

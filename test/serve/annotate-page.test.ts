@@ -5,7 +5,6 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -14,11 +13,12 @@ import { ensureDebianPackage } from "../helpers/debian-package.js";
 import { tinyWorldModel } from "../helpers/tiny-world.js";
 import { llama2 } from "../helpers/cli.js";
 import { readPreferences } from "../../src/data/preferences.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "annotate-page-"));
+const work = tempDir("annotate-page-");
 const prompts = path.join(work, "prompts.jsonl"), out = path.join(work, "prefs.jsonl");
 const PROMPTS = [
   { prompt: "Who wrote the letter to the river?" },

@@ -5,15 +5,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { startAnnotationServer } from "../../src/serve/annotation-server.js";
 import { AnnotationLog } from "../../src/serve/annotation-log.js";
 import { comparisonRow, pairSafety } from "../../src/data/comparison-row.js";
 import { PreferenceDataError } from "../../src/data/preferences.js";
 import { tinyWorldModel } from "../helpers/tiny-world.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "annotation-server-"));
+const work = tempDir("annotation-server-");
 const prompts = path.join(work, "prompts.jsonl");
 fs.writeFileSync(prompts, [{ prompt: "Who wrote the letter?" }, { prompt: "What is a river?" }, { prompt: "Where is the mountain?" }]
   .map((p) => JSON.stringify(p)).join("\n") + "\n");

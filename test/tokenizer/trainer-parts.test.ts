@@ -12,6 +12,7 @@ import { normalizeLine, splitIntoWords } from "../../src/tokenizer/spm-text.js";
 import { LLAMA2_TRAINER_DEFAULTS, metaPieces, trainFromCounts } from "../../src/tokenizer/trainer.js";
 import { countWords, makeLineCounter } from "../../src/tokenizer/word-count.js";
 import { tokenizerJson } from "../../src/tokenizer/hf-export.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const CORPUS = path.join(ROOT, "test/fixtures/tokenizer/trainer-corpus.txt");
@@ -98,7 +99,7 @@ test("a vocabulary too small for the alphabet, or too large for the corpus, is r
 });
 
 test("`llama2 tokenizer train` writes tokenizer.json, tokenizer_config.json and tokenizer.model", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bpetrain-cli-"));
+  const dir = tempDir("bpetrain-cli-");
   const small = path.join(dir, "small.txt");
   fs.writeFileSync(small, fs.readFileSync(CORPUS, "utf8").split("\n").slice(0, 300).join("\n"));
   const out = execFileSync("node", [CLI, "tokenizer", "train", "--input", small, "--vocab-size", "600", "--out", path.join(dir, "tok"), "--json"], { encoding: "utf8" });

@@ -6,7 +6,6 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Tokenizer as HfJsTokenizer } from "@huggingface/tokenizers";
@@ -16,6 +15,7 @@ import { isDecimalDigit } from "../../src/tokenizer/piece-rules.js";
 import { Tokenizer } from "../../src/tokenizer/tokenizer.js";
 import { trainTokenizer, type TrainedTokenizer } from "../../src/tokenizer/trainer.js";
 import { WS } from "../../src/tokenizer/spm-text.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const FIX = path.join(ROOT, "test/fixtures/tokenizer");
@@ -35,7 +35,7 @@ let trained: TrainedTokenizer;
 let dir: string;
 before(async () => {
   trained = await trainTokenizer([CORPUS], { vocabSize: compression.vocab_size, characterCoverage: compression.character_coverage });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "bpetrain-"));
+  dir = tempDir("bpetrain-");
   saveTokenizerDir(dir, trained);
 });
 

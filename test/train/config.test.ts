@@ -2,9 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { loadConfig, configToYaml, resumeConfig, mergeResumeObject, absolutePaths, type Schema } from "../../src/train/config.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const schema: Schema = {
   data: { type: "string", default: "" },
@@ -17,7 +17,7 @@ const schema: Schema = {
 };
 
 function tmpFile(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
+  const dir = tempDir("cfg-");
   const f = path.join(dir, "c.yaml");
   fs.writeFileSync(f, text);
   return f;

@@ -1,8 +1,8 @@
 // Shared by the trainer tests: a byte-level encoder, small datasets, and a tiny model config.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { prepareTokens, type DocumentEncoder } from "../../src/data/prepare.js";
+import { tempDir } from "../helpers/tmp.js";
 
 /** <s>=1, </s>=2, byte b = b + 3 (vocabulary 259). */
 export const byteEncoder: DocumentEncoder = {
@@ -14,7 +14,7 @@ export const byteEncoder: DocumentEncoder = {
 };
 
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 /** Simple structured text: "the <animal> <verb> the <thing>." paragraphs, seeded. */

@@ -2,12 +2,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { curvesSpec, plotRun, renderSvg } from "../../src/train/plot.js";
+import { tempDir } from "../helpers/tmp.js";
 
 function metricsFile(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plot-"));
+  const dir = tempDir("plot-");
   const lines = [];
   for (let s = 1; s <= 30; s++) {
     lines.push(JSON.stringify({ step: s, loss: 6 - s / 10, lr: 1e-3 * Math.min(1, s / 5), grad_norm: 1 }));

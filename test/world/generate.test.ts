@@ -1,13 +1,13 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { generateWorld } from "../../src/world/generate.js";
 import { Judge } from "../../src/world/judge.js";
 import { scoreResponse, safetyPreference } from "../../src/world/oracle.js";
 import { RATINGS, flipProbability, ratingForGap } from "../../src/world/ratings.js";
 import { SPLITS, type Split } from "../../src/world/types.js";
+import { tempDir } from "../helpers/tmp.js";
 
 // One small world (generated twice for the determinism check) shared by every test in this file.
 const FLIP = 0.1;
@@ -16,7 +16,7 @@ const rows = (dir: string, name: string): any[] =>
   fs.readFileSync(path.join(dir, name), "utf8").trim().split("\n").map((l) => JSON.parse(l));
 
 before(() => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "world-"));
+  const tmp = tempDir("world-");
   dirA = path.join(tmp, "a"); dirB = path.join(tmp, "b");
   generateWorld({ out: dirA, seed: "42", size: "small", flipRate: FLIP });
   generateWorld({ out: dirB, seed: "42", size: "small", flipRate: FLIP });

@@ -4,9 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { llama2 } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const meta = (m: Record<string, unknown> = {}): Record<string, unknown> => ({
   family: "arithmetic", kind: "helpful", split: "test", entities: [],
@@ -15,7 +15,7 @@ const meta = (m: Record<string, unknown> = {}): Record<string, unknown> => ({
 const rec = (m: unknown, response = "4"): string => JSON.stringify({ prompt: "What is 2 + 2?", response, meta: m });
 
 test("bad records are reported with file:line and skipped; the good ones are judged", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "judge-"));
+  const dir = tempDir("judge-");
   const file = path.join(dir, "out.jsonl");
   fs.writeFileSync(file, [
     rec(meta()),

@@ -1,15 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertFile, formatError, type Format } from "../../src/world/readers/convert.js";
 import { parseTranscript } from "../../src/world/readers/hh.js";
+import { tempDir } from "../helpers/tmp.js";
 
 // The committed excerpts live in test/fixtures/world (this file runs from dist/test/world).
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/world");
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "readers-"));
+const tmp = tempDir("readers-");
 const rows = (f: string): any[] => fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l));
 
 let runs = 0;

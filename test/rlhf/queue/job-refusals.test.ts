@@ -5,7 +5,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Queue, QueueEvents } from "bullmq";
 import { tinyWorldModel } from "../../helpers/tiny-world.js";
@@ -17,8 +16,9 @@ import { runRolloutJob } from "../../../src/rlhf/rollout-job.js";
 import { RewardModels } from "../../../src/rlhf/reward-models.js";
 import { Llama } from "../../../src/model/llama.js";
 import { Tokenizer } from "../../../src/tokenizer/tokenizer.js";
+import { tempDir } from "../../helpers/tmp.js";
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "job-refusals-"));
+const work = tempDir("job-refusals-");
 let redis: RedisServer;
 let worker: Proc;
 let queue: Queue<RolloutJobData, RolloutJobResult>;

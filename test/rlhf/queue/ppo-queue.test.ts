@@ -5,15 +5,15 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { tinyWorld, tinyWorldModel, untrainedRewardModels } from "../../helpers/tiny-world.js";
 import { startRedis, startWorker, startLlama2, waitForLines, kill, type RedisServer, type Proc } from "../../helpers/redis.js";
 import { runPpo } from "../../../src/recipes/ppo.js";
 import { PPO_SCHEMA, type PpoConfig } from "../../../src/recipes/ppo-config.js";
 import { configToYaml, defaults, mergeObject } from "../../../src/train/config.js";
+import { tempDir } from "../../helpers/tmp.js";
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-queue-"));
+const work = tempDir("ppo-queue-");
 let redis: RedisServer;
 let base: Record<string, unknown>;
 const procs: Proc[] = [];

@@ -13,8 +13,9 @@ import { startRedis, startWorker, startLlama2, waitForLine, kill, type RedisServ
 import { runRejectionSampling } from "../../../src/recipes/rejection-sampling.js";
 import { RS_SCHEMA, type RsConfig } from "../../../src/recipes/rejection-sampling-config.js";
 import { configToYaml, defaults, mergeObject } from "../../../src/train/config.js";
+import { tempDir } from "../../helpers/tmp.js";
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "rs-queue-"));
+const work = tempDir("rs-queue-");
 let redis: RedisServer;
 let base: Record<string, unknown>;
 const procs: Proc[] = [];

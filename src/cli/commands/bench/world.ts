@@ -30,11 +30,14 @@ export async function run(argv: string[]): Promise<number> {
     let mb = 0;
     for (let i = 0; i < repeat; i++) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-world-"));
-      const t0 = performance.now();
-      const rep = generateWorld({ out: dir, seed: "bench", size: size as Size, flipRate: 0.1 });
-      samples.push((performance.now() - t0) / 1000);
-      mb = rep.files.reduce((s, x) => s + x.bytes, 0) / 1e6;
-      fs.rmSync(dir, { recursive: true, force: true });
+      try {
+        const t0 = performance.now();
+        const rep = generateWorld({ out: dir, seed: "bench", size: size as Size, flipRate: 0.1 });
+        samples.push((performance.now() - t0) / 1000);
+        mb = rep.files.reduce((s, x) => s + x.bytes, 0) / 1e6;
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     }
     results[size] = { seconds: summarize(samples), mb };
     if (!f.bool("json")) {
