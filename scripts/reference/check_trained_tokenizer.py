@@ -22,27 +22,12 @@ import transformers
 from tokenizers import Tokenizer
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
+from meta_chat import meta_chat_ids
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIX = os.path.join(ROOT, "test/fixtures/tokenizer")
 TRICKY = ["Hello world", "  two leading spaces", "trailing  ", "numbers 12345 and 3.14", "tab\there",
           "new\nline", "emoji 🚀 and 東京 and Ωmega", "", "<s> inside text </s>", "café naïve"]
-
-
-B_INST, E_INST = "[INST]", "[/INST]"
-B_SYS, E_SYS = "<<SYS>>\n", "\n<</SYS>>\n\n"
-
-
-def meta_chat_ids(sp, dialog):
-    """meta-llama/llama generation.py chat_completion (as in make_tokenizer_fixtures.py)."""
-    bos, eos = sp.bos_id(), sp.eos_id()
-    if dialog[0]["role"] == "system":
-        dialog = [{"role": dialog[1]["role"], "content": B_SYS + dialog[0]["content"] + E_SYS + dialog[1]["content"]}] + dialog[2:]
-    ids = []
-    for prompt, answer in zip(dialog[::2], dialog[1::2]):
-        ids += [bos] + sp.encode(f"{B_INST} {(prompt['content']).strip()} {E_INST} {(answer['content']).strip()} ") + [eos]
-    if len(dialog) % 2 == 1:
-        ids += [bos] + sp.encode(f"{B_INST} {(dialog[-1]['content']).strip()} {E_INST}")
-    return ids
 
 
 def sha(path):
@@ -54,7 +39,12 @@ def main():
     ap.add_argument("--vocab-size", type=int, default=2000)
     ap.add_argument("--out")
     args = ap.parse_args()
-    d = tempfile.mkdtemp(prefix="trained-tok-")
+    with tempfile.TemporaryDirectory(prefix="trained-tok-") as d:
+        check(args, d)
+
+
+def check(args, d):
+    """Trains a tokenizer into D with the CLI, compares the Python stack's encodings, prints (and saves) them."""
     subprocess.run(["node", os.path.join(ROOT, "dist/src/cli/main.js"), "tokenizer", "train", "--input",
                     os.path.join(FIX, "trainer-corpus.txt"), "--vocab-size", str(args.vocab_size), "--out", d, "--quiet"], check=True)
     with open(os.path.join(FIX, "trainer-heldout.txt"), encoding="utf-8") as f:
@@ -90,7 +80,7 @@ def main():
                [{"role": "user", "content": "Q1"}, {"role": "assistant", "content": "A1"}, {"role": "user", "content": "東京?"}]]
     for dialog in dialogs:
         ids = auto(auto.apply_chat_template(dialog, tokenize=False), add_special_tokens=False).input_ids
-        if ids != meta_chat_ids(sp, dialog):
+        if ids != meta_chat_ids(sp.encode, dialog, sp.bos_id(), sp.eos_id()):
             res["mismatch"]["chat_template_vs_meta"].append(json.dumps(dialog, ensure_ascii=False))
     # Option variants: our vocabulary must equal sentencepiece's, id for id.
     res["variants_identical_to_sentencepiece"] = []

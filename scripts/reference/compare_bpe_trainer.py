@@ -63,8 +63,12 @@ def main():
     ap.add_argument("--record-pieces", action="store_true", help="store sentencepiece's normal pieces in the JSON")
     ap.add_argument("--out", help="write the result JSON here")
     args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bpe-compare-") as work:
+        return compare(args, work)
 
-    work = tempfile.mkdtemp(prefix="bpe-compare-")
+
+def compare(args, work):
+    """Trains sentencepiece and ours in WORK on the same corpus and compares vocabularies, encodings and times."""
     prefix = os.path.join(work, "spm")
     ours_dir = os.path.join(work, "ours")
     users = [u for u in args.user_defined_symbols.split(",") if u]

@@ -21,10 +21,10 @@ import torch
 import transformers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
+from meta_chat import meta_chat_ids
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test" / "fixtures" / "sft"
-B_INST, E_INST = "[INST]", "[/INST]"
-B_SYS, E_SYS = "<<SYS>>\n", "\n<</SYS>>\n\n"
 
 ROWS = [
     {"messages": [{"role": "user", "content": "What is the capital of France?"}, {"role": "assistant", "content": "Paris is the capital of France."}]},
@@ -48,17 +48,6 @@ def as_messages(row):
         return row["messages"]
     sys = [{"role": "system", "content": row["system"]}] if "system" in row else []
     return sys + [{"role": "user", "content": row["prompt"]}, {"role": "assistant", "content": row["response"]}]
-
-
-def meta_chat_ids(raw, dialog):
-    """meta-llama/llama generation.py chat_completion (sentencepiece encode = HF legacy encode without specials)."""
-    enc = lambda s: raw.encode(s, add_special_tokens=False).ids
-    if dialog[0]["role"] == "system":
-        dialog = [{"role": dialog[1]["role"], "content": B_SYS + dialog[0]["content"] + E_SYS + dialog[1]["content"]}] + dialog[2:]
-    ids = []
-    for prompt, answer in zip(dialog[::2], dialog[1::2]):
-        ids += [1] + enc(f"{B_INST} {(prompt['content']).strip()} {E_INST} {(answer['content']).strip()} ") + [2]
-    return ids
 
 
 def offset_labels(raw, render, messages):
@@ -97,7 +86,7 @@ def main():
     for r in ROWS:
         msgs = as_messages(r)
         render = hf.apply_chat_template(msgs, tokenize=False)
-        meta = meta_chat_ids(raw, msgs)
+        meta = meta_chat_ids(lambda t: raw.encode(t, add_special_tokens=False).ids, msgs)  # sentencepiece encode = HF legacy encode without specials
         hf_ids, labels = offset_labels(raw, render, msgs)
         assert hf_ids == meta, (render, hf_ids, meta)
         cases.append({"messages": msgs, "render": render, "meta_ids": meta, "hf_ids": hf_ids, "labels": labels})

@@ -17,6 +17,8 @@ import transformers
 from transformers import LlamaTokenizer
 from transformers.convert_slow_tokenizer import LlamaConverter
 
+from meta_chat import meta_chat_ids
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test" / "fixtures" / "tokenizer"
 CORPUS = OUT / "corpus.txt"
@@ -55,23 +57,6 @@ DIALOGS = [
      {"role": "user", "content": "Q2"}, {"role": "assistant", "content": "A2 with café and 東京"}],
 ]
 
-B_INST, E_INST = "[INST]", "[/INST]"
-B_SYS, E_SYS = "<<SYS>>\n", "\n<</SYS>>\n\n"
-
-
-def meta_chat_ids(sp, dialog):
-    """meta-llama/llama generation.py chat_completion, extended to dialogs ending with an answer."""
-    bos, eos = sp.bos_id(), sp.eos_id()
-    if dialog[0]["role"] == "system":
-        dialog = [{"role": dialog[1]["role"], "content": B_SYS + dialog[0]["content"] + E_SYS + dialog[1]["content"]}] + dialog[2:]
-    ids = []
-    for prompt, answer in zip(dialog[::2], dialog[1::2]):
-        ids += [bos] + sp.encode(f"{B_INST} {(prompt['content']).strip()} {E_INST} {(answer['content']).strip()} ") + [eos]
-    if len(dialog) % 2 == 1:
-        ids += [bos] + sp.encode(f"{B_INST} {(dialog[-1]['content']).strip()} {E_INST}")
-    return ids
-
-
 def our_jinja_template():
     """LLAMA2_CHAT_TEMPLATE from src/tokenizer/chat-template.ts (a String.raw literal), if present."""
     src = ROOT / "src" / "tokenizer" / "chat-template.ts"
@@ -85,7 +70,12 @@ def main():
     lines = CORPUS.read_text(encoding="utf-8").split("\n")[:-1]
     cases = lines + EXTRA_CASES
     full = "\n".join(lines) + "\n"
-    tmp = Path(tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory() as tmp:
+        write_fixtures(lines, cases, full, Path(tmp))
+
+
+def write_fixtures(lines, cases, full, tmp):
+    """Trains the SentencePiece model in TMP, converts it, and writes every fixture under OUT."""
     os.chdir(tmp)  # a relative model_prefix keeps the temp path out of the model's trainer_spec
     spm.SentencePieceTrainer.train(
         input=str(CORPUS), model_prefix="sp", model_type="bpe", vocab_size=1200,
@@ -198,7 +188,7 @@ def main():
     chats = []
     for d in DIALOGS:
         render = hf.apply_chat_template(d, tokenize=False)
-        item = {"messages": d, "render": render, "metaIds": meta_chat_ids(sp, d),
+        item = {"messages": d, "render": render, "metaIds": meta_chat_ids(sp.encode, d, sp.bos_id(), sp.eos_id()),
                 "hfLegacyIdsOfRender": enc(legacy_raw, render)}
         if ours is not None:
             item["oursRender"] = hf.apply_chat_template(d, tokenize=False, chat_template=ours)

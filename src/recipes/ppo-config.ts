@@ -3,6 +3,7 @@
 // mini-batch, clip 0.2, β = 0.01, γ 1, λ 0.95, constant LR 1e-6, AdamW 0.9/0.95, eps 1e-5, wd 0.1, clip 1.0.
 import type { Schema } from "../train/config.js";
 import { rolloutSchema, type RolloutConfig } from "../rlhf/rollout-config.js";
+import { ADAMW_SCHEMA, type AdamWKeys } from "./optimizer-config.js";
 
 export const PPO_SCHEMA: Schema = {
   policy: { type: "string", default: "", path: true, fixed: "the policy (a resumed run continues from the checkpoint's, and it is the default reference π0)", doc: "the chat model to optimise (e.g. OUT/final of llama2 rejection-sample)" },
@@ -24,11 +25,8 @@ export const PPO_SCHEMA: Schema = {
   vf_coef: { type: "number", default: 0.1, range: ">= 0", doc: "weight of the value loss (the critic has its own optimizer; this scales its gradient)" },
   whiten_advantages: { type: "bool", default: true, doc: "whiten advantages over the iteration's response tokens (TRL)" },
   lr: { type: "number", default: 1e-6, range: "> 0", doc: "constant learning rate of the policy and value model" },
-  beta1: { type: "number", default: 0.9, range: "[0, 1)" },
-  beta2: { type: "number", default: 0.95, range: "[0, 1)" },
-  eps: { type: "number", default: 1e-5, range: "> 0" },
-  weight_decay: { type: "number", default: 0.1, range: ">= 0" },
-  grad_clip: { type: "number", default: 1.0, range: ">= 0", doc: "global-norm clip per model" },
+  ...ADAMW_SCHEMA,
+  grad_clip: { ...ADAMW_SCHEMA.grad_clip, doc: "global gradient-norm clip per model (0 = off)" },
   max_new_tokens: { type: "int", default: 128, doc: "longest rollout" },
   temperature: { type: "number", default: 1.0, range: "> 0", doc: "rollout sampling temperature" },
   gen_batch_size: { type: "int", default: 32, doc: "sequences generated together" },
@@ -44,13 +42,13 @@ export const PPO_SCHEMA: Schema = {
 };
 
 /** The resolved PPO config (keys of PPO_SCHEMA, snake_case as in the YAML). */
-export interface PpoConfig {
+export interface PpoConfig extends AdamWKeys {
   policy: string; reference: string | null; value: string | null;
   reward_helpful: string | null; reward_safety: string | null;
   prompts: string; out: string;
   iterations: number; batch_size: number; mini_batch_size: number; ppo_epochs: number;
   kl_coef: number; gamma: number; lam: number; clip: number; value_clip: number; vf_coef: number; whiten_advantages: boolean;
-  lr: number; beta1: number; beta2: number; eps: number; weight_decay: number; grad_clip: number;
+  lr: number;
   max_new_tokens: number; temperature: number; gen_batch_size: number;
   save_every: number; eval_every: number; eval_prompts: string | null; eval_max_prompts: number; early_stop_patience: number;
   samples_to_log: number; seed: number; threads: number | null;

@@ -3,6 +3,7 @@
 // 10%, peak 3e-4, 2000 warm-up steps); sizes default to something that runs on a laptop.
 import type { Schema } from "../train/config.js";
 import type { LoraConfig } from "../model/lora.js";
+import { OPTIM_SCHEMA, type AdamWKeys, type ScheduleKeys } from "./optimizer-config.js";
 
 /** `lora:` — LoRA adapters instead of full fine-tuning (src/model/lora.ts); r 0 = off. */
 export const LORA_SCHEMA: Schema = {
@@ -28,18 +29,6 @@ export const COMMON_SCHEMA: Schema = {
   skip_nonfinite: { type: "bool", default: false },
   save_dtype: { type: "string", default: "float32", choices: ["float32", "bfloat16"] },
   lora: { type: LORA_SCHEMA, default: null, doc: "with r > 0, train LoRA adapters only; checkpoints and final are PEFT adapter directories" },
-};
-
-export const OPTIM_SCHEMA: Schema = {
-  lr: { type: "number", default: 3e-4, range: "> 0" },
-  min_lr_ratio: { type: "number", default: 0.1, range: "[0, 1]" },
-  warmup: { type: "int", default: 2000, range: ">= 0" },
-  schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"] },
-  beta1: { type: "number", default: 0.9, range: "[0, 1)" },
-  beta2: { type: "number", default: 0.95, range: "[0, 1)" },
-  eps: { type: "number", default: 1e-5, range: "> 0" },
-  weight_decay: { type: "number", default: 0.1, range: ">= 0" },
-  grad_clip: { type: "number", default: 1.0, range: ">= 0" },
 };
 
 export const MODEL_SCHEMA: Schema = {
@@ -84,7 +73,7 @@ export interface ModelSection {
 }
 
 /** A resolved pretraining config (configs/pretrain-*.yaml keys, snake_case as in the file). */
-export interface PretrainConfig {
+export interface PretrainConfig extends ScheduleKeys, AdamWKeys {
   data: string;
   out: string;
   tokenizer: string | null;
@@ -104,15 +93,6 @@ export interface PretrainConfig {
   seq_len: number;
   grad_accum: number | null;
   tokens_per_step: number | null;
-  lr: number;
-  min_lr_ratio: number;
-  warmup: number;
-  schedule: "cosine" | "constant";
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weight_decay: number;
-  grad_clip: number;
 }
 
 /** grad_accum from the config: explicit, derived from tokens_per_step, or 1; errors when inconsistent. */

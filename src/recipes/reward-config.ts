@@ -5,6 +5,7 @@
 import type { Schema } from "../train/config.js";
 import type { LoraConfig } from "../model/lora.js";
 import { LORA_SCHEMA } from "./pretrain-config.js";
+import { ADAMW_SCHEMA, SCHEDULE_SCHEMA, type AdamWKeys, type ScheduleKeys } from "./optimizer-config.js";
 import { checkMixture } from "../data/preference-mixture.js";
 import { MARGIN_MODES, type MarginMode } from "../data/preferences.js";
 
@@ -30,15 +31,10 @@ export const REWARD_SCHEMA: Schema = {
   pairs_per_step: { type: "int?", default: null, doc: "pairs per optimizer step (paper 512, small 32), reached by accumulation" },
   batch_pairs: { type: "int?", default: null, doc: "pairs per micro-batch (2 × this sequences in one forward; paper 8, small 16)" },
   max_length: { type: "int?", default: null, doc: "longest scored sequence in tokens (paper 4096, small 512); longer pairs are dropped and counted" },
+  ...SCHEDULE_SCHEMA,
   lr: { type: "number?", default: null, range: "> 0", doc: "peak learning rate (paper 1e-5, small 2e-4)" },
-  min_lr_ratio: { type: "number", default: 0.1, range: "[0, 1]", doc: "cosine floor as a fraction of lr" },
-  warmup: { type: "int?", default: null, doc: "warm-up steps (default: 3% of max_steps, at least 5)" },
-  schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], doc: "learning-rate schedule after warm-up" },
-  beta1: { type: "number", default: 0.9, range: "[0, 1)", doc: "AdamW beta1" },
-  beta2: { type: "number", default: 0.95, range: "[0, 1)", doc: "AdamW beta2" },
-  eps: { type: "number", default: 1e-5, range: "> 0", doc: "AdamW epsilon" },
-  weight_decay: { type: "number", default: 0.1, range: ">= 0", doc: "AdamW decoupled weight decay (matrices only)" },
-  grad_clip: { type: "number", default: 1.0, range: ">= 0", doc: "global gradient-norm clip (0 = off)" },
+  warmup: { type: "int?", default: null, range: ">= 0", doc: "warm-up steps (default: 3% of max_steps, at least 5)" },
+  ...ADAMW_SCHEMA,
   center_rewards_coefficient: { type: "number", default: 0, range: ">= 0", doc: "TRL's centering term c·mean((r_c + r_r)²) (0 = off; TRL suggests 0.01)" },
   head_init_std: { type: "number", default: 0.02, range: ">= 0", doc: "std of the new scalar head's normal init (HF initializer_range)" },
   eval_every: { type: "int", default: 0, range: ">= 0", doc: "eval every N steps and at the end (0 = only at the end when eval_data is set)" },
@@ -56,7 +52,7 @@ export const REWARD_SCHEMA: Schema = {
  * A resolved reward-model config (`llama2 reward train --print-config` shows one). Null keys take the
  * preset's values (REWARD_PRESETS); max_steps and warmup follow from the data (resolveSteps).
  */
-export interface RewardConfig {
+export interface RewardConfig extends Omit<ScheduleKeys, "lr" | "warmup">, AdamWKeys {
   model: string;
   data: unknown;
   eval_data: unknown;
@@ -70,14 +66,7 @@ export interface RewardConfig {
   batch_pairs: number | null;
   max_length: number | null;
   lr: number | null;
-  min_lr_ratio: number;
   warmup: number | null;
-  schedule: "cosine" | "constant";
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weight_decay: number;
-  grad_clip: number;
   center_rewards_coefficient: number;
   head_init_std: number;
   eval_every: number;

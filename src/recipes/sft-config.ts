@@ -3,8 +3,9 @@
 // lr 2e-5 with cosine decay to 10%, weight decay 0.1, 64 samples per step (batch_size 8 × grad_accum 8),
 // 2 epochs, packing on; warm-up 0 (the paper names none for SFT); AdamW betas and clip as pretraining.
 import type { Schema } from "../train/config.js";
-import { COMMON_SCHEMA, OPTIM_SCHEMA } from "./pretrain-config.js";
-import type { LoraConfig } from "../model/lora.js";
+import { COMMON_SCHEMA } from "./pretrain-config.js";
+import { OPTIM_SCHEMA, SCHEDULE_SCHEMA } from "./optimizer-config.js";
+import type { SftTrainKeys } from "./sft-train.js";
 
 export const SFT_SCHEMA: Schema = {
   ...COMMON_SCHEMA,
@@ -24,44 +25,14 @@ export const SFT_SCHEMA: Schema = {
   eval_max_new_tokens: { type: "int", default: 64, doc: "answer length of the closing eval" },
   eval_world: { type: "bool", default: true, doc: "end with `llama2 eval` and OUT/eval.json when the data is a world's" },
   ...OPTIM_SCHEMA,
-  lr: { type: "number", default: 2e-5 },
-  warmup: { type: "int", default: 0 },
+  lr: { ...SCHEDULE_SCHEMA.lr, default: 2e-5 },
+  warmup: { ...SCHEDULE_SCHEMA.warmup, default: 0 },
 };
 
 /** A resolved SFT config (configs/sft-*.yaml keys, snake_case as in the file). */
-export interface SftConfig {
+export interface SftConfig extends SftTrainKeys {
   model: string;
-  /** LoRA adapters instead of full fine-tuning (r 0 = off). */
-  lora: LoraConfig;
   data: string[];
   val_data: string[];
-  out: string;
   tokenizer: string | null;
-  epochs: number;
-  max_steps: number | null;
-  eval_every: number;
-  eval_batches: number;
-  save_every: number;
-  keep_checkpoints: number;
-  log_every: number;
-  seed: number;
-  threads: number | null;
-  skip_nonfinite: boolean;
-  save_dtype: "float32" | "bfloat16";
-  batch_size: number;
-  grad_accum: number;
-  seq_len: number | null;
-  packing: boolean;
-  eval_split: "train" | "val" | "test";
-  eval_max_new_tokens: number;
-  eval_world: boolean;
-  lr: number;
-  min_lr_ratio: number;
-  warmup: number;
-  schedule: "cosine" | "constant";
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weight_decay: number;
-  grad_clip: number;
 }

@@ -18,13 +18,14 @@ import { LmTask, type LmBatch } from "../train/lm-task.js";
 import type { MetricsLine } from "../train/metrics-log.js";
 import { Trainer, type TrainProgress, type TrainResult } from "../train/trainer.js";
 import { openRunDir, type RunDir } from "../train/run-dir.js";
+import type { AdamWKeys, ScheduleKeys } from "./optimizer-config.js";
 import { evaluateModel, type EvalReport } from "./eval.js";
 
 /** Tokenizer files copied into every checkpoint and OUT/final. */
 export const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json"];
 
 /** The keys both SFT and GAtt train with (src/recipes/sft-config.ts). */
-export interface SftTrainKeys {
+export interface SftTrainKeys extends ScheduleKeys, AdamWKeys {
   out: string;
   /** LoRA adapters instead of full fine-tuning (r 0 = off); the shared trainer applies it. */
   lora: LoraConfig;
@@ -46,15 +47,6 @@ export interface SftTrainKeys {
   eval_split: "train" | "val" | "test";
   eval_max_new_tokens: number;
   eval_world: boolean;
-  lr: number;
-  min_lr_ratio: number;
-  warmup: number;
-  schedule: "cosine" | "constant";
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weight_decay: number;
-  grad_clip: number;
 }
 
 export interface SftRunOptions {

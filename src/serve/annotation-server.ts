@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { GenerationEngine } from "./engine-client.js";
 import type { SequenceEvent } from "./batcher.js";
 import { AnnotationLog } from "./annotation-log.js";
+import { readJsonBody } from "./request-body.js";
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from "./annotation-page.js";
 import { readPrompts, type PromptRow } from "../rlhf/prompts.js";
 import { comparisonRow, type ResponseSource } from "../data/comparison-row.js";
@@ -118,7 +119,7 @@ export async function startAnnotationServer(o: AnnotationServerOptions): Promise
       if (route === "/api/state") return sendJson(res, 200, state());
     }
     if (req.method === "POST") {
-      const body = (await readJson(req)) as Record<string, unknown>;
+      const body = (await readJsonBody(req, { maxBytes: MAX_BODY, error: (st, m) => new HttpError(st, m), empty: {}, objectOnly: true })) as Record<string, unknown>;
       if (route === "/api/sample") return sample(body, req, res);
       if (route === "/api/submit") return sendJson(res, 200, submit(body));
       if (route === "/api/undo") {
@@ -233,6 +234,8 @@ export async function startAnnotationServer(o: AnnotationServerOptions): Promise
   };
 }
 
+const MAX_BODY = 1 << 20;
+
 class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly code: string | null = null) { super(message); }
 }
@@ -250,26 +253,4 @@ function sendText(res: http.ServerResponse, text: string, type: string): void {
     "Content-Security-Policy": "default-src 'self'",
   });
   res.end(text);
-}
-
-function readJson(req: http.IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on("data", (b: Buffer) => {
-      size += b.length;
-      if (size > 1 << 20) { reject(new HttpError(413, "request body over 1 MiB")); req.destroy(); return; }
-      parts.push(b);
-    });
-    req.on("end", () => {
-      const text = Buffer.concat(parts).toString("utf8");
-      if (text === "") return resolve({});
-      try {
-        const v = JSON.parse(text);
-        if (!v || typeof v !== "object" || Array.isArray(v)) reject(new HttpError(400, "the request body must be a JSON object"));
-        else resolve(v);
-      } catch (e) { reject(new HttpError(400, `the request body is not valid JSON: ${(e as Error).message}`)); }
-    });
-    req.on("error", reject);
-  });
 }

@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { GenerationEngine } from "./engine-client.js";
+import { readJsonBody } from "./request-body.js";
 import type { SequenceEvent, SequenceRequest, TokenLogprob } from "./batcher.js";
 import {
   ApiError, chatLogprobs, completionLogprobs, parseChatRequest, parseCompletionRequest, usage,
@@ -85,7 +86,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return sendJson(res, 200, { object: "list", data: [{ id: modelName, object: "model", created, owned_by: "llama2-ts" }] });
     if (req.method === "POST" && (route === "/v1/chat/completions" || route === "/v1/completions")) {
       if (closing) throw new ApiError(503, "the server is shutting down");
-      const body = await readJson(req);
+      const body = await readJsonBody(req, { maxBytes: MAX_BODY, error: (st, m) => new ApiError(st, m) });
       const parsed = route === "/v1/chat/completions" ? parseChatRequest(body) : parseCompletionRequest(body);
       return complete(parsed, body, req, res);
     }
@@ -241,23 +242,6 @@ function sendJson(res: http.ServerResponse, status: number, body: object): void 
   const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
   res.end(text);
-}
-
-function readJson(req: http.IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on("data", (b: Buffer) => {
-      size += b.length;
-      if (size > MAX_BODY) { reject(new ApiError(413, `the request body is larger than ${MAX_BODY} bytes`)); req.destroy(); return; }
-      parts.push(b);
-    });
-    req.on("end", () => {
-      const text = Buffer.concat(parts).toString("utf8");
-      try { resolve(JSON.parse(text)); } catch (e) { reject(new ApiError(400, `the request body is not valid JSON: ${(e as Error).message}`)); }
-    });
-    req.on("error", reject);
-  });
 }
 
 export type { Tokenizer };

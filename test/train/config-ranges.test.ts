@@ -12,7 +12,9 @@ import { loadPretrainConfig } from "../../src/recipes/pretrain.js";
 import { loadSftConfig } from "../../src/recipes/sft.js";
 import { loadGattConfig } from "../../src/recipes/gatt.js";
 import { loadRewardConfig } from "../../src/recipes/reward.js";
-import { inRange } from "../../src/train/config.js";
+import { inRange, loadConfig } from "../../src/train/config.js";
+import { ADAMW_SCHEMA, OPTIM_SCHEMA } from "../../src/recipes/optimizer-config.js";
+import { PPO_SCHEMA, type PpoConfig } from "../../src/recipes/ppo-config.js";
 import { readTrainerState } from "../../src/train/checkpoint.js";
 import { fixture } from "../helpers/fixtures.js";
 import { llama2 } from "../helpers/cli.js";
@@ -43,6 +45,25 @@ test("each optimizer/schedule key out of range is an error naming the key, and i
   }
   for (const ok of ["beta1=0", "beta2=0.999", "min_lr_ratio=0", "min_lr_ratio=1", "grad_clip=0", "weight_decay=0"])
     loadPretrainConfig(undefined, ["data=x", "out=y", ok]);
+});
+
+test("every training recipe takes the one optimizer block: the same keys refused the same way, the recipe's own defaults", () => {
+  const ppo = (file: string | undefined, sets: string[]): PpoConfig => loadConfig<PpoConfig>(PPO_SCHEMA, file, sets);
+  const recipes: [string, (f: string | undefined, s: string[]) => unknown, string[], string[]][] = [
+    ["sft", loadSftConfig, ["model=m", "data=d", "out=o"], [...Object.keys(OPTIM_SCHEMA)]],
+    ["gatt", loadGattConfig, ["model=m", "dialogues=d", "out=o"], [...Object.keys(OPTIM_SCHEMA)]],
+    ["reward", loadRewardConfig, ["model=m", "data=d", "out=o"], [...Object.keys(OPTIM_SCHEMA)]],
+    ["ppo", ppo, ["policy=p", "prompts=q", "out=o", "reward_helpful=r"], ["lr", ...Object.keys(ADAMW_SCHEMA)]],
+  ];
+  const bad: Record<string, string> = { beta1: "1", beta2: "-0.1", eps: "0", weight_decay: "-0.01", grad_clip: "-1", min_lr_ratio: "1.5", lr: "0", warmup: "-1", schedule: "linear" };
+  for (const [name, load, base, keys] of recipes)
+    for (const key of keys)
+      assert.throws(() => load(undefined, [...base, `${key}=${bad[key]}`]), (e: Error) => e.message.startsWith(`--set ${key}: `), `${name} ${key}=${bad[key]}`);
+  // Each recipe's defaults (paper values) survive the shared block.
+  const sft = loadSftConfig(undefined, ["model=m", "data=d", "out=o"]), rm = loadRewardConfig(undefined, ["model=m", "data=d", "out=o"]);
+  const p = ppo(undefined, ["policy=p", "prompts=q", "out=o", "reward_helpful=r"]), pre = loadPretrainConfig(undefined, ["data=x", "out=y"]);
+  assert.deepEqual([pre.lr, pre.warmup, sft.lr, sft.warmup, rm.lr, rm.warmup, p.lr], [3e-4, 2000, 2e-5, 0, null, null, 1e-6]);
+  for (const c of [pre, sft, rm, p]) assert.deepEqual([c.beta1, c.beta2, c.eps, c.weight_decay, c.grad_clip], [0.9, 0.95, 1e-5, 0.1, 1]);
 });
 
 function e2s(k: string): string {
