@@ -110,7 +110,7 @@ export class Llama {
     const init = new Rng(opts.seed ?? 0);
     for (const lin of this.weights.linears) {
       if (!cfg.targets.includes(lin.name.slice(lin.name.lastIndexOf(".") + 1))) continue;
-      const a = new LoraAdapter(lin.name, lin.inFeatures, lin.outFeatures, cfg.r, cfg.alpha, cfg.dropout, this.loraMode);
+      const a = new LoraAdapter(lin.name, lin.inFeatures, lin.outFeatures, cfg.r, cfg.alpha, cfg.dropout, this.loraMode, cfg.rslora === true);
       a.init(init);
       lin.lora = a;
       this.adapters.push(a);
@@ -198,6 +198,7 @@ export class Llama {
   private static loadAdapter(dir: string, opts: LoadOptions): Llama {
     const a = readAdapterDir(dir);
     if (opts.base) a.baseDir = path.resolve(opts.base);
+    else if (a.baseMissing) throw new Error(a.baseMissing);
     if (isAdapterDir(a.baseDir)) throw new Error(`${dir}: its base ${a.baseDir} is itself an adapter directory (merge it first: llama2 lora merge)`);
     let model: Llama;
     try {
@@ -216,7 +217,13 @@ export class Llama {
     const expected = model.adapterTensors();
     for (const [name, t] of expected) {
       const got = a.tensors.get(name);
-      if (!got) throw new Error(`${dir}: ${ADAPTER_FILE} has no tensor "${name}"`);
+      if (!got) {
+        // PEFT adapters on some layers only (layers_to_transform, a regex): every layer's module of a kind is adapted here.
+        const kind = /\.(\w+_proj)\.lora_/.exec(name)?.[1];
+        const some = kind !== undefined && [...a.tensors.keys()].some((n) => n.includes(`.${kind}.lora_`));
+        throw new Error(`${dir}: ${ADAPTER_FILE} has no tensor "${name}"` +
+          (some ? ` but has ${kind} adapters on other layers; LoRA on some layers only is not supported (every layer's ${kind} must be adapted)` : ""));
+      }
       if (JSON.stringify(got.shape) !== JSON.stringify(t.shape)) throw new Error(`${dir}: tensor "${name}" has shape ${JSON.stringify(got.shape)}, expected ${JSON.stringify(t.shape)}`);
       t.data.set(got.data);
     }

@@ -1,7 +1,7 @@
 // LoRA adapters on the linear layers (Hu et al. 2021; PEFT's LoraLayer): y = x W^T + s · drop(x) A^T B^T,
-// A [r, in], B [out, r], s = alpha / r. A starts as PEFT's kaiming_uniform(a=√5) = U(±1/√in) and B at
-// zero, so an attached adapter starts as the identity edit. Parameters use PEFT's saved tensor names
-// ("base_model.model.<module>.lora_A.weight"), so adapter_model.safetensors maps one to one.
+// A [r, in], B [out, r], s = alpha / r (alpha / √r with rsLoRA). A starts as PEFT's kaiming_uniform(a=√5) =
+// U(±1/√in) and B at zero, so an attached adapter starts as the identity edit. Parameters use PEFT's saved
+// tensor names ("base_model.model.<module>.lora_A.weight"), so adapter_model.safetensors maps one to one.
 import { native } from "../native/addon.js";
 import { gradOf, type Param } from "./params.js";
 import type { Rng } from "./rng.js";
@@ -14,6 +14,13 @@ export interface LoraConfig {
   dropout: number;
   /** HF module names (last component): q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj. */
   targets: string[];
+  /** Rank-stabilised LoRA (PEFT use_rslora, Kalajdzievski 2023): scale alpha / √r instead of alpha / r. */
+  rslora?: boolean;
+}
+
+/** The factor on B A x: alpha / r, or alpha / √r with rslora (peft LoraLayer.update_layer). */
+export function loraScale(c: Pick<LoraConfig, "r" | "alpha" | "rslora">): number {
+  return c.rslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
 }
 
 export const LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
@@ -48,11 +55,11 @@ export class LoraAdapter {
   private dropped = false;
 
   constructor(module: string, inF: number, outF: number, readonly r: number, alpha: number, readonly dropout: number,
-    private readonly mode: LoraMode) {
+    private readonly mode: LoraMode, rslora = false) {
     const pre = `base_model.model.${module}`;
     this.A = { name: `${pre}.lora_A.weight`, shape: [r, inF], data: new Float32Array(r * inF), grad: null, trainable: true, decay: true };
     this.B = { name: `${pre}.lora_B.weight`, shape: [outF, r], data: new Float32Array(outF * r), grad: null, trainable: true, decay: true };
-    this.scale = alpha / r;
+    this.scale = loraScale({ r, alpha, rslora });
   }
 
   get inFeatures(): number { return this.A.shape[1]!; }

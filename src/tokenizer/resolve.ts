@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Tokenizer, type EncodeOptions } from "./tokenizer.js";
+import { findDir } from "../io/find-dir.js";
 
 const cache = new Map<string, Promise<Tokenizer>>();
 
@@ -36,7 +37,8 @@ function tokenizerDir(dir: string): string {
   if (hasTokenizer(dir) || !fs.existsSync(adapter)) return dir;
   try {
     const base = (JSON.parse(fs.readFileSync(adapter, "utf8")) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
-    return typeof base === "string" && base !== "" ? path.resolve(dir, base) : dir;
+    if (typeof base !== "string" || base === "") return dir;
+    return findDir(base, [dir, process.cwd()], ["config.json"]).found ?? dir;  // as the model's (src/model/peft.ts adapterBase)
   } catch {
     return dir;  // Llama.load reports the broken adapter_config.json
   }

@@ -137,8 +137,8 @@ test("adapter directories refuse what they cannot represent, naming the file and
   };
   write({ use_dora: true });
   await assert.rejects(Llama.load(dir), /adapter_config\.json: field "use_dora" is true/);
-  write({ target_modules: "q_proj|v_proj" });
-  await assert.rejects(Llama.load(dir), /field "target_modules" must be a list/);
+  write({ target_modules: 42 });
+  await assert.rejects(Llama.load(dir), /field "target_modules" must be a list of module names \(q_proj, .*\) or a regex string, got 42/);
   write({ task_type: "SEQ_CLS" });
   fs.writeFileSync(path.join(dir, "adapter_model.safetensors"), "");
   await assert.rejects(Llama.load(dir), /adapter_model\.safetensors|SEQ_CLS/);

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable, Transform } from "node:stream";
+import { adapterBase } from "../../model/peft.js";
 
 /** One file of a snapshot (name relative to its root, "/"-separated). */
 export interface SnapshotFile { name: string; size: number; sha256: string }
@@ -41,7 +42,9 @@ export function modelFiles(dir: string): Map<string, string> {
   if (out.has("adapter_config.json")) {
     const a = JSON.parse(fs.readFileSync(path.join(dir, "adapter_config.json"), "utf8")) as { base_model_name_or_path?: string };
     if (!a.base_model_name_or_path) throw new Error(`${dir}/adapter_config.json: field "base_model_name_or_path" is required to snapshot an adapter`);
-    add(path.resolve(dir, a.base_model_name_or_path), "base/");
+    const base = adapterBase(dir, a.base_model_name_or_path);
+    if (base.missing) throw new Error(base.missing);
+    add(base.dir, "base/");
   }
   return out;
 }
