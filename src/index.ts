@@ -56,7 +56,7 @@ export { loadChatDataset, ChatDataError, type ChatSample, type ChatDataset } fro
 export { scoreDataset, type DatasetScore } from "./recipes/sft-score.js";
 
 // The whole recipe end to end (`llama2 demo`) and its report page (DIR/report.html; `llama2 report RUN_DIR`).
-export { runDemo, DEMO_BUDGETS, DEMO_STAGES, type DemoOptions, type DemoResult, type DemoSize } from "./recipes/demo.js";
+export { runDemo, demoBudget, DEMO_BUDGETS, DEMO_STAGES, type DemoBudget, type DemoOptions, type DemoResult, type DemoSize, type FreshRound, type OnPolicyCheck } from "./recipes/demo.js";
 export { writeReport, writeFigures, reportHtml, escapeHtml } from "./report/html.js";
 export {
   readRunData, REPORT_STAGES,

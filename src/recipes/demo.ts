@@ -30,9 +30,11 @@ import { evaluateReward } from "../api/reward.js";
 import { defaults, mergeObject } from "../train/config.js";
 import type { TrainProgress } from "../train/trainer.js";
 import { Llama } from "../model/llama.js";
+import { native } from "../native/addon.js";
 import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { writeReport } from "../report/html.js";
 import type { DemoReport } from "../report/run-data.js";
+import type { RewardEvalResult } from "./reward-eval.js";
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const config = (name: string): string => path.join(packageRoot, "configs", name);
@@ -40,12 +42,32 @@ const config = (name: string): string => path.join(packageRoot, "configs", name)
 /** The pipeline's budget per size: rollout prompts, samples, PPO iterations, RM steps, SFT epochs, step caps. */
 export const DEMO_BUDGETS = {
   smoke: { rsPrompts: 8, k: 2, rsIters: 2, annotate: 16, ppoIters: 2, ppoBatch: 8, rmSteps: 3, sftEpochs: 1, stageSteps: 3 as number | null },
-  tiny: { rsPrompts: 48, k: 4, rsIters: 2, annotate: 160, ppoIters: 4, ppoBatch: 16, rmSteps: 60, sftEpochs: 3, stageSteps: null as number | null },
-  small: { rsPrompts: 160, k: 8, rsIters: 2, annotate: 480, ppoIters: 12, ppoBatch: 32, rmSteps: 200, sftEpochs: 3, stageSteps: null as number | null },
+  tiny: { rsPrompts: 48, k: 4, rsIters: 2, annotate: 1000, ppoIters: 4, ppoBatch: 16, rmSteps: 60, sftEpochs: 3, stageSteps: null as number | null },
+  small: { rsPrompts: 160, k: 8, rsIters: 2, annotate: 3000, ppoIters: 12, ppoBatch: 32, rmSteps: 200, sftEpochs: 3, stageSteps: null as number | null },
 };
 
 /** A demo budget: `tiny` takes minutes on two cores, `smoke` runs every stage for a few steps (tests). */
 export type DemoSize = keyof typeof DEMO_BUDGETS;
+
+/** One size's budget; `--budget key=value` overrides single keys of it. */
+export type DemoBudget = (typeof DEMO_BUDGETS)["tiny"];
+
+/**
+ * A size's budget with `overrides` (`llama2 demo --budget rmSteps=40,sftEpochs=2`) merged over it; unknown keys and
+ * values that are not positive integers (stageSteps: or "null") are errors naming the key and the known ones.
+ */
+export function demoBudget(size: DemoSize, overrides: Record<string, string | number | null> = {}): DemoBudget {
+  const b: DemoBudget = { ...DEMO_BUDGETS[size] };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (!(k in b)) throw new Error(`demo: unknown budget key "${k}" (known: ${Object.keys(b).join(", ")})`);
+    if (k === "stageSteps" && (v === null || v === "null")) { b.stageSteps = null; continue; }
+    const n = typeof v === "number" ? v : Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`demo: budget ${k}=${v}: expected a positive integer${k === "stageSteps" ? ' or "null"' : ""}`);
+    if (k === "ppoBatch" && n % 4 !== 0) throw new Error(`demo: budget ppoBatch=${v}: expected a multiple of 4 (4 PPO mini-batches)`);
+    (b as Record<string, number | null>)[k] = n;
+  }
+  return b;
+}
 
 /** The stages in order, as OUT/stages.json names them. */
 export const DEMO_STAGES = ["world", "tokenizer", "data", "pretrain", "sft", "rm-helpful", "rm-safety", "rejection-sampling", "annotate", "rm-helpful-2", "rm-safety-2", "ppo", "gatt", "evaluate"] as const;
@@ -62,6 +84,8 @@ export interface DemoOptions {
   worldSize?: WorldSize;
   /** Pretraining steps (default configs/pretrain-tiny.yaml's max_steps). */
   steps?: number;
+  /** Single keys of the size's budget replaced ({@link demoBudget}; the e2e test runs tiny with a smaller one). */
+  budget?: Record<string, string | number | null>;
   /** Tokenizer vocabulary (default 1024). */
   vocabSize?: number;
   /** Delete `out` first and start again. */
@@ -95,6 +119,7 @@ class Interrupted extends Error { constructor() { super("interrupted"); } }
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const out = path.resolve(opts.out), size = opts.size ?? "tiny";
   if (!DEMO_BUDGETS[size]) throw new Error(`demo: size must be one of ${Object.keys(DEMO_BUDGETS).join(", ")}, got "${size}"`);
+  demoBudget(size, opts.budget); // a bad key fails before anything is written
   const log = opts.log ?? ((): void => undefined);
   // A demo running in OUT holds OUT/run.lock: a second demo (with overwrite or not) stops here, naming it.
   assertRunDirFree(out, "resume");
@@ -119,7 +144,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 async function demoStages(opts: DemoOptions, out: string, stagesFile: string): Promise<DemoResult> {
   const seed = opts.seed ?? 1, size = opts.size ?? "tiny", worldSize = opts.worldSize ?? "small";
   const vocabSize = opts.vocabSize ?? 1024;
-  const B = DEMO_BUDGETS[size]!;
+  const B = demoBudget(size, opts.budget);
+  // One compute thread, as the tiny configs (threads: 1): a model this small runs as fast on one, a loaded machine
+  // cannot stall a thread pool's barriers, and a resumed process runs the stages without a threads key (annotate,
+  // eval) as the first one did after pretraining set it.
+  native.setThreadCount(1);
   const log = opts.log ?? ((): void => undefined);
   const progress = opts.progress ?? false, handleSignals = opts.handleSignals ?? false;
   const stages = fs.existsSync(stagesFile) ? JSON.parse(fs.readFileSync(stagesFile, "utf8")) as { done: Record<string, unknown> } : { done: {} };
@@ -188,7 +217,7 @@ async function demoStages(opts: DemoOptions, out: string, stagesFile: string): P
       const mix = kind === "helpful"
         ? [{ path: path.join(world, "prefs_helpful_train.jsonl"), weight: 1 }, { path: path.join(world, "prefs_safety_train.jsonl"), weight: 1.5 }]
         : [{ path: path.join(world, "prefs_safety_train.jsonl"), weight: 1 }, { path: path.join(world, "prefs_helpful_train.jsonl"), weight: 0.1 }];
-      const sets = [`model=${P("sft", "final")}`, `data=${JSON.stringify([...mix, ...extra])}`, `eval_data=${path.join(world, `prefs_${kind}_val.jsonl`)}`, `out=${outDir}`, `max_steps=${B.rmSteps}`, `seed=${seed}`];
+      const sets = [`model=${P("sft", "final")}`, `data=${JSON.stringify([...mix, ...extra])}`, `eval_data=${path.join(world, `prefs_${kind}_val.jsonl`)}`, `out=${outDir}`, `max_steps=${B.rmSteps}`, `seed=${seed}`, "threads=1"];
       const ck = resumable(outDir);
       const r = await runReward(loadRewardConfig(config(`reward-${kind}-world.yaml`), sets), ck, { progress, handleSignals, overwrite: ck === null });
       if (stopped(r)) throw new Interrupted();
@@ -200,21 +229,32 @@ async function demoStages(opts: DemoOptions, out: string, stagesFile: string): P
       mergeObject(RS_SCHEMA, c, {
         policy: P("sft", "final"), reward_helpful: P("rm-helpful", "final"), reward_safety: P("rm-safety", "final"),
         prompts: path.join(world, "prompts_train.jsonl"), out: P("rejection-sampling"), iterations: B.rsIters, k: B.k, temperature: [0.8, 1.2],
-        max_new_tokens: 48, max_prompts: B.rsPrompts, seed, sft: { epochs: 2, batch_size: 16, grad_accum: 1, lr: 5e-4, seq_len: 512, warmup: 0, ...(B.stageSteps === null ? {} : { max_steps: B.stageSteps }) },
+        max_new_tokens: 48, max_prompts: B.rsPrompts, seed, threads: 1, sft: { epochs: 2, batch_size: 16, grad_accum: 1, lr: 5e-4, seq_len: 512, warmup: 0, ...(B.stageSteps === null ? {} : { max_steps: B.stageSteps }) },
       }, "demo");
       // resume: a demo stopped inside this stage continues its RS run directory (refused as another run otherwise)
       const r = await runRejectionSampling(c as unknown as RsConfig, { log, progress, handleSignals, resume: true });
       if (!r.final) throw new Interrupted();
       return r.iterations;
     });
-    await stage("annotate", "llama2 world annotate: fresh comparisons from the latest model (RS vs SFT), labelled by the oracle", async () => {
+    await stage("annotate", "llama2 world annotate --drop-ties: fresh comparisons from the latest model (RS at T 0.7 vs SFT at T 1.2), labelled by the oracle", async () => {
+      // Two model variants at two temperatures, as the paper samples a comparison's two responses (§3.2.1). Most
+      // pairs of a tiny model are exact ties (both answers wrong: the oracle scores them alike and an annotator's
+      // pick is a coin flip), so ties are dropped and more prompts sampled; summary.json keeps the distribution.
+      const summary: Record<string, FreshRound> = {};
       for (const kind of ["helpful", "safety"] as const) {
         const file = P("annotate", `prefs_${kind}_round2.jsonl`);
-        const r = await annotate({ model: P("rejection-sampling", "final"), modelB: P("sft", "final"), prompts: path.join(world, "prompts_train.jsonl"), out: file, kind, maxPrompts: B.annotate, seed, maxNewTokens: 48 });
-        log(`wrote ${r.rows} comparisons to ${file} (${Object.entries(r.byRating).map(([k, v]) => `${k} ${v}`).join(", ")}; ${r.flipped} flipped)`);
+        const r = await annotate({ model: P("rejection-sampling", "final"), modelB: P("sft", "final"), prompts: path.join(world, "prompts_train.jsonl"), out: file, kind, maxPrompts: B.annotate, seed, maxNewTokens: 48, temperatures: [0.7, 1.2], dropTies: true });
+        summary[kind] = { prompts: r.rows + r.droppedTies + r.skippedEmpty, rows: r.rows, by_rating: r.byRating, dropped_ties: r.droppedTies, skipped_empty: r.skippedEmpty, flipped: r.flipped };
+        log(`wrote ${r.rows} comparisons to ${file} (${Object.entries(r.byRating).map(([k, v]) => `${k} ${v}`).join(", ")}; ${r.droppedTies} exact ties dropped, ${r.skippedEmpty} empty answers; ${r.flipped} flipped)`);
       }
+      writeFileAtomic(P("annotate", "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+      return summary;
     });
-    const fresh = (kind: string): { path: string; weight: number }[] => [{ path: P("annotate", `prefs_${kind}_round2.jsonl`), weight: 1 }];
+    // A round that kept no pair (every pair a tie: possible at the smoke budget) retrains on the first round's mixture alone.
+    const fresh = (kind: string): { path: string; weight: number }[] => {
+      const file = P("annotate", `prefs_${kind}_round2.jsonl`);
+      return fs.readFileSync(file, "utf8").trim() === "" ? [] : [{ path: file, weight: 1 }];
+    };
     await stage("rm-helpful-2", "retrain the helpfulness RM with the fresh comparisons (§3.2.1)", () => rm("helpful", P("rm-helpful-2"), fresh("helpful")));
     await stage("rm-safety-2", "retrain the safety RM with the fresh comparisons", () => rm("safety", P("rm-safety-2"), fresh("safety")));
     await stage("ppo", `llama2 ppo (${B.ppoIters} iterations of ${B.ppoBatch} prompts, combined reward, KL to the RS model)`, async () => {
@@ -222,7 +262,7 @@ async function demoStages(opts: DemoOptions, out: string, stagesFile: string): P
       mergeObject(PPO_SCHEMA, c, {
         policy: P("rejection-sampling", "final"), reward_helpful: P("rm-helpful-2", "final"), reward_safety: P("rm-safety-2", "final"),
         prompts: path.join(world, "prompts_train.jsonl"), out: P("ppo"), iterations: B.ppoIters, batch_size: B.ppoBatch, mini_batch_size: B.ppoBatch / 4,
-        max_new_tokens: 48, lr: 2e-5, kl_coef: 0.05, save_every: 1, seed,
+        max_new_tokens: 48, lr: 2e-5, kl_coef: 0.05, save_every: 1, seed, threads: 1,
       }, "demo");
       const r = await runPpo(c as unknown as PpoConfig, { log, shouldStop: opts.shouldStop, resume: true });
       if (r.stopped) throw new Interrupted();
@@ -239,7 +279,7 @@ async function demoStages(opts: DemoOptions, out: string, stagesFile: string): P
       const models: Record<string, string> = {
         pretrained: P("pretrain", "final"), sft: P("sft", "final"), rejection_sampling: P("rejection-sampling", "final"), ppo: P("ppo", "final"), gatt: P("gatt", "final"),
       };
-      const report: Record<string, unknown> = { seed, size, world_size: worldSize, stages: {}, reward_models: {} };
+      const report: Record<string, unknown> = { seed, size, world_size: worldSize, budget: { ...B, pretrain_steps: opts.steps ?? null }, stages: {}, reward_models: {} };
       for (const [name, dir] of Object.entries(models)) {
         log(`evaluating ${name} (${dir})`);
         const m = await load(dir);
@@ -248,6 +288,8 @@ async function demoStages(opts: DemoOptions, out: string, stagesFile: string): P
       // As `llama2 reward eval --json` prints it (Table 8 layout), on the held-out pairs.
       for (const [name, dir] of [["helpful", "rm-helpful-2"], ["safety", "rm-safety-2"]] as const)
         (report.reward_models as Record<string, unknown>)[name] = await evaluateReward(P(dir, "final"), path.join(world, `prefs_${name}_test.jsonl`));
+      report.fresh_comparisons = JSON.parse(fs.readFileSync(P("annotate", "summary.json"), "utf8")) as Record<string, FreshRound>;
+      report.on_policy = await onPolicyCheck(P, world, seed, B.annotate, log);
       writeFileAtomic(P("report.json"), JSON.stringify(report, null, 2) + "\n");
       return true;
     });
@@ -258,4 +300,29 @@ async function demoStages(opts: DemoOptions, out: string, stagesFile: string): P
   // The page is rebuilt on every finished run (cheap; `llama2 report OUT` does the same).
   const reportHtml = await writeReport(out);
   return { out, stopped: false, report: JSON.parse(fs.readFileSync(P("report.json"), "utf8")) as DemoReport, reportHtml, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** The fresh round's comparisons of one kind (OUT/annotate/summary.json; report.json "fresh_comparisons"). */
+export interface FreshRound { prompts: number; rows: number; by_rating: Record<string, number>; dropped_ties: number; skipped_empty: number; flipped: number }
+
+/** Both rounds' RMs judged on held-out comparisons of the latest models' own answers (report.json "on_policy"). */
+export interface OnPolicyCheck extends FreshRound { round_1: RewardEvalResult | null; round_2: RewardEvalResult | null }
+
+/**
+ * Reward hacking check (the paper's reason for fresh rounds, §3.2.1): the PPO model (T 0.7) and the RS model
+ * (T 1.2) answer the validation prompts (never trained on), the oracle labels the pairs (ties dropped), and the
+ * first-round RMs and the retrained ones (which PPO optimised) are scored on them: an RM the policy learnt to
+ * please ranks the policy's answers against the oracle.
+ */
+async function onPolicyCheck(P: (...p: string[]) => string, world: string, seed: number, maxPrompts: number, log: (line: string) => void): Promise<Record<string, OnPolicyCheck>> {
+  const out: Record<string, OnPolicyCheck> = {};
+  for (const kind of ["helpful", "safety"] as const) {
+    const file = P("annotate", `prefs_${kind}_onpolicy_val.jsonl`);
+    const r = await annotate({ model: P("ppo", "final"), modelB: P("rejection-sampling", "final"), prompts: path.join(world, "prompts_val.jsonl"), out: file, kind, maxPrompts, seed: seed + 1000, maxNewTokens: 48, temperatures: [0.7, 1.2], dropTies: true });
+    const judged = async (dir: string): Promise<RewardEvalResult | null> => (r.rows === 0 ? null : evaluateReward(P(dir, "final"), file));
+    out[kind] = { prompts: r.rows + r.droppedTies + r.skippedEmpty, rows: r.rows, by_rating: r.byRating, dropped_ties: r.droppedTies, skipped_empty: r.skippedEmpty, flipped: r.flipped, round_1: await judged(`rm-${kind}`), round_2: await judged(`rm-${kind}-2`) };
+    const acc = (x: RewardEvalResult | null): string => (x === null ? "n/a" : `${(100 * x.accuracy).toFixed(1)}%`);
+    log(`on-policy ${kind} comparisons (PPO vs RS, validation prompts): ${r.rows} pairs (${r.droppedTies} ties dropped); RM accuracy round 1 ${acc(out[kind]!.round_1)}, round 2 ${acc(out[kind]!.round_2)}`);
+  }
+  return out;
 }

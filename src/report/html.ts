@@ -6,7 +6,9 @@ import path from "node:path";
 import { renderSvg } from "../train/plot.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
 import { mkdirpOrExplain } from "../io/fs-errors.js";
-import { readRunData, REPORT_STAGES, type RunData, type SampleRow } from "./run-data.js";
+import { readRunData, REPORT_STAGES, type DemoReport, type RunData, type SampleRow } from "./run-data.js";
+import type { RewardEvalResult } from "../recipes/reward-eval.js";
+import type { FreshRound } from "../recipes/demo.js";
 import { reportCharts, type Chart } from "./charts.js";
 
 /** Escapes text for HTML element content and double-quoted attributes. */
@@ -25,12 +27,37 @@ function resultsTable(d: RunData): string {
   return `<table><thead><tr><th>stage</th><th>helpfulness</th><th>fully correct</th><th>safety violations</th><th>false refusals</th><th>RM helpful (raw)</th><th>RM safety (raw)</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
+
+const RATINGS = ["significantly_better", "better", "slightly_better", "negligibly_better"] as const;
+
+/** One row of accuracies per rating level (Table 8's layout) for a reward-model evaluation. */
+function accuracyCells(m: RewardEvalResult): string {
+  return `${RATINGS.map((r) => `<td>${pct(m.by_rating[r]?.accuracy)} <small>(n ${m.by_rating[r]?.n ?? 0})</small></td>`).join("")}<td>${pct(m.accuracy)} <small>(n ${m.n})</small></td>`;
+}
+
 function rmTable(d: RunData): string {
-  const ratings = ["significantly_better", "better", "slightly_better", "negligibly_better"];
-  const head = `<tr><th>reward model</th>${ratings.map((r) => `<th>${escapeHtml(r.replace(/_/g, " "))}</th>`).join("")}<th>avg</th></tr>`;
-  const rows = Object.entries(d.report.reward_models).map(([name, m]) =>
-    `<tr><th>${escapeHtml(name)}</th>${ratings.map((r) => `<td>${pct(m.by_rating[r as keyof typeof m.by_rating]?.accuracy)} <small>(n ${m.by_rating[r as keyof typeof m.by_rating]?.n ?? 0})</small></td>`).join("")}<td>${pct(m.accuracy)} <small>(n ${m.n})</small></td></tr>`);
+  const head = `<tr><th>reward model</th>${RATINGS.map((r) => `<th>${escapeHtml(r.replace(/_/g, " "))}</th>`).join("")}<th>avg</th></tr>`;
+  const rows = Object.entries(d.report.reward_models).map(([name, m]) => `<tr><th>${escapeHtml(name)}</th>${accuracyCells(m)}</tr>`);
   return `<table><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+/** The fresh round's rating distribution (kept pairs per level, exact ties dropped) and the on-policy check, when recorded. */
+export function freshRoundHtml(r: DemoReport): string {
+  const parts: string[] = [];
+  const dist = (x: FreshRound): string => `<td>${x.prompts}</td>${RATINGS.map((k) => `<td>${x.by_rating[k] ?? 0}</td>`).join("")}<td>${x.dropped_ties}</td><td>${x.skipped_empty}</td>`;
+  const distHead = `<tr><th>comparisons</th><th>prompts</th>${RATINGS.map((k) => `<th>${escapeHtml(k.replace(/_/g, " "))}</th>`).join("")}<th>exact ties (dropped)</th><th>empty answer (skipped)</th></tr>`;
+  const fresh = Object.entries(r.fresh_comparisons ?? {});
+  const onPolicy = Object.entries(r.on_policy ?? {});
+  if (fresh.length || onPolicy.length) {
+    const rows = [...fresh.map(([k, x]) => `<tr><th>round 2 ${escapeHtml(k)} (RS vs SFT, train prompts)</th>${dist(x)}</tr>`),
+      ...onPolicy.map(([k, x]) => `<tr><th>held-out ${escapeHtml(k)} (PPO vs RS, validation prompts)</th>${dist(x)}</tr>`)];
+    parts.push(`<p>Pairs the oracle labelled, by rating: the fresh round that retrained both RMs, and the held-out check below. Each pair is two model variants at temperatures 0.7 and 1.2 (§3.2.1).</p><table><thead>${distHead}</thead><tbody>${rows.join("")}</tbody></table>`);
+  }
+  const judged = onPolicy.flatMap(([k, x]) => [["round 1", x.round_1], ["round 2 (retrained, PPO's reward)", x.round_2]]
+    .filter((e): e is [string, RewardEvalResult] => e[1] !== null).map(([round, m]) => `<tr><th>${escapeHtml(k)} RM, ${escapeHtml(round)}</th>${accuracyCells(m)}</tr>`));
+  if (judged.length)
+    parts.push(`<p>Both rounds' reward models on the held-out comparisons of the PPO and RS models' own answers: how well each ranks the latest policy's answers as the oracle does.</p><table><thead><tr><th>reward model</th>${RATINGS.map((k) => `<th>${escapeHtml(k.replace(/_/g, " "))}</th>`).join("")}<th>avg</th></tr></thead><tbody>${judged.join("")}</tbody></table>`);
+  return parts.length ? `<h2>Fresh comparisons and the reward models on the policy's answers</h2>\n${parts.join("\n")}` : "";
 }
 
 /** The sample answers: one block per held-out prompt, one row per stage. */
@@ -73,6 +100,7 @@ export async function reportHtml(d: RunData): Promise<string> {
 ${resultsTable(d)}
 <h2>Reward models</h2>
 ${rmTable(d)}
+${freshRoundHtml(r)}
 <h2>Charts</h2>
 <div class="grid">
 ${(await Promise.all(results.map(figure))).join("\n")}

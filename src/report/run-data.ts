@@ -7,6 +7,7 @@ import path from "node:path";
 import { METRICS_FILE, readMetrics, type MetricsLine } from "../train/metrics-log.js";
 import type { EvalReport } from "../recipes/eval.js";
 import type { RewardEvalResult } from "../recipes/reward-eval.js";
+import type { FreshRound, OnPolicyCheck } from "../recipes/demo.js";
 
 /** The stages report.json evaluates, in pipeline order, with their display names. */
 export const REPORT_STAGES = [
@@ -18,8 +19,14 @@ export interface DemoReport {
   seed: number;
   size?: string;
   world_size?: string;
+  /** The budget the run used (DEMO_BUDGETS with --budget overrides; pretrain_steps: --steps or null). */
+  budget?: Record<string, number | null>;
   stages: Record<string, EvalReport>;
   reward_models: Record<string, RewardEvalResult>;
+  /** The fresh comparison round (§3.2.1): rating distribution of the kept pairs, ties dropped, per kind. */
+  fresh_comparisons?: Record<string, FreshRound>;
+  /** Both rounds' RMs on held-out comparisons of the PPO and RS models' own answers, per kind. */
+  on_policy?: Record<string, OnPolicyCheck>;
 }
 
 /** A training run's metrics.jsonl with the stage it belongs to. */

@@ -14,6 +14,7 @@ import { Llama } from "../../src/model/llama.js";
 import { assertReportRenders, checkReportPage } from "../helpers/report-page.js";
 import { tempDir } from "../helpers/tmp.js";
 
+const lines = (file: string): number => fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").length;
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
 
 test("llama2 demo runs every stage, resumes after a SIGKILL, and writes report.json and report.html", { timeout: 1_500_000 }, async () => {
@@ -45,6 +46,17 @@ test("llama2 demo runs every stage, resumes after a SIGKILL, and writes report.j
       assert.equal(typeof report.reward_models[m].accuracy, "number");
       assert.ok("significantly_better" in report.reward_models[m].by_rating);
     }
+    // The fresh round's rating distribution (exact ties dropped) and the on-policy check of both rounds' RMs.
+    for (const kind of ["helpful", "safety"]) {
+      const f = report.fresh_comparisons[kind], o = report.on_policy[kind];
+      assert.equal(f.prompts, 16);
+      assert.equal(f.rows + f.dropped_ties + f.skipped_empty, f.prompts);
+      assert.equal(Object.values(f.by_rating as Record<string, number>).reduce((a, b) => a + b, 0), f.rows);
+      assert.equal(lines(path.join(out, "annotate", `prefs_${kind}_round2.jsonl`)), f.rows);
+      assert.equal(o.rows + o.dropped_ties + o.skipped_empty, o.prompts);
+      for (const round of [o.round_1, o.round_2]) assert.ok(o.rows === 0 ? round === null : round.n === o.rows, JSON.stringify(o));
+    }
+    assert.equal(report.budget.rmSteps, 3);
     assert.match(r.stdout, /stage\s+helpfulness/);
     const model = await Llama.load(path.join(out, "gatt/final"));
     assert.equal(model.config.vocabSize, 1024);

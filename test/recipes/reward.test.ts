@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { Llama } from "../../src/model/llama.js";
-import { loadRewardConfig, rewardModelFrom, runReward } from "../../src/recipes/reward.js";
+import { loadRewardConfig, rewardModelFrom, rewardStats, runReward } from "../../src/recipes/reward.js";
 import { RewardTask, packPairs, scorePairs } from "../../src/recipes/reward-task.js";
 import { MixtureSampler } from "../../src/data/preference-mixture.js";
 import { readPreferences, tokenizePairs } from "../../src/data/preferences.js";
@@ -57,6 +57,11 @@ test("reward train writes OUT/final as transformers' LlamaForSequenceClassificat
   const all = [...s.chosen, ...s.rejected];
   const mean = all.reduce((a, b) => a + b, 0) / all.length;
   assert.ok(Math.abs(mean - cfg.llama2_reward_stats.mean) < 1e-5, `${mean} vs ${cfg.llama2_reward_stats.mean}`);
+  // Past maxPairs the stats sample every k-th pair: 24 pairs, at most 6 -> pairs 0, 4, ..., 20.
+  const sampled = rewardStats(m, [pairs.slice(0, 12), pairs.slice(12)], 6);
+  const picked = [0, 4, 8, 12, 16, 20].flatMap((i) => [s.chosen[i]!, s.rejected[i]!]);
+  assert.equal(sampled.n, 12);
+  assert.ok(Math.abs(sampled.mean - picked.reduce((a, b) => a + b, 0) / 12) < 1e-5, `${sampled.mean}`);
 });
 
 test("a run stopped after step 2 and resumed equals the uninterrupted run exactly", async () => {
