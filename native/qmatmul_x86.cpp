@@ -90,11 +90,13 @@ static inline float fp16(uint16_t h) { return _cvtsh_ss(h); }
 #pragma GCC target("avx512f,avx512vl,avx512bw,avx512bf16,avx2,fma,f16c")
 #endif
 namespace llama2::qmm::avx512bf16 {
-// R rows of W x MB rows of A with vdpbf16ps: acc[i][j] += W_j · hi_i + W_j · lo_i, 32 pairs a step.
+// R rows of W x MB rows of A with vdpbf16ps: acc[i][j] += W_j · hi_i + W_j · lo_i, 32 pairs a step
+// (pf: elements ahead of each load to prefetch; default R rows, the same line of the next pass's rows).
 // aBf rows are zero padded to Kp, so the masked W load of the tail multiplies zeros only.
 template <int MB, int R>
 static void dpBlock(const uint16_t* aBf, int64_t K, int64_t Kp, const uint16_t* W, int64_t n0, int nn, float beta,
-                    float* C, int64_t ldc) {
+                    float* C, int64_t ldc, int64_t pf = -1) {
+  if (pf < 0) pf = R * K;
   const uint16_t* w[R];
   for (int j = 0; j < R; j++) w[j] = W + (n0 + (j < nn ? j : 0)) * K;
   __m512 acc[MB][R];
@@ -103,7 +105,7 @@ static void dpBlock(const uint16_t* aBf, int64_t K, int64_t Kp, const uint16_t* 
   for (int64_t k = 0; k < K; k += 32) {
     const __mmask32 mask = K - k >= 32 ? ~__mmask32{0} : static_cast<__mmask32>((1u << (K - k)) - 1u);
     __m512i b[R];
-    for (int j = 0; j < R; j++) _mm_prefetch(reinterpret_cast<const char*>(w[j] + k + R * K), _MM_HINT_T0);  // as in the .inc
+    for (int j = 0; j < R; j++) _mm_prefetch(reinterpret_cast<const char*>(w[j] + k + pf), _MM_HINT_T0);  // as in the .inc
     for (int j = 0; j < R; j++) b[j] = _mm512_maskz_loadu_epi16(mask, w[j] + k);
     for (int i = 0; i < MB; i++) {
       const __m512i hi = _mm512_loadu_si512(aBf + i * 2 * Kp + k);
@@ -126,6 +128,10 @@ static void bf16Dot(int M, const float* A, const uint16_t* aBf, int64_t K, const
                     float beta, float* C, int64_t ldc) {
   if (!aBf) return avx512::bf16Dot(M, A, nullptr, K, W, n0, n1, beta, C, ldc);
   const int64_t Kp = (K + 31) / 32 * 32;
+  if (M == 1) {  // one row at a time, as the FMA families (avx512::kOneRowAhead, qmatmul_x86.inc)
+    for (int64_t n = n0; n < n1; n++) dpBlock<1, 1>(aBf, K, Kp, W, n, 1, beta, C, ldc, avx512::kOneRowAhead / 2);
+    return;
+  }
   for (int64_t n = n0; n < n1; n += 4) {
     const int nn = static_cast<int>(n1 - n < 4 ? n1 - n : 4);
     switch (M) {
