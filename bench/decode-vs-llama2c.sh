@@ -4,20 +4,21 @@
 #     `runomp` does (-Ofast -march=native -fopenmp), plus a copy that also prints each sampled id;
 #  2. makes a stories15M-shaped model with seeded random weights, exports it to llama2.c's v0 format
 #     (src/model/llama2c-export.ts, as export.py's legacy_export) and checks run.c's greedy ids from <s> equal ours;
-#  3. alternates `run.c -t 0 -n 256` (libgomp default and OMP_WAIT_POLICY=passive) and `llama2 bench
-#     generate --prompt-len 1 --new-tokens 255` (per --dtype) ROUNDS times, all on THREADS threads, and
-#     prints medians, ranges and the ratio to the faster run.c.
-#   usage: bench/decode-vs-llama2c.sh --llama2c DIR [--rounds 5] [--threads 2] [--dtypes "float32 bfloat16 q8_0"]
+#  3. alternates `run.c -t 0 -n 256` (libgomp default and, above one thread, OMP_WAIT_POLICY=passive) and
+#     `llama2 bench generate --prompt-len 1 --new-tokens 255` (per --dtype) ROUNDS times, for each thread
+#     count of --threads (run.c's OMP_NUM_THREADS, our LLAMA2_NUM_THREADS), and prints per thread count
+#     medians, ranges and the ratio to the faster run.c, with the load average of each round.
+#   usage: bench/decode-vs-llama2c.sh --llama2c DIR [--rounds 5] [--threads "1 2"] [--dtypes "float32 bfloat16 q8_0"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-l2c=""; rounds=5; threads=2; dtypes="float32 bfloat16 q8_0"; steps=256
+l2c=""; rounds=5; threads="1 2"; dtypes="float32 bfloat16 q8_0"; steps=256
 while [ $# -gt 0 ]; do
   case "$1" in
     --llama2c) l2c=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --dtypes) dtypes=$2; shift 2 ;;
-    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
     *) echo "decode-vs-llama2c: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +33,7 @@ grep -q 'fprintf(stderr, "ID' "$work/run_ids.c" || { echo "decode-vs-llama2c: co
 "$cc" -Ofast -march=native -fopenmp "$work/run_ids.c" -lm -o "$work/run_ids"
 
 ours_ids=$(node dist/bench/llama2c-model.js "$work/model" $((steps - 1)))
-theirs_ids=$(OMP_NUM_THREADS=$threads "$work/run_ids" "$work/model/model.bin" -z "$l2c/tokenizer.bin" -t 0 -n $steps -i "" 2>&1 >/dev/null | sed -n 's/^ID //p' | paste -sd, -)
+theirs_ids=$(OMP_NUM_THREADS=${threads##* } "$work/run_ids" "$work/model/model.bin" -z "$l2c/tokenizer.bin" -t 0 -n $steps -i "" 2>&1 >/dev/null | sed -n 's/^ID //p' | paste -sd, -)
 node -e '
 const ours = JSON.parse(process.argv[1]).ids;
 // run.c samples one token more than it feeds back (the last needs no position), and stops early if it
@@ -44,29 +45,41 @@ else { console.log(`greedy ids DIFFER at token ${i}: run.c ${theirs.slice(i, i +
 ' "$ours_ids" "$theirs_ids" || ids_differ=1
 
 ids_differ=${ids_differ:-0}
-declare -A ours
-theirs=(); passive=()
+# One measurement per (threads, program) per round, all alternated, so every figure sees the same load.
+declare -A res
+run_c() {  # threads [wait policy]
+  env ${2:+OMP_WAIT_POLICY=$2} OMP_NUM_THREADS="$1" "$work/run" "$work/model/model.bin" -z "$l2c/tokenizer.bin" -t 0 -n $steps -i "" 2>&1 >/dev/null | sed -n 's/^achieved tok\/s: //p'
+}
+add() { res[$1]="${res[$1]:-}${res[$1]:+,}$2"; }
 for r in $(seq "$rounds"); do
-  t=$(OMP_NUM_THREADS=$threads "$work/run" "$work/model/model.bin" -z "$l2c/tokenizer.bin" -t 0 -n $steps -i "" 2>&1 >/dev/null | sed -n 's/^achieved tok\/s: //p')
-  echo "round $r run.c: $t tokens/s"; theirs+=("$t")
-  # libgomp's default spins idle workers, which collapses on a loaded machine; passive is run.c's best case there.
-  t=$(OMP_WAIT_POLICY=passive OMP_NUM_THREADS=$threads "$work/run" "$work/model/model.bin" -z "$l2c/tokenizer.bin" -t 0 -n $steps -i "" 2>&1 >/dev/null | sed -n 's/^achieved tok\/s: //p')
-  echo "round $r run.c OMP_WAIT_POLICY=passive: $t tokens/s"; passive+=("$t")
-  for d in $dtypes; do
-    o=$(LLAMA2_NUM_THREADS=$threads OMP_NUM_THREADS=$threads node dist/src/cli/main.js bench generate --preset stories15M --prompt-len 1 --new-tokens $((steps - 1)) --repeat 1 --dtype "$d" --json)
-    v=$(node -e 'console.log(JSON.parse(process.argv[1]).decode_tokens_per_s.toFixed(1))' "$o")
-    echo "round $r llama2-ts $d: $v tokens/s"; ours[$d]="${ours[$d]:-}${ours[$d]:+,}$v"
+  for th in $threads; do
+    t=$(run_c "$th"); echo "round $r threads $th run.c: $t tokens/s (load $(cut -d' ' -f1 /proc/loadavg))"; add "$th run.c" "$t"
+    if [ "$th" -gt 1 ]; then
+      # libgomp's default spins idle workers, which collapses on a loaded machine; passive is run.c's best case there.
+      t=$(run_c "$th" passive); echo "round $r threads $th run.c OMP_WAIT_POLICY=passive: $t tokens/s"; add "$th run.c-passive" "$t"
+    fi
+    for d in $dtypes; do
+      o=$(LLAMA2_NUM_THREADS=$th OMP_NUM_THREADS=$th node dist/src/cli/main.js bench generate --preset stories15M --prompt-len 1 --new-tokens $((steps - 1)) --repeat 1 --dtype "$d" --json)
+      v=$(node -e 'console.log(JSON.parse(process.argv[1]).decode_tokens_per_s.toFixed(1))' "$o")
+      echo "round $r threads $th llama2-ts $d: $v tokens/s"; add "$th $d" "$v"
+    done
   done
 done
-args=(); for d in $dtypes; do args+=("$d=${ours[$d]}"); done
+echo "load after the rounds: $(cut -d' ' -f1-3 /proc/loadavg)"
+args=(); for k in "${!res[@]}"; do args+=("$k=${res[$k]}"); done
 node -e '
 const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return { med: s[Math.floor(s.length / 2)], lo: s[0], hi: s[s.length - 1] }; };
-const t = stats(process.argv[1].split(",").map(Number)), p = stats(process.argv[2].split(",").map(Number));
-console.log(`run.c (default)  median ${t.med.toFixed(0)} tokens/s (range ${t.lo.toFixed(0)}-${t.hi.toFixed(0)})`);
-console.log(`run.c (passive)  median ${p.med.toFixed(0)} tokens/s (range ${p.lo.toFixed(0)}-${p.hi.toFixed(0)})`);
-const best = Math.max(t.med, p.med);
-for (const a of process.argv.slice(3)) {
-  const [d, v] = a.split("="), o = stats(v.split(",").map(Number));
-  console.log(`llama2-ts ${d.padEnd(8)} median ${o.med.toFixed(0)} tokens/s (range ${o.lo.toFixed(0)}-${o.hi.toFixed(0)}), ratio to the faster run.c ${(o.med / best).toFixed(2)}x`);
-}' "$(IFS=,; echo "${theirs[*]}")" "$(IFS=,; echo "${passive[*]}")" "${args[@]}"
+const res = new Map(process.argv.slice(3).map((a) => { const i = a.indexOf("="); return [a.slice(0, i), stats(a.slice(i + 1).split(",").map(Number))]; }));
+const fmt = (o) => `median ${o.med.toFixed(0)} tokens/s (range ${o.lo.toFixed(0)}-${o.hi.toFixed(0)})`;
+for (const th of process.argv[1].split(" ").filter(Boolean)) {
+  const t = res.get(`${th} run.c`), p = res.get(`${th} run.c-passive`);
+  console.log(`threads ${th}:`);
+  console.log(`  run.c (default)  ${fmt(t)}`);
+  if (p) console.log(`  run.c (passive)  ${fmt(p)}`);
+  const best = Math.max(t.med, p ? p.med : 0);
+  for (const d of process.argv[2].split(" ").filter(Boolean)) {
+    const o = res.get(`${th} ${d}`);
+    console.log(`  llama2-ts ${d.padEnd(8)} ${fmt(o)}, ratio to the faster run.c ${(o.med / best).toFixed(2)}x`);
+  }
+}' "$threads" "$dtypes" "${args[@]}"
 [ "$ids_differ" = 0 ] || { echo "decode-vs-llama2c: greedy ids differ (see above)" >&2; exit 1; }

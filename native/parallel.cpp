@@ -7,6 +7,7 @@
 // the process exits), so no static destructor can race a worker.
 #include "parallel.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <condition_variable>
 #include <mutex>
@@ -93,6 +94,7 @@ class Pool {
         workers_.back().detach();
       }
       gen = ++gen_;
+      genSeen_.store(gen, std::memory_order_release);
       fn_ = fn;
       ctx_ = ctx;
       T_ = T;
@@ -147,6 +149,7 @@ class Pool {
       void* ctx;
       int T;
       ErrorSlot* errors;
+      spinForRegion(seen);
       {
         std::unique_lock<std::mutex> lk(m_);
         wake_.wait(lk, [&] { return gen_ != seen; });
@@ -163,6 +166,21 @@ class Pool {
     }
   }
 
+  // A worker that finished its tasks watches for the next region for up to kSpinAfterRegion before
+  // sleeping on the condition variable. Batch-1 decoding runs one region per token with ~50 µs of
+  // JavaScript (sampling) between them: a worker asleep in that gap has to be woken for every token,
+  // and waking an idle vCPU (it halts at once: no guest halt polling on this VM) costs tens of µs of the
+  // ~1.3 ms token on two threads. OpenMP (llama2.c's run.c) spins far longer (libgomp: ~300k spins,
+  // milliseconds); the short bound keeps an idle process from holding a core on a shared machine.
+  static constexpr auto kSpinAfterRegion = std::chrono::microseconds(200);
+  void spinForRegion(uint64_t seen) {
+    const auto until = std::chrono::steady_clock::now() + kSpinAfterRegion;
+    for (int i = 1; genSeen_.load(std::memory_order_acquire) == seen; i++) {
+      cpuRelax();
+      if ((i & 63) == 0 && std::chrono::steady_clock::now() >= until) return;
+    }
+  }
+
   std::mutex runLock_;  // held for a whole region
   std::mutex m_;        // guards the job fields and the condition variables
   std::condition_variable wake_, allDone_;
@@ -172,6 +190,7 @@ class Pool {
   void* ctx_ = nullptr;
   int T_ = 1;
   ErrorSlot* errors_ = nullptr;
+  std::atomic<uint64_t> genSeen_{0};  // gen_, readable without the lock (spinForRegion)
   std::atomic<uint64_t> claim_{0};
   std::atomic<int> done_{0};
 };
