@@ -8,6 +8,7 @@
 #     `llama2 bench generate --prompt-len 1 --new-tokens 255` (per --dtype) ROUNDS times, for each thread
 #     count of --threads (run.c's OMP_NUM_THREADS, our LLAMA2_NUM_THREADS), and prints per thread count
 #     medians, ranges and the ratio to the faster run.c, with the load average of each round.
+#  Refuses to run on an addon older than native/ or a dist/ older than src/ (build first: npm run build:native, npx tsc -p .).
 #   usage: bench/decode-vs-llama2c.sh --llama2c DIR [--rounds 5] [--threads "1 2"] [--dtypes "float32 bfloat16 q8_0"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,12 +19,17 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --dtypes) dtypes=$2; shift 2 ;;
-    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
     *) echo "decode-vs-llama2c: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [ -f "$l2c/run.c" ] || { echo "decode-vs-llama2c: --llama2c DIR must be a llama2.c checkout (no run.c in '$l2c')" >&2; exit 2; }
 [ -f "$l2c/tokenizer.bin" ] || { echo "decode-vs-llama2c: $l2c/tokenizer.bin is missing" >&2; exit 2; }
+# A stale addon or dist/ would measure old code (or fail): refuse, naming the command that rebuilds it.
+addon=build/Release/llama2_native.node
+[ -f "$addon" ] || { echo "decode-vs-llama2c: $addon is missing: run npm run build:native" >&2; exit 2; }
+[ -z "$(find native binding.gyp -newer "$addon" -print -quit)" ] || { echo "decode-vs-llama2c: $addon is older than native/ (e.g. $(find native binding.gyp -newer "$addon" -print -quit)): run npm run build:native" >&2; exit 2; }
+[ -f dist/src/cli/main.js ] && [ -z "$(find src bench -name '*.ts' -newer dist/src/cli/main.js -print -quit)" ] || { echo "decode-vs-llama2c: dist/ is missing or older than src/ or bench/: run npx tsc -p ." >&2; exit 2; }
 work=$(mktemp -d /tmp/llama2c-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cc=${CC:-gcc}
