@@ -90,6 +90,33 @@ test("--help exits 0 and prints the options the parser accepts, each with its de
   });
 });
 
+test("a hand-written usage line names every option the command takes, or says [options] for the rest", () => {
+  for (const [name, m] of modules) {
+    const def = m.command as CommandDef;
+    if (def.usage === undefined || /\[options\]/.test(def.usage)) continue; // the generated synopsis is "[options]"
+    const missing = Object.keys(def.options).filter((o) => !new RegExp(`--${o}(?![\\w-])`).test(def.usage!));
+    assert.deepEqual(missing, [], `${name}: usage "${def.usage}" leaves out --${missing.join(", --")} (name them or end with [options])`);
+  }
+});
+
+test("the README's command list names only flags each command accepts, and llama2 worker's in full", () => {
+  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  const block = readme.split("## Commands (working today)")[1]!.split("```")[1]!;
+  const names = [...modules.keys()].sort((a, b) => b.length - a.length); // "reward train" before "reward"
+  let checked = 0;
+  for (const line of block.split("\n").filter((l) => l.startsWith("llama2 "))) {
+    const usage = line.replace(/\s#.*$/, "").slice("llama2 ".length);
+    const name = names.find((n) => usage.startsWith(`${n} `) || usage === n);
+    if (!name) continue; // "bench generate | kernels | ...": several commands on one line
+    const def = modules.get(name)!.command as CommandDef;
+    for (const [, flag] of usage.matchAll(/--([a-z][\w-]*)/g))
+      assert.ok(flag in def.options, `README: llama2 ${name} has no --${flag}: ${line.trim()}`);
+    if (name === "worker") for (const o of Object.keys(def.options)) assert.match(usage, new RegExp(`--${o}(?![\\w-])`), `README: llama2 worker --${o}`);
+    checked++;
+  }
+  assert.ok(checked >= 25, `checked ${checked} README lines`);
+});
+
 test("a misspelt option exits 2 and names the nearest valid option", async () => {
   const cases = commands.map((c) => {
     const def = modules.get(c.words.join(" "))!.command as CommandDef;

@@ -10,7 +10,7 @@ import { requireHead } from "../../model/model-kind.js";
 export const command = defineCommand({
   name: "annotate",
   summary: "a web page where people compare two sampled responses, writing preference rows for reward train (§3.2.1)",
-  usage: "--model DIR [--model-b DIR] --prompts FILE.jsonl --out FILE.jsonl [--port N] [--temperatures 0.7,1.2] [--kind helpful|safety] [--annotator NAME]",
+  usage: "--model DIR [--model-b DIR] --prompts FILE.jsonl --out FILE.jsonl [--port N] [--temperatures 0.7,1.2] [--kind helpful|safety] [--annotator NAME] [options]",
   description: "Serves a plain HTML page on 127.0.0.1 (works offline). Each comparison samples two responses from two variants\n" +
     "(--model / --model-b and the two temperatures; which one is A is random and hidden), and Submit appends one row to\n" +
     "--out, flushed, in the format llama2 reward train reads. Restarting resumes at the first prompt without a row.",

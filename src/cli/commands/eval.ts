@@ -9,7 +9,7 @@ import { evaluateModel } from "../../recipes/eval.js";
 export const command = defineCommand({
   name: "eval",
   summary: "answer a world's held-out prompts and dialogues greedily and judge them (helpfulness, safety, adherence)",
-  usage: "--model DIR --world DIR [--split test] [--max-new-tokens N] [--reward-helpful DIR] [--reward-safety DIR] [--out FILE] [--json]",
+  usage: "--model DIR --world DIR [--split test] [--max-new-tokens N] [--reward-helpful DIR] [--reward-safety DIR] [--out FILE] [--batch-size N] [--json]",
   description: "Single-turn prompts_SPLIT.jsonl (helpful, unsafe, borderline) and every turn of dialogues_SPLIT.jsonl (each turn\n" +
     "answered after the model's own earlier answers), judged by the world's oracle judge. With reward models, the mean raw\n" +
     "RM score of the single-turn answers is added as reward_helpful / reward_safety.",

@@ -10,7 +10,7 @@ import { trainProgress } from "../progress.js";
 export const command = defineCommand({
   name: "gatt",
   summary: "Ghost Attention: keep following a system instruction over many turns (paper §3.3)",
-  usage: "[--config FILE] [--set KEY=VALUE ...] | --resume DIR [--set KEY=VALUE ...]",
+  usage: "[--config FILE] [--set KEY=VALUE ...] [--overwrite] | --resume DIR [--set KEY=VALUE ...]   (either: [--print-config] [--quiet])",
   description: "Samples every assistant turn of the dialogues with the model while the instruction is concatenated to each user\n" +
     "turn, then fine-tunes on the dialogues with the instruction only in the first turn (the system message), the loss on\n" +
     "one sampled reply per sample. model=, dialogues= and out= are required; the other keys are SFT's (--print-config).\n" +

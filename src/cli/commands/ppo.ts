@@ -14,7 +14,7 @@ import { assertRunDirFree } from "../../train/run-dir.js";
 export const command = defineCommand({
   name: "ppo",
   summary: "PPO on the combined safety/helpfulness reward with a KL penalty to the reference (paper §3.2.3)",
-  usage: "[--config FILE] [--set KEY=VALUE ...] | --resume RUN_DIR [--set KEY=VALUE ...]",
+  usage: "[--config FILE] [--set KEY=VALUE ...] [--overwrite] | --resume RUN_DIR [--set KEY=VALUE ...]   (either: [--print-config] [--quiet])",
   description: "Required keys: policy=, prompts=, out= and reward_helpful= and/or reward_safety= (llama2 ppo --print-config shows all).\n" +
     "Per iteration OUT/metrics.jsonl gets reward_combined, reward_helpful, reward_safety, kl, entropy, clipfrac, policy_loss,\n" +
     "value_loss, response_length and the time split (*_s); OUT/checkpoint-N holds the policy (HF directory), value/, both\n" +

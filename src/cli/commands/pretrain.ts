@@ -12,7 +12,7 @@ import { trainProgress } from "../progress.js";
 export const command = defineCommand({
   name: "pretrain",
   summary: "pretrain a Llama decoder on prepared token shards (paper §2.2)",
-  usage: "[--config FILE] [--set KEY=VALUE ...] | --resume DIR [--set KEY=VALUE ...]",
+  usage: "[--config FILE] [--set KEY=VALUE ...] [--overwrite] | --resume DIR [--set KEY=VALUE ...]   (either: [--print-config] [--quiet])",
   description: "Every key has a default (llama2 pretrain --print-config shows them); data= and out= are required;\n" +
     "--set model=DIR is shorthand for --set model.init_from=DIR (continue from an HF model directory).\n" +
     "Ctrl-C / SIGTERM write a checkpoint and exit 130 / 143; --resume continues exactly where it stopped.",

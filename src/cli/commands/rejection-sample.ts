@@ -14,7 +14,7 @@ import { LOCK_FILE, assertRunDirFree } from "../../train/run-dir.js";
 export const command = defineCommand({
   name: "rejection-sample",
   summary: "rejection-sampling fine-tuning: sample K answers, keep the best by reward, fine-tune on the pool (paper §3.2.3)",
-  usage: "[--config FILE] [--set KEY=VALUE ...] | --resume RUN_DIR [--set KEY=VALUE ...]",
+  usage: "[--config FILE] [--set KEY=VALUE ...] [--overwrite] | --resume RUN_DIR [--set KEY=VALUE ...]   (either: [--print-config] [--quiet])",
   description: "Required keys: policy=, prompts=, out= and reward_helpful= and/or reward_safety= (llama2 rejection-sample --print-config shows all).\n" +
     "Iteration N samples with iteration N-1's model (the policy for N = 1, or sample_from), ranks by Rc (two RMs) or one RM's raw score,\n" +
     "and fine-tunes on the best answer per prompt over all iterations (OUT/iteration-N/{samples,best}.jsonl, curve.json, model/; OUT/final).",

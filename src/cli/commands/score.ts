@@ -11,7 +11,7 @@ import { scoreDataset } from "../../recipes/sft-score.js";
 export const command = defineCommand({
   name: "score",
   summary: "per-token log-probabilities and total negative log-likelihood of a text under a model, or the SFT loss of chat rows",
-  usage: "--model DIR (--ids 1,2,3 | --text STR [--chat] | --data FILE.jsonl) [--json]",
+  usage: "--model DIR (--ids 1,2,3 | --text STR [--chat] | --data FILE.jsonl) [--json] [options]",
   description: "--data: the SFT objective without training — the sum of -log p over every trained token (assistant replies and\n" +
     "their </s>) of every row, divided by their count; prints {loss, tokens, examples}.",
   options: {

@@ -9,7 +9,7 @@ import { parseWeightDtype } from "../../model/weight-storage.js";
 export const command = defineCommand({
   name: "serve",
   summary: "serve a model over OpenAI's chat-completions and completions API (continuous batching)",
-  usage: "--model DIR [--host 127.0.0.1] [--port 8080] [--parallel N] [--queue N] [--api-key KEY] [--dtype float32|bfloat16|q8_0]",
+  usage: "--model DIR [--host 127.0.0.1] [--port 8080] [--parallel N] [--queue N] [--api-key KEY] [--dtype float32|bfloat16|q8_0] [--ctx-size N] [--threads N]",
   options: {
     model: { type: "string", value: "DIR", required: true, description: "causal-LM model directory (HF layout) with its tokenizer" },
     host: { type: "string", value: "HOST", default: "127.0.0.1", description: "address to bind (0.0.0.0 to accept other machines)" },

@@ -10,7 +10,7 @@ import { trainProgress } from "../progress.js";
 export const command = defineCommand({
   name: "sft",
   summary: "supervised fine-tuning on chat data, loss on the assistant replies only (paper §3.1)",
-  usage: "[--config FILE] [--set KEY=VALUE ...] | --resume DIR [--set KEY=VALUE ...]",
+  usage: "[--config FILE] [--set KEY=VALUE ...] [--overwrite] | --resume DIR [--set KEY=VALUE ...]   (either: [--print-config] [--quiet])",
   description: "Every key has a default (llama2 sft --print-config shows them); model=, data= and out= are required.\n" +
     "Rows: {\"messages\": [...]} (optional system, any number of turns) or {\"prompt\", \"response\"}; a world's sft_train.jsonl.\n" +
     "Samples are packed best-fit into seq_len rows (packing=false pads each to the longest); batch_size × grad_accum\n" +

@@ -1,4 +1,4 @@
-// `llama2 worker --queue redis://HOST:PORT[/DB] [--threads N] [--concurrency N]`: a rollout worker for
+// `llama2 worker --queue redis://HOST:PORT[/DB] [--threads N] [--concurrency N] [--cache DIR] [--stalled-s S]`: a rollout worker for
 // rejection sampling and PPO run with rollout.queue (src/rlhf/queue/worker.ts). Logs one line per job on
 // stderr; SIGTERM / Ctrl-C stop taking jobs and let the running ones finish (a second Ctrl-C exits at once).
 import os from "node:os";
@@ -10,7 +10,7 @@ import { parseRedisUrl } from "../../rlhf/queue/protocol.js";
 export const command = defineCommand({
   name: "worker",
   summary: "rollout worker: takes rejection-sampling / PPO generation jobs from a Redis (BullMQ) queue",
-  usage: "--queue redis://HOST:PORT[/DB] [--threads N] [--concurrency N] [--cache DIR]",
+  usage: "--queue redis://HOST:PORT[/DB] [--threads N] [--concurrency N] [--cache DIR] [--stalled-s S]",
   description: "Runs jobs a coordinator (llama2 rejection-sample / llama2 ppo with rollout.queue=redis://...) submits: it fetches the\n" +
     "model snapshots a job names (shared directory or the coordinator's HTTP server) into --cache by content hash, checks\n" +
     "every file's sha256 and the coordinator's llama2-ts version and SIMD kernel path, samples, scores with the reward models\n" +

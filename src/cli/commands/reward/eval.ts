@@ -11,7 +11,7 @@ import { formatEvalTable, pairMetrics } from "../../../recipes/reward-eval.js";
 export const command = defineCommand({
   name: "reward eval",
   summary: "reward-model accuracy and margin loss on preference pairs, by rating and safety label (Table 8)",
-  usage: "--model DIR --data FILE.jsonl [--margin none|small|large] [--json]",
+  usage: "--model DIR --data FILE.jsonl [--margin none|small|large] [--batch-pairs N] [--max-length N] [--json]",
   options: {
     model: { type: "string", value: "DIR", required: true, description: "reward model directory (HF LlamaForSequenceClassification with a tokenizer)" },
     data: { type: "string", value: "FILE", required: true, description: "preference JSONL (prompt|messages, chosen, rejected, rating, safety?)" },

@@ -12,7 +12,7 @@ import { sigmoid } from "../../../train/losses/pairwise-margin.js";
 export const command = defineCommand({
   name: "reward score",
   summary: "the reward model's scalar score of a prompt and response (LlamaForSequenceClassification, last token)",
-  usage: "--model DIR (--ids 1,2,3 | --prompt STR --response STR [--system STR]) [--json]",
+  usage: "--model DIR (--ids 1,2,3 | --prompt STR --response STR [--system STR]) [--json] [options]",
   options: {
     model: { type: "string", value: "DIR", required: true, description: "reward model directory (HF LlamaForSequenceClassification, score.weight)" },
     ids: { type: "string", value: "1,2,3", description: "token ids to score, comma-separated (no tokenizer needed)" },

@@ -9,7 +9,7 @@ import { loadRewardConfig, loadRewardResumeConfig, resolveResume, runReward } fr
 export const command = defineCommand({
   name: "reward train",
   summary: "train a helpfulness or safety reward model with the paper's margin loss (§3.2.2)",
-  usage: "[--config FILE] [--set KEY=VALUE ...] | --resume DIR [--set KEY=VALUE ...]",
+  usage: "[--config FILE] [--set KEY=VALUE ...] [--overwrite] | --resume DIR [--set KEY=VALUE ...]   (either: [--print-config] [--quiet])",
   description: "Every key has a default (llama2 reward train --print-config shows them); model=, data= and out= are required.\n" +
     "data takes a path, a list of paths or a list of {path, weight}, e.g. --set 'data=[{\"path\":\"a.jsonl\",\"weight\":0.1}]'.\n" +
     "OUT/final is a transformers LlamaForSequenceClassification directory. Ctrl-C / SIGTERM write a checkpoint\n" +

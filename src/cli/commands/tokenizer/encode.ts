@@ -6,7 +6,7 @@ import { Tokenizer } from "../../../tokenizer/tokenizer.js";
 export const command = defineCommand({
   name: "tokenizer encode",
   summary: "print the token ids (and pieces) of a text",
-  usage: "--tokenizer DIR --text STR [--no-bos] [--eos] [--json]",
+  usage: "--tokenizer DIR --text STR [--no-bos] [--eos] [--parse-special] [--json]",
   options: {
     tokenizer: { type: "string", value: "DIR", required: true, description: "tokenizer or model directory (tokenizer.json or tokenizer.model)" },
     text: { type: "string", value: "STR", required: true, description: "text to encode" },

@@ -6,7 +6,7 @@ import { annotate } from "../../../world/annotate.js";
 export const command = defineCommand({
   name: "world annotate",
   summary: "sample two answers per prompt and have the world's oracle compare them (the paper's protocol, §3.2.1)",
-  usage: "--model DIR [--model-b DIR] --prompts FILE --out FILE --kind helpful|safety [--temperatures a,b]",
+  usage: "--model DIR [--model-b DIR] --prompts FILE --out FILE --kind helpful|safety [--temperatures a,b] [options]",
   options: {
     model: { type: "string", value: "DIR", required: true, description: "chat model that writes response A (and B without --model-b)" },
     "model-b": { type: "string", value: "DIR", description: "a second model variant for response B" },
