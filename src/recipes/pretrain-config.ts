@@ -50,7 +50,7 @@ export const PRETRAIN_SCHEMA: Schema = {
   ...COMMON_SCHEMA,
   model: { type: MODEL_SCHEMA, default: null, fixed: "the model's architecture (a new run can start from a checkpoint's weights with model.init_from=CHECKPOINT)" },
   batch_size: { type: "int", default: 8, range: ">= 1" },
-  seq_len: { type: "int", default: 256, range: ">= 1" },
+  seq_len: { type: "int", default: 256, range: ">= 1", fixed: "the token windows the saved data position counts" },
   grad_accum: { type: "int?", default: null, doc: "micro-batches per step (default 1, or from tokens_per_step)" },
   tokens_per_step: { type: "int?", default: null, doc: "batch_size × seq_len × grad_accum" },
   ...OPTIM_SCHEMA,

@@ -17,11 +17,14 @@ const sftKeys = (v: unknown): string | null => {
   return null;
 };
 
+/** Why a resumed run keeps its reward models: the saved samples' rewards, which rank the pooled best answers, came from them. */
+const REWARD_FIXED = "the reward model the saved samples were scored with (their rewards rank the pooled best answers)";
+
 export const RS_SCHEMA: Schema = {
   policy: { type: "string", default: "", path: true, fixed: "the model every iteration fine-tunes (and iteration 1 samples with)", doc: "the chat model fine-tuned each iteration (an HF directory, e.g. OUT/final of llama2 sft)" },
   sample_from: { type: "string?", default: null, path: true, doc: "a different (larger) model that samples every iteration; the policy is fine-tuned on its best answers (distillation)" },
-  reward_helpful: { type: "string?", default: null, path: true, doc: "helpfulness reward model (llama2 reward train OUT/final)" },
-  reward_safety: { type: "string?", default: null, path: true, doc: "safety reward model; with both, samples are ranked by the combined reward Rc" },
+  reward_helpful: { type: "string?", default: null, path: true, fixed: REWARD_FIXED, doc: "helpfulness reward model (llama2 reward train OUT/final)" },
+  reward_safety: { type: "string?", default: null, path: true, fixed: REWARD_FIXED, doc: "safety reward model; with both, samples are ranked by the combined reward Rc" },
   prompts: { type: "string", default: "", path: true, fixed: "the prompts the saved samples and best.jsonl index (prompt_index)", doc: "prompt JSONL ({prompt | messages, is_safety}); a world's prompts_train.jsonl" },
   out: { type: "string", default: "", path: true, doc: "run directory" },
   iterations: { type: "int", default: 2, doc: "rounds of sample -> rank -> fine-tune" },
@@ -32,7 +35,7 @@ export const RS_SCHEMA: Schema = {
   batch_size: { type: "int", default: 32, doc: "sequences generated together" },
   max_prompts: { type: "int?", default: null, fixed: "the prompts the saved samples and best.jsonl index (prompt_index)", doc: "use only the first N prompts" },
   sft_from: { type: "string", default: "policy", choices: ["policy", "previous"], doc: "fine-tune the original policy each iteration, or continue from the previous iteration's model" },
-  sft: { type: "json", default: {}, validate: sftKeys, doc: "SFT keys for each iteration's fine-tune (e.g. {epochs: 1, lr: 1e-5})" },
+  sft: { type: "json", default: {}, validate: sftKeys, fixedKeys: SFT_SCHEMA, doc: "SFT keys for each iteration's fine-tune (e.g. {epochs: 1, lr: 1e-5})" },
   seed: { type: "int", default: 1234, doc: "sampling and fine-tuning seed" },
   threads: { type: "int?", default: null, range: ">= 1", doc: "compute threads (default: the machine's)" },
   rollout: { type: rolloutSchema(8), default: null, doc: "where sampling runs: this process, or llama2 worker processes on a Redis queue (rollout.queue)" },

@@ -30,7 +30,7 @@ export const REWARD_SCHEMA: Schema = {
   max_steps: { type: "int?", default: null, doc: "optimizer steps (default: epochs × pairs per epoch / pairs_per_step, rounded up)" },
   pairs_per_step: { type: "int?", default: null, doc: "pairs per optimizer step (paper 512, small 32), reached by accumulation" },
   batch_pairs: { type: "int?", default: null, doc: "pairs per micro-batch (2 × this sequences in one forward; paper 8, small 16)" },
-  max_length: { type: "int?", default: null, doc: "longest scored sequence in tokens (paper 4096, small 512); longer pairs are dropped and counted" },
+  max_length: { type: "int?", default: null, fixed: "the pairs the saved data position counts (longer ones are dropped)", doc: "longest scored sequence in tokens (paper 4096, small 512); longer pairs are dropped and counted" },
   ...SCHEDULE_SCHEMA,
   lr: { type: "number?", default: null, range: "> 0", doc: "peak learning rate (paper 1e-5, small 2e-4)" },
   warmup: { type: "int?", default: null, range: ">= 0", doc: "warm-up steps (default: 3% of max_steps, at least 5)" },

@@ -17,7 +17,7 @@ export const SFT_SCHEMA: Schema = {
   max_steps: { type: "int?", default: null, doc: "optimizer steps (default: from epochs)" },
   batch_size: { type: "int", default: 8, doc: "samples per micro-batch (packed into rows when packing is on)" },
   grad_accum: { type: "int", default: 8, doc: "micro-batches per step; samples per step = batch_size × grad_accum" },
-  seq_len: { type: "int?", default: null, doc: "row length (default: the model's max_position_embeddings); longer samples are truncated" },
+  seq_len: { type: "int?", default: null, fixed: "the rows the saved data position was cut and packed into", doc: "row length (default: the model's max_position_embeddings); longer samples are truncated" },
   packing: { type: "bool", default: true, doc: "pack samples best-fit into rows (segment ids, positions from 0) instead of one padded row each" },
   eval_every: { type: "int", default: 0, doc: "val_loss every N steps and at the end (0 = only at the end)" },
   save_every: { type: "int", default: 0, doc: "checkpoint every N steps (0 = only at the end and on a stop)" },

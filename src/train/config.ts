@@ -29,6 +29,11 @@ export interface FieldSpec {
    * model's architecture". For keys whose saved state (weights, adapters, sampled data) a change would contradict.
    */
   fixed?: string;
+  /**
+   * For a "json" field holding a mapping of another schema's keys (rejection sampling's `sft`): that schema's `fixed`
+   * keys are fixed inside it too, each compared with its default filled in (`sft.lora.r`, `sft.seq_len`).
+   */
+  fixedKeys?: Schema;
   /** For "json" fields (any YAML value; `--set` parses JSON when the text starts with [ or {): an error text or null. */
   validate?: (v: unknown) => string | null;
   doc?: string;
@@ -212,6 +217,15 @@ export function fixedChanges(schema: Schema, saved: ConfigValues, given: ConfigV
     const what = f.fixed ?? inherited;
     if (isSchema(f.type)) {
       out.push(...fixedChanges(f.type, (saved[k] ?? {}) as ConfigValues, (given[k] ?? {}) as ConfigValues, `${prefix}${k}.`, what));
+      continue;
+    }
+    if (f.fixedKeys) {
+      const inner = f.fixedKeys, filled = (v: unknown): ConfigValues => {
+        const c = defaults(inner);
+        if (v && typeof v === "object" && !Array.isArray(v)) mergeSaved(inner, c, v as Record<string, unknown>);
+        return c;
+      };
+      out.push(...fixedChanges(inner, filled(saved[k]), filled(given[k]), `${prefix}${k}.`, what));
       continue;
     }
     if (what !== undefined && JSON.stringify(saved[k] ?? null) !== JSON.stringify(given[k] ?? null))
