@@ -109,7 +109,6 @@ async function ppo(cfg: PpoConfig, opts: PpoOptions, backend: RolloutBackend, lo
       const src = path.join(path.dirname(resumeFrom), f);
       if (fs.existsSync(src) && !fs.existsSync(path.join(out, f))) fs.copyFileSync(src, path.join(out, f));
     }
-  writeFileAtomic(path.join(out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
 
   const policy = await Llama.load(resumeFrom ?? cfg.policy);
   if (policy.head !== "lm") throw new Error(`${cfg.policy}: PPO needs a causal LM policy`);
@@ -121,6 +120,8 @@ async function ppo(cfg: PpoConfig, opts: PpoOptions, backend: RolloutBackend, lo
     : cfg.value ? await Llama.load(cfg.value) : rewardModelFrom((cfg.reward_helpful ?? cfg.reward_safety)!, cfg.seed, 0.02);
   if (value.head !== "score") throw new Error(`${cfg.value}: the value model must be a LlamaForSequenceClassification`);
   const rms = await RewardModels.load(cfg.reward_helpful, cfg.reward_safety);
+  // After the models load: a run that fails during setup leaves OUT as it found it (none, if it made it).
+  writeFileAtomic(path.join(out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
   const adamw = { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weight_decay };
   const popt = new AdamW(policy.params.filter((p) => p.trainable), adamw);
   const vopt = new AdamW(value.params.filter((p) => p.trainable), adamw);

@@ -120,11 +120,12 @@ export async function runRejectionSampling(cfg: RsConfig, opts: RsOptions = {}):
 
 async function rejectionSampling(cfg: RsConfig, opts: RsOptions, backend: RolloutBackend, log: (line: string) => void): Promise<RsResult> {
   const out = path.resolve(cfg.out);
-  writeFileAtomic(path.join(out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
   if (cfg.threads !== null) (await import("../native/addon.js")).native.setThreadCount(cfg.threads);
   let prompts: PromptRow[] = await readPrompts(cfg.prompts);
   if (cfg.max_prompts !== null) prompts = prompts.slice(0, cfg.max_prompts);
   const rms = await RewardModels.load(cfg.reward_helpful, cfg.reward_safety);
+  // After the inputs load: a run that fails during setup leaves OUT as it found it (none, if it made it).
+  writeFileAtomic(path.join(out, "config.yaml"), configToYaml(cfg as unknown as ConfigValues));
   const temps = temperaturesOf(cfg);
   const summary: RsResult["iterations"] = [];
   let previousBest: SampleRow[] | null = null;

@@ -54,7 +54,7 @@ export interface RunDir {
   readonly notices: string[];
   /** Whether the directory already held a run (resume) or was cleared (overwrite). */
   readonly existing: string[];
-  /** Removes the lock if it is still ours. Idempotent. */
+  /** Removes the lock if it is still ours, and the directory if openRunDir created it and the run wrote nothing there. Idempotent. */
   release(): void;
 }
 
@@ -114,6 +114,7 @@ export function assertRunDirFree(dir: string, mode: RunDirMode = "new"): void {
 export function openRunDir(dir: string, opts: OpenRunDirOptions = {}): RunDir {
   const mode = opts.mode ?? "new";
   const notices: string[] = [];
+  const created = !fs.existsSync(dir); // then a run that writes nothing (it failed during setup) leaves no empty OUT behind
   mkdirpOrExplain(dir, "create the run directory");
   if (!fs.statSync(dir).isDirectory()) throw new RunDirError(`${dir}: run directory is a file`, dir);
   const lockFile = path.join(dir, LOCK_FILE);
@@ -130,6 +131,7 @@ export function openRunDir(dir: string, opts: OpenRunDirOptions = {}): RunDir {
     heldHere.delete(path.resolve(lockFile));
     const cur = readLock(lockFile);
     if (cur && cur.token === me.token) fs.rmSync(lockFile, { force: true });
+    if (created) try { fs.rmdirSync(dir); } catch { /* not empty (the run wrote something), or gone: keep it */ }
   };
   try {
     const found = runArtifacts(dir);
