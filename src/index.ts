@@ -88,7 +88,7 @@ export { FsOpError, describeFsError } from "./io/fs-errors.js";
 export { writeDirAtomic } from "./io/atomic-dir.js";
 
 // ---- RLHF and serving ----
-export { rejectionSample, ppo, type RsConfig, type RsOptions, type RsResult, type PpoConfig, type PpoOptions, type PpoResult } from "./api/rlhf.js";
+export { rejectionSample, ppo, type RejectionSampleOptions, type PpoCallOptions, type RsConfig, type RsOptions, type RsResult, type PpoConfig, type PpoOptions, type PpoResult } from "./api/rlhf.js";
 export { annotate as annotateWithOracle, type AnnotateOptions, type AnnotateResult } from "./world/annotate.js";
 export { startServer, type ServerOptions, type RunningServer } from "./serve/server.js";
 export { startAnnotationServer, type AnnotationServerOptions, type AnnotationServer } from "./serve/annotation-server.js";

@@ -1,15 +1,11 @@
 // `llama2 ppo [--config FILE] [--set key=value ...] | --resume RUN_DIR` (src/recipes/ppo.ts): PPO against the
 // paper's combined safety/helpfulness reward with a KL penalty to the reference policy (§3.2.3).
-import fs from "node:fs";
-import path from "node:path";
 import { UsageError, defineCommand, parseFlags } from "../args.js";
 import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
 import { PPO_SCHEMA, type PpoConfig } from "../../recipes/ppo-config.js";
 import { runPpo } from "../../recipes/ppo.js";
-import { loadCheckpointConfig } from "../../recipes/sft-train.js";
-import { resolveResume } from "../../train/checkpoint.js";
+import { resumePpo } from "../../recipes/rlhf-resume.js";
 import { loadConfig } from "../../train/config.js";
-import { assertRunDirFree } from "../../train/run-dir.js";
 
 export const command = defineCommand({
   name: "ppo",
@@ -34,16 +30,9 @@ export async function run(argv: string[]): Promise<number> {
   let cfg: PpoConfig;
   let resumeFrom: string | undefined;
   if (resume) {
-    const { checkpoint, runDir } = resolveResume(resume);
-    // The checkpoint's config with --set on top (src/train/checkpoint.ts loadCheckpointConfig): out= this run directory
-    // wherever the run was started (paths are stored absolute); a --set changing the policy, reference, value model
-    // or prompts is refused, naming the key.
-    cfg = loadCheckpointConfig<PpoConfig>(PPO_SCHEMA, checkpoint, [`out=${path.resolve(runDir)}`, ...sets]);
-    if (path.resolve(cfg.out) !== path.resolve(runDir)) {
-      if (fs.existsSync(cfg.out) && fs.readdirSync(cfg.out).length > 0) throw new Error(`${cfg.out}: exists and is not empty; resume into a new directory`);
-      assertRunDirFree(runDir, "resume"); // its log is copied along: not while another process writes it
-    }
-    resumeFrom = checkpoint;
+    // The checkpoint's config with --set on top: out= this run directory wherever the run was started (paths are
+    // stored absolute); a --set changing a fixed key (policy, reference, value model, prompts, reward models) is refused.
+    ({ cfg, resumeFrom } = resumePpo(resume, { sets }));
   } else {
     if (!file && sets.length === 0) throw new UsageError("ppo: give --set policy=DIR --set prompts=FILE --set reward_helpful=DIR --set out=DIR, --config FILE, or --resume RUN_DIR");
     cfg = loadConfig<PpoConfig>(PPO_SCHEMA, file, sets);

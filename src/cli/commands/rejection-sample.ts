@@ -1,15 +1,12 @@
 // `llama2 rejection-sample [--config FILE] [--set key=value ...] | --resume RUN_DIR` (src/recipes/rejection-sampling.ts):
 // rejection-sampling fine-tuning (paper §3.2.3) with the best answer per prompt pooled over all iterations.
-import fs from "node:fs";
-import path from "node:path";
 import { UsageError, defineCommand, parseFlags } from "../args.js";
 import { CONFIG_OPTIONS, printConfig } from "../config-options.js";
 import { RS_SCHEMA, type RsConfig } from "../../recipes/rejection-sampling-config.js";
 import { runRejectionSampling } from "../../recipes/rejection-sampling.js";
 import { loadConfig } from "../../train/config.js";
-import { loadCheckpointConfig } from "../../train/checkpoint.js";
 import { trainProgress } from "../progress.js";
-import { LOCK_FILE, assertRunDirFree } from "../../train/run-dir.js";
+import { resumeRejectionSampling } from "../../recipes/rlhf-resume.js";
 
 export const command = defineCommand({
   name: "rejection-sample",
@@ -35,13 +32,8 @@ export async function run(argv: string[]): Promise<number> {
   if (resume && f.bool("overwrite")) throw new UsageError("rejection-sample: use either --resume (continue the run) or --overwrite (start over), not both");
   let cfg: RsConfig;
   if (resume) {
-    // The saved config with --set on top; a --set changing the policy or the prompts is refused (src/train/config.ts resumeConfig).
-    cfg = loadCheckpointConfig<RsConfig>(RS_SCHEMA, resume, [`out=${path.resolve(resume)}`, ...sets]);
-    if (path.resolve(cfg.out) !== path.resolve(resume)) {
-      if (fs.existsSync(cfg.out) && fs.readdirSync(cfg.out).length > 0) throw new Error(`${cfg.out}: exists and is not empty; resume into a new directory`);
-      assertRunDirFree(resume, "resume"); // not while another process writes it
-      fs.cpSync(resume, cfg.out, { recursive: true, filter: (src) => path.basename(src) !== LOCK_FILE });
-    }
+    // The saved config with --set on top; a --set changing a fixed key (policy, prompts, reward models, ...) is refused.
+    cfg = resumeRejectionSampling(resume, { sets });
   } else {
     if (!file && sets.length === 0) throw new UsageError("rejection-sample: give --set policy=DIR --set prompts=FILE --set reward_helpful=DIR --set out=DIR, --config FILE, or --resume RUN_DIR");
     cfg = loadConfig<RsConfig>(RS_SCHEMA, file, sets);
