@@ -1,10 +1,7 @@
 // Reward models from code: `trainReward(config)` runs the same recipe as `llama2 reward train`
 // (src/recipes/reward.ts) from a typed partial config merged over the schema defaults, reports progress
 // through a callback and stops cleanly on an AbortSignal; `evaluateReward(model, data)` is `llama2 reward eval`.
-import fs from "node:fs";
-import path from "node:path";
 import { absolutePaths, defaults, mergeObject, mergeResumeObject, type ConfigValues } from "../train/config.js";
-import { METRICS_FILE, readMetrics } from "../train/metrics-log.js";
 import type { StepProgress, StopReason, Trainer } from "../train/trainer.js";
 import { REWARD_SCHEMA, type RewardConfig } from "../recipes/reward-config.js";
 import { loadRewardResumeConfig, resolveResume, runReward, type RewardStats } from "../recipes/reward.js";
@@ -14,7 +11,7 @@ import { readPreferences, tokenizePairs, type MarginMode } from "../data/prefere
 import { scorePairs } from "../recipes/reward-task.js";
 import { pairMetrics, type RewardEvalResult } from "../recipes/reward-eval.js";
 import { AbortError } from "./abort.js";
-import type { DeepPartial, TrainOptions, TrainRunResult } from "./train.js";
+import { lastMetrics, type DeepPartial, type TrainOptions, type TrainRunResult } from "./train.js";
 
 /** The config `trainReward()` takes: any subset of configs/reward-*.yaml's keys (model, data and out are required). */
 export type RewardConfigInput = DeepPartial<RewardConfig>;
@@ -23,14 +20,6 @@ export type RewardConfigInput = DeepPartial<RewardConfig>;
 export interface RewardRunResult extends TrainRunResult {
   /** Raw-score mean/std/n on the training data (also in final/config.json), or null if the run stopped early. */
   stats: RewardStats | null;
-}
-
-function lastMetrics(runDir: string): Record<string, number> {
-  const file = path.join(runDir, METRICS_FILE);
-  const out: Record<string, number> = {};
-  if (!fs.existsSync(file)) return out;
-  for (const line of readMetrics(file)) for (const [k, v] of Object.entries(line)) if (typeof v === "number" && k !== "step") out[k] = v;
-  return out;
 }
 
 /**
@@ -64,6 +53,8 @@ export async function trainReward(config: RewardConfigInput = {}, options: Train
     const result = await runReward(cfg, resumeFrom, {
       progress: { step: (p) => { last = p; }, log: options.onLog },
       handleSignals: false,
+      overwrite: options.overwrite,
+      onNotice: options.onLog,
       onTrainer: (t) => { trainer = t; if (signal?.aborted) t.requestStop("requested"); },
       onStep: (m) => {
         const p: StepProgress = last ?? { step: Number(m.step), maxSteps: 0, loss: Number(m.loss), lr: Number(m.lr), tokensPerSecond: 0, etaSeconds: 0 };

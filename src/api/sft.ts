@@ -3,10 +3,7 @@
 // `llama2 eval` (src/recipes/sft.ts, gatt.ts, eval.ts), with configs merged over the schema defaults
 // like src/api/train.ts `pretrain`: progress through a callback, a clean stop on an AbortSignal
 // (checkpoint written, resumable), nothing written to the terminal.
-import fs from "node:fs";
-import path from "node:path";
 import { absolutePaths, defaults, mergeObject, mergeResumeObject, type ConfigValues, type Schema } from "../train/config.js";
-import { METRICS_FILE, readMetrics } from "../train/metrics-log.js";
 import type { StepProgress, StopReason, Trainer } from "../train/trainer.js";
 import { Llama } from "../model/llama.js";
 import { loadTokenizer } from "../tokenizer/resolve.js";
@@ -17,7 +14,7 @@ import { checkGattConfig, loadGattResumeConfig, runGatt } from "../recipes/gatt.
 import type { SftResult, SftRunOptions } from "../recipes/sft-train.js";
 import { evaluateModel, type EvalReport } from "../recipes/eval.js";
 import { AbortError } from "./abort.js";
-import type { DeepPartial, TrainOptions, TrainRunResult } from "./train.js";
+import { lastMetrics, type DeepPartial, type TrainOptions, type TrainRunResult } from "./train.js";
 
 /** The config `sft()` takes: any subset of configs/sft-*.yaml's keys (model, data and out are required). */
 export type SftConfigInput = DeepPartial<SftConfig>;
@@ -31,14 +28,6 @@ export interface SftRunResult extends TrainRunResult {
   /** Training samples, and how many were longer than seq_len and truncated. */
   samples: number;
   truncated: number;
-}
-
-function lastMetrics(runDir: string): Record<string, number> {
-  const file = path.join(runDir, METRICS_FILE);
-  const out: Record<string, number> = {};
-  if (!fs.existsSync(file)) return out;
-  for (const line of readMetrics(file)) for (const [k, v] of Object.entries(line)) if (typeof v === "number" && k !== "step") out[k] = v;
-  return out;
 }
 
 /** Runs a recipe with the API's options (progress callback, AbortSignal, onLog). */

@@ -60,8 +60,8 @@ export function resolvePretrainConfig(config: PretrainConfigInput = {}): Pretrai
   return absolutePaths(PRETRAIN_SCHEMA, cfg) as unknown as PretrainConfig;
 }
 
-/** Last value of each numeric metric over a metrics.jsonl. */
-function lastMetrics(runDir: string): Record<string, number> {
+/** Last value of each numeric metric over a run directory's metrics.jsonl (what every training call returns). */
+export function lastMetrics(runDir: string): Record<string, number> {
   const file = path.join(runDir, METRICS_FILE);
   const out: Record<string, number> = {};
   if (!fs.existsSync(file)) return out;

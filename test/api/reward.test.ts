@@ -31,3 +31,18 @@ test("trainReward trains from a partial config, aborts with a checkpoint, resume
   const r = await evaluateReward(done.final!, data, { margin: "large" });
   assert.deepEqual(r, llama2Json("reward", "eval", "--model", done.final!, "--data", data, "--margin", "large", "--json"));
 });
+
+test("trainReward({...}, {overwrite: true}) starts over in a directory holding another run, as --overwrite, and says so through onLog", async (t) => {
+  const dir = tempDir("llama2-api-rm-ow-", t);
+  const lines = fs.readFileSync(path.join(tinyWorld(), "prefs_helpful_train.jsonl"), "utf8").split("\n").filter(Boolean).slice(0, 8);
+  const data = path.join(dir, "p.jsonl");
+  fs.writeFileSync(data, lines.join("\n") + "\n");
+  const out = path.join(dir, "run");
+  const config = { model: tinyWorldModel(), data, out, preset: "small" as const, pairs_per_step: 4, batch_pairs: 4, max_steps: 1, threads: 1, save_every: 0 };
+  await trainReward(config);
+  await assert.rejects(trainReward(config), /holds another run/);
+  const notes: string[] = [];
+  const again = await trainReward(config, { overwrite: true, onLog: (m) => notes.push(m) });
+  assert.equal(again.stopped, "done");
+  assert.ok(notes.some((n) => /--overwrite: cleared/.test(n)), notes.join("\n"));
+});
