@@ -7,7 +7,7 @@
 import { KVCache } from "./kv-cache.js";
 import { requireHead } from "./model-kind.js";
 import { Rng, streamSeed } from "./rng.js";
-import { chooseToken, type SamplingOptions } from "./sampling.js";
+import { chooseTokens, type SamplingOptions } from "./sampling.js";
 import type { Llama } from "./llama.js";
 
 export interface GenerateOptions extends SamplingOptions {
@@ -81,6 +81,7 @@ export function* generateSteps(model: Llama, prompts: number[][], opts: Generate
   const rngs = prompts.map((_, i) => new Rng(opts.seeds?.[i] ?? streamSeed(opts.seed ?? 0, i)));
   const owner = new Int32Array(rows).fill(-1);     // prompt index decoding in each cache row, -1 = free
   const logits = new Float32Array(rows * V);       // [rows, V] each row's next-token logits
+  const gathered = new Float32Array(rows * V);     // [rows, V] the active rows' logits, packed
   let waiting = 0;
   const join = (r: number): void => {              // the next waiting prompt takes row r, prefilled alone
     const i = waiting++;
@@ -92,10 +93,18 @@ export function* generateSteps(model: Llama, prompts: number[][], opts: Generate
   const slots: number[] = [], next: number[] = [];
   while (owner.some((i) => i >= 0)) {
     slots.length = 0; next.length = 0;
-    for (let r = 0; r < rows; r++) {
-      const i = owner[r]!;
-      if (i < 0) continue;
-      const choice = chooseToken(logits.subarray(r * V, (r + 1) * V), opts, rngs[i]!);
+    // Every active row's token in one native call, each from its prompt's RNG (rows are a prefix of the
+    // cache until prompts run out; otherwise the active rows' logits are gathered first).
+    const active: number[] = [];
+    for (let r = 0; r < rows; r++) if (owner[r]! >= 0) active.push(r);
+    let batch = logits.subarray(0, active.length * V);
+    if (active.some((r, j) => r !== j)) {
+      batch = gathered.subarray(0, active.length * V);
+      active.forEach((r, j) => batch.set(logits.subarray(r * V, (r + 1) * V), j * V));
+    }
+    const choices = chooseTokens(batch, active.length, V, active.map(() => opts), active.map((r) => rngs[owner[r]!]!));
+    for (const [j, r] of active.entries()) {
+      const i = owner[r]!, choice = choices[j]!;
       ids[i]!.push(choice.id);
       logprobs[i]!.push(choice.logprob);
       opts.onToken?.(i, choice.id);

@@ -152,6 +152,15 @@ export interface NativeAddon {
   // ---- sampling (native/sampling.cpp) ----
   /** weights[V] = exp((logits - max) / temperature) in double; returns [max, sum of the weights]. */
   temperedExp(weights: Float64Array, logits: Float32Array, V: number, temperature: number): [number, number];
+  /**
+   * ids[b] = the token chosen from row b of logits [B, V] (src/model/sampling.ts chooseToken, all rows in
+   * one call, in parallel); stats [B, 2] = (max, sum) of the row's exp pass (tempered; greedy rows: T = 1,
+   * filled only when asked); params [B, 5] = (temperature, <= 0 greedy; top_k, 0 off; top_p, 1 off;
+   * a uniform in [0, 1) from the row's RNG; greedy: 1 to fill stats).
+   */
+  sampleRows(ids: Int32Array, stats: Float64Array, logits: Float32Array, B: number, V: number, params: Float64Array): void;
+  /** ids [B, K] = each row's K largest logits (descending, ties by id); lse[b] = log sum exp of row b. */
+  topLogits(ids: Int32Array, lse: Float64Array, logits: Float32Array, B: number, V: number, K: number): void;
 
   // ---- AdamW (native/adamw.cpp) — torch.optim.AdamW, decoupled weight decay ----
   /**

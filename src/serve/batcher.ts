@@ -6,7 +6,8 @@
 import { KVCache } from "../model/kv-cache.js";
 import type { Llama } from "../model/llama.js";
 import { Rng } from "../model/rng.js";
-import { chooseToken } from "../model/sampling.js";
+import { chooseTokens, type SamplingOptions } from "../model/sampling.js";
+import { native } from "../native/addon.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import type { StreamDecoder } from "../tokenizer/stream-decoder.js";
 
@@ -71,8 +72,11 @@ export class ContinuousBatcher {
   private readonly cache: KVCache;
   private readonly rows: (Sequence | null)[];
   private readonly waiting: Sequence[] = [];
-  private readonly logits: Float32Array;
+  private readonly logits: Float32Array;    // [parallel, V] each row's next-token logits
+  private readonly gathered: Float32Array;  // [parallel, V] the running rows' logits, packed
   private readonly V: number;
+  private topIds = new Int32Array(0);
+  private readonly lse = new Float64Array(1);
 
   constructor(private readonly model: Llama, private readonly tok: Tokenizer, opts: BatcherOptions) {
     if (model.head !== "lm") throw new Error("the batcher needs a causal LM");
@@ -82,6 +86,7 @@ export class ContinuousBatcher {
     this.rows = new Array<Sequence | null>(this.parallel).fill(null);
     this.V = model.config.vocabSize;
     this.logits = new Float32Array(this.parallel * this.V);
+    this.gathered = new Float32Array(this.parallel * this.V);
   }
 
   /** Sequences running or waiting. */
@@ -120,43 +125,44 @@ export class ContinuousBatcher {
       this.logits.set(out.subarray(0, this.V), r * this.V);
       this.rows[r] = s;
     }
+    // Every running row's token in one native call (src/model/sampling.ts chooseTokens), from its own RNG.
+    const active: number[] = [];
+    for (let r = 0; r < this.parallel; r++) if (this.rows[r]) active.push(r);
+    if (active.length === 0) return;
+    const n = active.length, V = this.V;
+    let batch = this.logits.subarray(0, n * V);
+    if (active.some((r, j) => r !== j)) {  // rows not a prefix of the cache: gather them
+      batch = this.gathered.subarray(0, n * V);
+      active.forEach((r, j) => batch.set(this.logits.subarray(r * V, (r + 1) * V), j * V));
+    }
+    const seqs = active.map((r) => this.rows[r]!);
+    const choices = chooseTokens(batch, n, V, seqs.map((s) => this.samplingOf(s)), seqs.map((s) => s.rng), false);
     const slots: number[] = [], next: number[] = [];
-    for (let r = 0; r < this.parallel; r++) {
-      const s = this.rows[r];
-      if (!s) continue;
-      const id = this.sample(s, this.logits.subarray(r * this.V, (r + 1) * this.V));
+    for (let j = 0; j < n; j++) {
+      const s = seqs[j]!, r = active[j]!, id = choices[j]!.id;
+      if (s.req.logprobs) s.pendingLogprobs.push(this.logprobOf(batch.subarray(j * V, (j + 1) * V), id, s.req.topLogprobs));
       if (this.advance(s, id)) { this.rows[r] = null; continue; }
       slots.push(r);
       next.push(id);
     }
     if (slots.length === 0) return;
     const out = engine.forward(this.cache, Int32Array.from(next), slots.length, 1, false, slots);
-    slots.forEach((r, j) => this.logits.set(out.subarray(j * this.V, (j + 1) * this.V), r * this.V));
+    slots.forEach((r, j) => this.logits.set(out.subarray(j * V, (j + 1) * V), r * V));
   }
 
-  private sample(s: Sequence, logits: Float32Array): number {
+  private samplingOf(s: Sequence): SamplingOptions {
     const { temperature, topP, topK } = s.req;
-    const choice = chooseToken(logits, temperature <= 0 ? { greedy: true } : { temperature, topP, topK }, s.rng);
-    if (s.req.logprobs) s.pendingLogprobs.push(this.logprobOf(logits, choice.id, s.req.topLogprobs));
-    return choice.id;
+    return temperature <= 0 ? { greedy: true } : { temperature, topP, topK };
   }
 
-  /** log_softmax of the raw logits at `id` and the top-k alternatives (OpenAI's logprobs: the model's distribution). */
+  /** log_softmax of the raw logits at `id` and the top-k alternatives (OpenAI's logprobs: the model's distribution), natively. */
   private logprobOf(logits: Float32Array, id: number, k: number): TokenLogprob {
-    let max = -Infinity;
-    for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
-    let sum = 0;
-    for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
-    const lse = max + Math.log(sum);
+    const V = logits.length, K = Math.min(k, V);
+    if (this.topIds.length < K) this.topIds = new Int32Array(K);
+    native.topLogits(this.topIds, this.lse, logits, 1, V, K);
+    const lse = this.lse[0]!;
     const top: TokenLogprob["top"] = [];
-    if (k > 0) {
-      const idx: number[] = [];
-      for (let i = 0; i < logits.length; i++) {
-        if (idx.length < k) { idx.push(i); idx.sort((a, b) => logits[b]! - logits[a]! || a - b); }
-        else if (logits[i]! > logits[idx[k - 1]!]!) { idx[k - 1] = i; idx.sort((a, b) => logits[b]! - logits[a]! || a - b); }
-      }
-      for (const i of idx) top.push({ id: i, token: this.pieceText(i), logprob: logits[i]! - lse });
-    }
+    for (let j = 0; j < K; j++) { const i = this.topIds[j]!; top.push({ id: i, token: this.pieceText(i), logprob: logits[i]! - lse }); }
     return { id, token: this.pieceText(id), logprob: logits[id]! - lse, top };
   }
 

@@ -28,11 +28,13 @@ export class GenerationEngine {
     this.ready = new Promise((resolve, reject) => {
       this.worker.on("message", (m: FromWorker) => {
         if (m.type === "ready") { this.contextSize = m.contextSize; this.vocabSize = m.vocabSize; resolve(); }
-        else if (m.type === "event") {
-          const h = this.handlers.get(m.id);
-          if (!h) return;
-          if (m.event.kind === "done") this.handlers.delete(m.id);
-          h.onEvent(m.event);
+        else if (m.type === "events") {
+          for (const { id, event } of m.events) {
+            const h = this.handlers.get(id);
+            if (!h) continue;
+            if (event.kind === "done") this.handlers.delete(id);
+            h.onEvent(event);
+          }
         } else if (m.type === "error") {
           const h = this.handlers.get(m.id);
           this.handlers.delete(m.id);

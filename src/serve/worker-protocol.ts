@@ -8,6 +8,6 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: "ready"; contextSize: number; vocabSize: number }
-  | { type: "event"; id: string; event: SequenceEvent }
+  | { type: "events"; events: { id: string; event: SequenceEvent }[] }
   | { type: "error"; id: string; message: string }
   | { type: "fatal"; message: string };
