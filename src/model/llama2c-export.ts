@@ -78,20 +78,23 @@ export function exportLlama2cModel(src: ExportSource, file: string, version: Lla
   const c = src.config;
   const bad = llama2cIncompatibility(c);
   if (bad) throw new Error(`llama2c: ${bad}`);
-  const t = (name: string): Float32Array => {
+  // Tensors are thunks, read (and permuted) one at a time as they are written: src.tensors may read each
+  // from disk on access (openModelDirLazily), so peak memory is about the largest tensor, not the model.
+  type Thunk = () => Float32Array;
+  const t = (name: string): Thunk => {
     const x = src.tensors.get(name);
     if (!x) throw new Error(`llama2c: model has no tensor "${name}"`);
-    return x.data;
+    return () => x.data;
   };
   const L = c.numHiddenLayers, C = c.hiddenSize, KD = c.numKeyValueHeads * c.headDim;
-  const layer = (l: number, n: string): Float32Array => t(`model.layers.${l}.${n}.weight`);
-  const each = (f: (l: number) => Float32Array): Float32Array[] => Array.from({ length: L }, (_, l) => f(l));
+  const layer = (l: number, n: string): Thunk => t(`model.layers.${l}.${n}.weight`);
+  const each = (f: (l: number) => Thunk): Thunk[] => Array.from({ length: L }, (_, l) => f(l));
   const embed = t("model.embed_tokens.weight");
   const output = c.tieWordEmbeddings ? embed : t("lm_head.weight");
-  const shared = c.tieWordEmbeddings || buffersEqual(embed, output);
+  const shared = c.tieWordEmbeddings || buffersEqual(embed(), output());
   const norms1 = each((l) => layer(l, "input_layernorm")), norms2 = each((l) => layer(l, "post_attention_layernorm"));
-  const wq = each((l) => permuteForRope(layer(l, "self_attn.q_proj"), c.numAttentionHeads, C, C));
-  const wk = each((l) => permuteForRope(layer(l, "self_attn.k_proj"), c.numKeyValueHeads, KD, C));
+  const wq = each((l) => () => permuteForRope(layer(l, "self_attn.q_proj")(), c.numAttentionHeads, C, C));
+  const wk = each((l) => () => permuteForRope(layer(l, "self_attn.k_proj")(), c.numKeyValueHeads, KD, C));
   const wv = each((l) => layer(l, "self_attn.v_proj")), wo = each((l) => layer(l, "self_attn.o_proj"));
   const w1 = each((l) => layer(l, "mlp.gate_proj")), w2 = each((l) => layer(l, "mlp.down_proj")), w3 = each((l) => layer(l, "mlp.up_proj"));
   const finalNorm = t("model.norm.weight");
@@ -103,18 +106,18 @@ export function exportLlama2cModel(src: ExportSource, file: string, version: Lla
     const out = new FileSink(fd);
     if (version === 0) {
       params.forEach((v, i) => out.i32(i === 5 && !shared ? -v : v)); // negative vocab_size = separate classifier
-      for (const w of [embed, ...norms1, ...wq, ...wk, ...wv, ...wo, ...norms2, ...w1, ...w2, ...w3, finalNorm]) out.f32s(w);
+      for (const w of [embed, ...norms1, ...wq, ...wk, ...wv, ...wo, ...norms2, ...w1, ...w2, ...w3, finalNorm]) out.f32s(w());
       const { cos, sin } = freqsCis(c.headDim, c.maxPositionEmbeddings);
       out.f32s(cos);
       out.f32s(sin);
-      if (!shared) out.f32s(output);
+      if (!shared) out.f32s(output());
     } else if (version === 1) {
       out.u32(MAGIC); out.i32(1);
       params.forEach((v) => out.i32(v));
       out.u8(shared ? 1 : 0);
       out.padTo(256);
-      for (const w of [...norms1, ...norms2, finalNorm, embed, ...wq, ...wk, ...wv, ...wo, ...w1, ...w2, ...w3]) out.f32s(w);
-      if (!shared) out.f32s(output);
+      for (const w of [...norms1, ...norms2, finalNorm, embed, ...wq, ...wk, ...wv, ...wo, ...w1, ...w2, ...w3]) out.f32s(w());
+      if (!shared) out.f32s(output());
     } else {
       let group = 64;
       while (C % group !== 0) group /= 2; // export.py's BACKOFF
@@ -123,9 +126,9 @@ export function exportLlama2cModel(src: ExportSource, file: string, version: Lla
       out.u8(shared ? 1 : 0);
       out.i32(group);
       out.padTo(256);
-      for (const w of [...norms1, ...norms2, finalNorm]) out.f32s(w);
+      for (const w of [...norms1, ...norms2, finalNorm]) out.f32s(w());
       for (const w of [embed, ...wq, ...wk, ...wv, ...wo, ...w1, ...w2, ...w3, ...(shared ? [] : [output])]) {
-        const { q, scales } = quantizeGroups(w, group);
+        const { q, scales } = quantizeGroups(w(), group);
         out.bytes(new Uint8Array(q.buffer));
         out.f32s(scales);
       }

@@ -73,6 +73,31 @@ function checkTensors(where: string, expected: Map<string, number[]>, got: Map<s
 const INDEX = "model.safetensors.index.json";
 const SINGLE = "model.safetensors";
 
+/** The weight files of a model directory: the sharded index's files with their tensor names, or model.safetensors (names null: all). */
+function weightFiles(dir: string): { file: string; names: string[] | null }[] {
+  const indexPath = path.join(dir, INDEX);
+  if (fs.existsSync(indexPath)) {
+    let index: { weight_map?: unknown };
+    try {
+      index = JSON.parse(fs.readFileSync(indexPath, "utf8"));
+    } catch (e) {
+      throw new Error(`${indexPath}: invalid JSON: ${(e as Error).message}`);
+    }
+    const wm = index.weight_map;
+    if (typeof wm !== "object" || wm === null) throw new Error(`${indexPath}: field "weight_map" must be an object`);
+    const byFile = new Map<string, string[]>();
+    for (const [name, file] of Object.entries(wm)) {
+      if (typeof file !== "string" || file.includes("/") || file.includes("\\"))
+        throw new Error(`${indexPath}: field "weight_map.${name}" must be a file name in the directory, got ${JSON.stringify(file)}`);
+      if (!byFile.has(file)) byFile.set(file, []);
+      byFile.get(file)!.push(name);
+    }
+    return [...byFile].map(([file, names]) => ({ file: path.join(dir, file), names }));
+  }
+  if (fs.existsSync(path.join(dir, SINGLE))) return [{ file: path.join(dir, SINGLE), names: null }];
+  throw new Error(`${dir}: no ${SINGLE} or ${INDEX} (PyTorch .bin checkpoints are not supported; convert with save_pretrained(safe_serialization=True))`);
+}
+
 /** Options of loadModelDir: ReadOptions, and the weight checks. */
 export interface LoadModelDirOptions extends ReadOptions {
   /** Keep weights holding NaN/Inf instead of refusing them (forensics: `--allow-nonfinite`). */
@@ -101,30 +126,9 @@ export function loadModelDir(dir: string, opts: LoadModelDirOptions = {}): Model
   const hf = readHfConfig(path.join(dir, "config.json"));
   const wanted = (names: string[]): string[] => names.filter((x) => !ignorable(x, hf.config, hf.kind));
   const all = new Map<string, Tensor>();
-  const indexPath = path.join(dir, INDEX);
-  if (fs.existsSync(indexPath)) {
-    let index: { weight_map?: unknown };
-    try {
-      index = JSON.parse(fs.readFileSync(indexPath, "utf8"));
-    } catch (e) {
-      throw new Error(`${indexPath}: invalid JSON: ${(e as Error).message}`);
-    }
-    const wm = index.weight_map;
-    if (typeof wm !== "object" || wm === null) throw new Error(`${indexPath}: field "weight_map" must be an object`);
-    const byFile = new Map<string, string[]>();
-    for (const [name, file] of Object.entries(wm)) {
-      if (typeof file !== "string" || file.includes("/") || file.includes("\\"))
-        throw new Error(`${indexPath}: field "weight_map.${name}" must be a file name in the directory, got ${JSON.stringify(file)}`);
-      if (!byFile.has(file)) byFile.set(file, []);
-      byFile.get(file)!.push(name);
-    }
-    for (const [file, names] of byFile)
-      for (const [n, t] of readSafetensors(path.join(dir, file), wanted(names), readOpts(path.join(dir, file), wanted(names))).tensors)
-        all.set(n, { shape: t.shape, data: t.data, bf16: t.bf16, q8_0: t.q8_0 });
-  } else if (fs.existsSync(path.join(dir, SINGLE))) {
-    for (const [n, t] of readSafetensors(path.join(dir, SINGLE), undefined, readOpts(path.join(dir, SINGLE), undefined)).tensors) all.set(n, { shape: t.shape, data: t.data, bf16: t.bf16, q8_0: t.q8_0 });
-  } else {
-    throw new Error(`${dir}: no ${SINGLE} or ${INDEX} (PyTorch .bin checkpoints are not supported; convert with save_pretrained(safe_serialization=True))`);
+  for (const { file, names } of weightFiles(dir)) {
+    const want = names ? wanted(names) : undefined;
+    for (const [n, t] of readSafetensors(file, want, readOpts(file, want)).tensors) all.set(n, { shape: t.shape, data: t.data, bf16: t.bf16, q8_0: t.q8_0 });
   }
   const numLabels = hf.kind === "sequence-classification" ? hf.numLabels : 0;
   const expected = expectedTensorShapes(hf.config, hf.kind, numLabels || 1);
@@ -132,6 +136,46 @@ export function loadModelDir(dir: string, opts: LoadModelDirOptions = {}): Model
   const tensors = new Map<string, Tensor>();
   for (const name of expected.keys()) tensors.set(name, all.get(name)!);
   return { config: hf.config, kind: hf.kind, numLabels, tensors, dtype: hf.dtype };
+}
+
+/** A model directory whose tensors are read one at a time, when asked (exporting a model larger than memory as float32). */
+export interface LazyModelDir {
+  config: LlamaConfig;
+  kind: ModelKind;
+  /** Each expected tensor's shape; `data` reads it from its file as float32 on every access (not cached). */
+  tensors: Map<string, { shape: number[]; readonly data: Float32Array }>;
+}
+
+/**
+ * loadModelDir without reading any weight up front: the headers are read and checked (names, shapes, float
+ * dtypes) at once; each tensor is read by its byte range and widened to float32 when its `data` is read, and
+ * checked for NaN/Inf then. Peak memory is what the caller keeps alive, not the model.
+ */
+export function openModelDirLazily(dir: string): LazyModelDir {
+  const hf = readHfConfig(path.join(dir, "config.json"));
+  const fileOf = new Map<string, string>(), shapes = new Map<string, { shape: number[] }>();
+  for (const { file, names } of weightFiles(dir))
+    for (const [n, e] of readSafetensorsHeader(file).entries) {
+      if ((names && !names.includes(n)) || ignorable(n, hf.config, hf.kind)) continue;
+      checkFloatDtype(file, n, e.dtype);
+      fileOf.set(n, file);
+      shapes.set(n, { shape: e.shape });
+    }
+  const expected = expectedTensorShapes(hf.config, hf.kind, hf.kind === "sequence-classification" ? hf.numLabels || 1 : 1);
+  checkTensors(dir, expected, shapes, (n) => ignorable(n, hf.config, hf.kind));
+  const tensors = new Map<string, { shape: number[]; readonly data: Float32Array }>();
+  for (const name of expected.keys()) {
+    const file = fileOf.get(name)!, shape = shapes.get(name)!.shape;
+    tensors.set(name, {
+      shape,
+      get data(): Float32Array {
+        const t = readSafetensors(file, [name]).tensors.get(name)!;
+        checkFinite(file, name, t);
+        return t.data;
+      },
+    });
+  }
+  return { config: hf.config, kind: hf.kind, tensors };
 }
 
 /** Options for saveModelDir. */

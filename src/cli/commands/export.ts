@@ -1,11 +1,14 @@
 // `llama2 export --model DIR --format gguf --out FILE [--type f32|f16|q8_0]`: a GGUF v3 file llama.cpp runs as it is
 // (src/model/gguf-export.ts). `--format llama2c --out DIR [--version 0|1|2]`: DIR/model.bin and DIR/tokenizer.bin as
 // karpathy/llama2.c's export.py and tokenizer.py write them (src/model/llama2c-export.ts). A PEFT adapter directory
-// exports as its base with the adapters merged (Llama.load + mergeLora, as `llama2 lora merge`), in either format.
+// exports as its base with the adapters merged (Llama.load + mergeLora, as `llama2 lora merge`), in either format;
+// a model directory streams: one tensor read, converted and written at a time.
 import path from "node:path";
 import { defineCommand, parseFlags, UsageError } from "../args.js";
 import { Llama } from "../../model/llama.js";
-import { exportGguf, readChatTemplate, type GgufFileType } from "../../model/gguf-export.js";
+import { exportGguf, readChatTemplate, type ExportSource, type GgufFileType } from "../../model/gguf-export.js";
+import { openModelDirLazily } from "../../model/model-dir.js";
+import { isAdapterDir } from "../../model/peft.js";
 import { exportLlama2c, type Llama2cVersion } from "../../model/llama2c-export.js";
 import { loadTokenizer, resolvesTokenizer } from "../../tokenizer/resolve.js";
 
@@ -27,14 +30,28 @@ export const command = defineCommand({
   ],
 });
 
+/**
+ * The model's HF-named float32 tensors. A model directory is read tensor by tensor as the writer asks
+ * (openModelDirLazily: a 7B bf16 checkpoint exports in about its largest tensor's memory, not 27 GB of
+ * float32); an adapter directory is loaded whole and exported as its base with the adapters merged.
+ */
+async function exportTensors(dir: string): Promise<Pick<ExportSource, "config" | "tensors">> {
+  const notLm = `${dir}: holds a sequence-classification (reward) model; export needs a causal LM (LlamaForCausalLM)`;
+  if (!isAdapterDir(dir)) {
+    const lazy = openModelDirLazily(dir);
+    if (lazy.kind !== "causal-lm") throw new Error(notLm);
+    return lazy;
+  }
+  const model = await Llama.load(dir);
+  model.mergeLora();
+  if (model.head !== "lm") throw new Error(notLm);
+  return { config: model.config, tensors: new Map(model.params.map((p) => [p.name, { shape: p.shape, data: p.data }])) };
+}
+
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(command, argv);
   const dir = f.str("model"), out = f.str("out"), format = f.str("format");
-  const model = await Llama.load(dir);
-  model.mergeLora();  // an adapter directory exports as its merged model (a no-op without adapters)
-  if (model.head !== "lm") throw new Error(`${dir}: holds a sequence-classification (reward) model; export needs a causal LM (LlamaForCausalLM)`);
-  const tensors = new Map(model.params.map((p) => [p.name, { shape: p.shape, data: p.data }]));
-  const src = { config: model.config, tensors, name: path.basename(path.resolve(dir)) };
+  const src = { ...(await exportTensors(dir)), name: path.basename(path.resolve(dir)) };
   if (format === "gguf") {
     if (f.values.version !== undefined) throw new UsageError("export: --version is for --format llama2c");
     const type = f.str("type") as GgufFileType;
