@@ -32,18 +32,36 @@ export interface SequenceRequest {
   ignoreEos?: boolean;
 }
 
-/** A token's log-probability under the model (log_softmax of the raw logits) and its alternatives. */
+/**
+ * A token's log-probability under the model (log_softmax of the raw logits) and its alternatives; bytes are
+ * the token's own UTF-8 bytes (a byte-fallback piece <0xE2> is the one byte 0xE2, as OpenAI's `bytes`).
+ */
 export interface TokenLogprob {
   id: number;
   token: string;
+  bytes: number[];
   logprob: number;
-  top: Array<{ id: number; token: string; logprob: number }>;
+  top: Array<{ id: number; token: string; bytes: number[]; logprob: number }>;
 }
 
 /** What a sequence reports as it runs. */
 export type SequenceEvent =
   | { kind: "text"; text: string; logprobs: TokenLogprob[] }
   | { kind: "done"; finishReason: "stop" | "length"; completionTokens: number; promptTokens: number };
+
+/** A token as text with its own leading space (OpenAI's logprob tokens); byte pieces stay "<0xXX>" unless ASCII. */
+export function pieceText(tok: Tokenizer, id: number): string {
+  const spec = tok.spec, piece = spec.pieces[id] ?? "";
+  const m = /^<0x([0-9A-F]{2})>$/.exec(piece);
+  if (m) { const b = parseInt(m[1]!, 16); return b < 0x80 ? String.fromCharCode(b) : piece; }
+  return piece.replaceAll(spec.decode.space, " ");
+}
+
+/** A token's bytes (OpenAI's logprob `bytes`): a byte piece's one byte, otherwise the UTF-8 of its text. */
+export function pieceBytes(tok: Tokenizer, id: number): number[] {
+  const m = /^<0x([0-9A-F]{2})>$/.exec(tok.spec.pieces[id] ?? "");
+  return m ? [parseInt(m[1]!, 16)] : Array.from(Buffer.from(pieceText(tok, id), "utf8"));
+}
 
 class Sequence {
   readonly generated: number[] = [];
@@ -162,16 +180,8 @@ export class ContinuousBatcher {
     native.topLogits(this.topIds, this.lse, logits, 1, V, K);
     const lse = this.lse[0]!;
     const top: TokenLogprob["top"] = [];
-    for (let j = 0; j < K; j++) { const i = this.topIds[j]!; top.push({ id: i, token: this.pieceText(i), logprob: logits[i]! - lse }); }
-    return { id, token: this.pieceText(id), logprob: logits[id]! - lse, top };
-  }
-
-  /** A token as text with its own leading space (OpenAI's logprob tokens); byte pieces stay "<0xXX>" unless ASCII. */
-  private pieceText(id: number): string {
-    const spec = this.tok.spec, piece = spec.pieces[id] ?? "";
-    const m = /^<0x([0-9A-F]{2})>$/.exec(piece);
-    if (m) { const b = parseInt(m[1]!, 16); return b < 0x80 ? String.fromCharCode(b) : piece; }
-    return piece.replaceAll(spec.decode.space, " ");
+    for (let j = 0; j < K; j++) { const i = this.topIds[j]!; top.push({ id: i, token: pieceText(this.tok, i), bytes: pieceBytes(this.tok, i), logprob: logits[i]! - lse }); }
+    return { id, token: pieceText(this.tok, id), bytes: pieceBytes(this.tok, id), logprob: logits[id]! - lse, top };
   }
 
   /** Records the sampled token; emits text; returns true when the sequence has finished. */

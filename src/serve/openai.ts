@@ -20,6 +20,8 @@ export interface ChatMessageIn { role: "system" | "user" | "assistant"; content:
 /** The sampling and output settings shared by both endpoints. */
 export interface GenerationParams {
   maxTokens: number | null;
+  /** The request field maxTokens came from (errors name it), null when neither was sent. */
+  maxTokensField: "max_tokens" | "max_completion_tokens" | null;
   temperature: number;
   topP: number;
   topK: number;
@@ -79,9 +81,13 @@ function params(o: Json, legacyLogprobs: boolean): GenerationParams {
   }
   const so = o.stream_options;
   if (so !== undefined && so !== null && !isObj(so)) throw bad("stream_options", "'stream_options' must be an object");
+  if (isObj(so) && so.include_usage !== undefined && so.include_usage !== null && typeof so.include_usage !== "boolean")
+    throw bad("stream_options.include_usage", `'stream_options.include_usage' must be a boolean, got ${JSON.stringify(so.include_usage)}`);
+  if (o.model !== undefined && o.model !== null && typeof o.model !== "string") throw bad("model", `'model' must be a string, got ${JSON.stringify(o.model)}`);
   const stream = optBool(o, "stream") ?? false;
   return {
     maxTokens: maxB ?? maxA ?? null,
+    maxTokensField: maxB !== undefined ? "max_completion_tokens" : maxA !== undefined ? "max_tokens" : null,
     temperature: optNumber(o, "temperature", (n) => n >= 0 && n <= 2, "between 0 and 2") ?? 1,
     topP: optNumber(o, "top_p", (n) => n > 0 && n <= 1, "in (0, 1]") ?? 1,
     topK: optNumber(o, "top_k", (n) => n >= 0, ">= 0", true) ?? 0,
@@ -139,13 +145,11 @@ export interface ChoiceResult {
   logprobs: TokenLogprob[];
 }
 
-const bytesOf = (s: string): number[] => Array.from(Buffer.from(s, "utf8"));
-
 export function chatLogprobs(lps: TokenLogprob[]): object {
   return {
     content: lps.map((t) => ({
-      token: t.token, logprob: t.logprob, bytes: bytesOf(t.token),
-      top_logprobs: t.top.map((a) => ({ token: a.token, logprob: a.logprob, bytes: bytesOf(a.token) })),
+      token: t.token, logprob: t.logprob, bytes: t.bytes,
+      top_logprobs: t.top.map((a) => ({ token: a.token, logprob: a.logprob, bytes: a.bytes })),
     })),
     refusal: null,
   };

@@ -116,7 +116,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const maxTokens = r.maxTokens ?? ctx - prompt.length;
     if (prompt.length + maxTokens > ctx || maxTokens < 1)
       throw new ApiError(400, `this model's context is ${ctx} tokens; the prompt has ${prompt.length} and ${maxTokens} more were requested`,
-        r.maxTokens === null ? "messages" : "max_tokens", "context_length_exceeded");
+        r.maxTokensField ?? (r.kind === "chat" ? "messages" : "prompt"), "context_length_exceeded");
     // Bounds: `parallel` sequences run, `queue` more may wait; beyond that the client retries later.
     if (engine.inFlight + r.n > parallel + queueLimit) {
       res.setHeader("Retry-After", "1");

@@ -13,6 +13,7 @@ import { Llama } from "../../src/model/llama.js";
 import { generate } from "../../src/model/generate.js";
 import { Tokenizer } from "../../src/tokenizer/tokenizer.js";
 import { encodeChat } from "../../src/tokenizer/chat-template.js";
+import { pieceBytes, pieceText } from "../../src/serve/batcher.js";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const MODEL = path.join(root, "test", "fixtures", "tiny-world");
@@ -132,6 +133,12 @@ test("bad requests get 400 naming the field, in OpenAI's error shape", async () 
     ["/v1/chat/completions", JSON.stringify({ messages: [{ role: "assistant", content: "hi" }] }), "messages", null],
     ["/v1/chat/completions", JSON.stringify({ messages: QUESTION, max_tokens: 100000 }), "max_tokens", "context_length_exceeded"],
     ["/v1/completions", JSON.stringify({ prompt: 42 }), "prompt", null],
+    // context_length_exceeded names the field the client sent, or what is too long when it sent none
+    ["/v1/chat/completions", JSON.stringify({ messages: QUESTION, max_completion_tokens: 100000 }), "max_completion_tokens", "context_length_exceeded"],
+    ["/v1/completions", JSON.stringify({ prompt: new Array(600).fill(5) }), "prompt", "context_length_exceeded"],
+    ["/v1/chat/completions", JSON.stringify({ messages: [{ role: "user", content: "river ".repeat(600) }] }), "messages", "context_length_exceeded"],
+    ["/v1/chat/completions", JSON.stringify({ messages: QUESTION, stream: true, stream_options: { include_usage: "yes" } }), "stream_options.include_usage", null],
+    ["/v1/chat/completions", JSON.stringify({ model: 5, messages: QUESTION }), "model", null],
   ];
   for (const [route, body, param, code] of cases) {
     const r = await post(route, body);
@@ -266,4 +273,47 @@ test("llama2 serve refuses a reward model, naming what the directory holds", asy
   const code = await new Promise<number | null>((resolve) => proc.once("exit", resolve));
   assert.equal(code, 1);
   assert.match(err, /holds a sequence-classification \(reward\/value\) model .*but serve needs a causal language model/);
+});
+
+test("logprob bytes are a token's own bytes: a byte-fallback piece is its one byte, as OpenAI's `bytes`", async () => {
+  const tok = await Tokenizer.load(MODEL);
+  const e2 = tok.spec.pieces.indexOf("<0xE2>"), nl = tok.spec.pieces.indexOf("<0x0A>");
+  assert.ok(e2 >= 0 && nl >= 0, "the tiny world vocabulary has byte pieces");
+  assert.deepEqual([pieceText(tok, e2), pieceBytes(tok, e2)], ["<0xE2>", [0xe2]]);
+  assert.deepEqual([pieceText(tok, nl), pieceBytes(tok, nl)], ["\n", [0x0a]]);
+  const word = tok.spec.pieces.findIndex((p) => p.startsWith(tok.spec.decode.space) && p.length > 2);
+  assert.deepEqual(pieceBytes(tok, word), Array.from(Buffer.from(pieceText(tok, word), "utf8")));
+  // Through the server: every token and alternative carries bytes that spell it (byte pieces: their byte).
+  const a = await client.chat.completions.create({ model: "m", messages: QUESTION, max_tokens: 8, temperature: 0, logprobs: true, top_logprobs: 20 });
+  for (const t of a.choices[0]!.logprobs!.content!)
+    for (const x of [t, ...t.top_logprobs]) {
+      const m = /^<0x([0-9A-F]{2})>$/.exec(x.token);
+      assert.deepEqual(x.bytes, m ? [parseInt(m[1]!, 16)] : Array.from(Buffer.from(x.token, "utf8")), x.token);
+    }
+});
+
+test("n > 1 streams every choice under one id: a role first and a finish_reason each, usage once for all of them", async () => {
+  const s = await client.chat.completions.create({ model: "m", messages: QUESTION, max_tokens: 6, temperature: 1, seed: 3, n: 2, stream: true,
+    stream_options: { include_usage: true }, logprobs: true, top_logprobs: 1 });
+  const ids = new Set<string>(), roles = [0, 0], finish: (string | null)[] = [null, null], text = ["", ""], lps = [0, 0];
+  let usageChunks = 0, completionTokens = 0;
+  for await (const c of s) {
+    ids.add(c.id);
+    if (c.usage) { usageChunks++; completionTokens = c.usage.completion_tokens; assert.deepEqual(c.choices, []); continue; }
+    assert.equal(c.usage, null);
+    for (const ch of c.choices) {
+      if (ch.delta.role) roles[ch.index]!++;
+      text[ch.index] += ch.delta.content ?? "";
+      lps[ch.index] += ch.logprobs?.content?.length ?? 0;
+      if (ch.finish_reason) finish[ch.index] = ch.finish_reason;
+    }
+  }
+  const b = await client.chat.completions.create({ model: "m", messages: QUESTION, max_tokens: 6, temperature: 1, seed: 3, n: 2 });
+  assert.equal(ids.size, 1);
+  assert.deepEqual(roles, [1, 1]);
+  assert.deepEqual(text, b.choices.map((c) => c.message.content));
+  assert.deepEqual(finish, b.choices.map((c) => c.finish_reason));
+  assert.equal(usageChunks, 1);
+  assert.equal(completionTokens, b.usage!.completion_tokens);
+  assert.equal(lps[0]! + lps[1]!, completionTokens);
 });
