@@ -1,5 +1,5 @@
 // The llama.cpp side of bench/big-model.sh: node-llama-cpp 3.21.1 loads a GGUF (from
-// bench/gguf-from-checkpoint.ts) and decodes NEW tokens greedily from <s> on THREADS threads; prints JSON
+// `llama2 export --type q8_0`) and decodes NEW tokens greedily from <s> on THREADS threads; prints JSON
 // {load_s, rss_after_load_mb, peak_rss_mb, decode_tokens_per_s} measured as bench/big-model.ts measures
 // ours (the first token, the prefill of <s>, is not timed). llama.cpp maps the file: its RSS counts the
 // file's pages it touched.
