@@ -91,6 +91,11 @@ export const specs: Record<string, FuzzSpec> = {
   },
   logSoftmax: { names: ["out", "logits", "N", "V"], args: () => [f32(15), f32(15), 3, 5] },
   temperedExp: { names: ["weights", "logits", "V", "temperature"], args: () => [new Float64Array(5), f32(5), 5, 0.7] },
+  sampleRows: {
+    names: ["ids", "stats", "logits", "B", "V", "params"],
+    args: () => [new Int32Array(2), new Float64Array(4), f32(10), 2, 5, Float64Array.from([0.8, 2, 0.9, 0.5, 1, 0, 0, 1, 0, 1])],
+  },
+  topLogits: { names: ["ids", "lse", "logits", "B", "V", "K"], args: () => [new Int32Array(4), new Float64Array(2), f32(10), 2, 5, 2] },
   adamwStep: {
     names: ["param", "grad", "m", "v", "n", "lr", "beta1", "beta2", "eps", "weightDecay", "step"],
     args: () => [f32(5), f32(5), f32(5), new Float32Array(5), 5, 1e-3, 0.9, 0.95, 1e-8, 0.1, 3],
