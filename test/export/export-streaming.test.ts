@@ -7,10 +7,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { llama2 } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 import { Llama } from "../../src/model/llama.js";
 import { preset } from "../../src/model/presets.js";
 import { openModelDirLazily } from "../../src/model/model-dir.js";
@@ -37,9 +37,8 @@ async function wholeModelSource(dir: string) {
   return { config: m.config, tensors: new Map(m.params.map((p) => [p.name, { shape: p.shape, data: p.data }])), name: path.basename(dir) };
 }
 
-test("streamed GGUF and llama2.c exports are byte for byte the whole-model exports (f32/bf16 checkpoints, tied and untied)", async () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "export-stream-"));
-  try {
+test("streamed GGUF and llama2.c exports are byte for byte the whole-model exports (f32/bf16 checkpoints, tied and untied)", async (t) => {
+  const work = tempDir("export-stream-", t);
     for (const [name, dtype, tied] of [["f32-untied", "float32", false], ["bf16-tied", "bfloat16", true]] as const) {
       const dir = await modelDir(work, name, dtype, tied);
       const src = await wholeModelSource(dir), tok = await loadTokenizer(dir);
@@ -59,14 +58,10 @@ test("streamed GGUF and llama2.c exports are byte for byte the whole-model expor
           assert.ok(fs.readFileSync(path.join(got, f)).equals(fs.readFileSync(path.join(want, f))), `${name} llama2c v${v} ${f}: the streamed file differs`);
       }
     }
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
 });
 
-test("the streamed exporters read each tensor when they write it, once (never the whole model first)", async () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "export-stream-"));
-  try {
+test("the streamed exporters read each tensor when they write it, once (never the whole model first)", async (t) => {
+  const work = tempDir("export-stream-", t);
     const dir = await modelDir(work, "m", "float32", false);
     const lazy = openModelDirLazily(dir), tok = await loadTokenizer(dir);
     const reads: string[] = [];
@@ -81,7 +76,4 @@ test("the streamed exporters read each tensor when they write it, once (never th
     for (const n of lazy.tensors.keys())
       assert.equal(counts.get(n), n === "model.embed_tokens.weight" || n === "lm_head.weight" ? 2 : 1, n);
     assert.throws(() => openModelDirLazily(path.join(work, "nowhere")), /config\.json|no such file/i);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
 });
