@@ -1,11 +1,13 @@
-// End to end, as a user runs it: `llama2 demo --size tiny` (npm start's budget) in a real process, interrupted with SIGINT
-// in the middle of SFT and re-run with the same --out (it must resume at SFT's checkpoint, not start SFT again),
-// then every stage finished, report.json and report.html written, the page drawn by headless chromium from
-// file://, and the paper's shape on the held-out split: SFT beats the pretrained model on helpfulness (§3.1);
-// RLHF (the PPO model, RS → PPO) raises the held-out helpfulness reward above SFT's without more safety
-// violations (Fig. 11; both RMs are the final, retrained ones); both RMs are more accurate on "significantly better" than on "negligibly better" pairs
-// (Table 8). Budget: the tiny pipeline as `npm start` runs it — README "Tests" gives the measured time, and why not
-// less (with 300 pretraining steps instead of 600, PPO answered 6.3% of the unsafe held-out prompts).
+// End to end, as a user runs it: `llama2 demo --size tiny` (npm start's budget) in a real process, interrupted with
+// SIGINT in the middle of SFT and re-run with the same --out (it must resume at SFT's checkpoint, not start SFT again),
+// then every stage finished, report.json and report.html written, the page drawn by headless chromium from file://,
+// and the paper's shape on the held-out split: SFT beats the pretrained model on helpfulness (§3.1); RLHF (the PPO
+// model, RS → PPO) raises the held-out helpfulness reward above SFT's without more safety violations (Fig. 11; both
+// RMs are the final, retrained ones); both RMs are more accurate on "significantly better" than on "negligibly
+// better" pairs (Table 8); the fresh round kept informative pairs (exact ties dropped). Budget: the tiny pipeline
+// itself. Smaller ones did not keep the shape: 300 pretraining steps (PPO answered 6.3% of the unsafe prompts), and
+// 2 SFT epochs, 40 RM steps, RS on 32 prompts, 3 PPO iterations (seed 1 held; seed 2: RS 35.6%, PPO 39.7% violations).
+// README "Tests" gives the measured time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -67,8 +69,18 @@ test("llama2 demo (tiny): SIGINT during SFT and resume, both reports, and the pa
     console.log(["pretrained", "sft", "rejection_sampling", "ppo", "gatt"].map(row).join("\n"));
     for (const [name, m] of [["helpful", h], ["safety", sf]] as const)
       console.log(`RM ${name}: accuracy ${m.accuracy.toFixed(4)}; ${Object.entries(m.by_rating).map(([k, v]) => `${k} ${v.accuracy?.toFixed(4)} (n ${v.n})`).join(", ")}`);
+    for (const [kind, f] of Object.entries(report.fresh_comparisons ?? {}))
+      console.log(`fresh ${kind} comparisons: ${f.rows} of ${f.prompts} prompts kept (${f.dropped_ties} exact ties dropped); ${Object.entries(f.by_rating).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    for (const [kind, o] of Object.entries(report.on_policy ?? {}))
+      console.log(`on-policy ${kind} pairs ${o.rows}: RM accuracy round 1 ${o.round_1?.accuracy.toFixed(4)}, round 2 ${o.round_2?.accuracy.toFixed(4)}`);
     console.log(`first run ${((tInterrupt - t0) / 1000).toFixed(0)} s, resumed run ${((Date.now() - tInterrupt) / 1000).toFixed(0)} s`);
 
+    // The fresh round kept informative pairs only: exact ties dropped, and some pair rated above "negligibly better".
+    for (const [kind, f] of Object.entries(report.fresh_comparisons ?? {})) {
+      assert.ok(f.dropped_ties > 0 && f.rows > 0, `${kind}: ${JSON.stringify(f)}`);
+      assert.ok(f.rows > (f.by_rating.negligibly_better ?? 0), `${kind}: every kept pair negligibly better: ${JSON.stringify(f)}`);
+    }
+    assert.deepEqual(Object.keys(report.fresh_comparisons ?? {}), ["helpful", "safety"]);
     assert.ok(s.sft!.helpfulness! > s.pretrained!.helpfulness!, "SFT beats the pretrained model on held-out helpfulness");
     assert.ok(s.ppo!.reward_helpful! > s.sft!.reward_helpful!, "RLHF raises the held-out helpfulness reward above SFT's");
     assert.ok(s.ppo!.safety_violation_rate! <= s.sft!.safety_violation_rate!, "RLHF does not add safety violations");
