@@ -65,7 +65,7 @@ export function inputToIds(input: GenerationInput, tokenizer: () => LmTokenizer)
     return { ids: [...(input as number[])], chat: false };
   }
   if (input.length > 0 && input.every((x) => typeof x === "object" && x !== null))
-    return { ids: tokenizer().encodeChat(input as ChatMessage[], { addGenerationPrompt: true }).ids, chat: true };
+    return { ids: tokenizer().applyChatTemplate(input as ChatMessage[], { addGenerationPrompt: true }), chat: true };
   throw new TypeError("input must be a non-empty string, token id array or chat message array");
 }
 

@@ -167,7 +167,7 @@ export class PretrainedModel {
     throwIfAborted(opts.signal, "score");
     // A chat is scored whole (its assistant turns included), not as a prompt to answer.
     const isChat = Array.isArray(input) && input.length > 0 && typeof input[0] === "object";
-    const ids = isChat ? this.tokenizer.encodeChat(input as readonly ChatMessage[]).ids : inputToIds(input, () => this.tokenizer).ids;
+    const ids = isChat ? this.tokenizer.applyChatTemplate(input as readonly ChatMessage[]) : inputToIds(input, () => this.tokenizer).ids;
     if (this.model.head !== "lm") throw new Error(`${this.dir}: not a causal language model (it has a score head)`);
     const { tokenLogprobs, nll } = scoreTokens(this.model, ids);
     return { tokenLogprobs, nll };

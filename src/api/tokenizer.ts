@@ -2,7 +2,8 @@
 // (encodeChat with its assistant mask, applyChatTemplate as transformers spells it) and streaming
 // decode — one object over src/tokenizer/tokenizer.ts and src/tokenizer/chat-template.ts.
 import { Tokenizer, type DecodeOptions, type EncodeOptions } from "../tokenizer/tokenizer.js";
-import { encodeChat, renderChat, type ChatMessage, type ChatOptions, type EncodedChat } from "../tokenizer/chat-template.js";
+import { encodeChat, type ChatMessage, type ChatOptions, type EncodedChat } from "../tokenizer/chat-template.js";
+import { encodeModelChat, renderModelChat } from "../tokenizer/model-chat-template.js";
 import type { StreamDecoder, StreamDecoderOptions } from "../tokenizer/stream-decoder.js";
 
 /** Options of {@link LmTokenizer.applyChatTemplate} (transformers' `apply_chat_template` keywords). */
@@ -49,14 +50,15 @@ export class LmTokenizer {
   }
 
   /**
-   * The chat rendered with the Llama 2 chat template: token ids (default) or, with
-   * `tokenize: false`, the text with `<s>`/`</s>` written out, as transformers' apply_chat_template.
+   * The chat rendered with the model's chat template, as transformers' apply_chat_template: token ids (default)
+   * or, with `tokenize: false`, the text with `<s>`/`</s>` written out. The Llama 2 format (Meta's ids) unless
+   * the tokenizer carries another template (tokenizer_config.json or chat_template.jinja), rendered with Jinja.
    */
   applyChatTemplate(messages: readonly ChatMessage[], opts: ApplyChatTemplateOptions & { tokenize: false }): string;
   applyChatTemplate(messages: readonly ChatMessage[], opts?: ApplyChatTemplateOptions): number[];
   applyChatTemplate(messages: readonly ChatMessage[], opts: ApplyChatTemplateOptions = {}): number[] | string {
-    const chat = { addGenerationPrompt: opts.addGenerationPrompt };
-    return opts.tokenize === false ? renderChat(messages, chat) : encodeChat(this.inner, messages, chat).ids;
+    const gen = opts.addGenerationPrompt === true;
+    return opts.tokenize === false ? renderModelChat(this.inner, messages, gen) : encodeModelChat(this.inner, messages, gen);
   }
 
   /** Decodes ids one at a time, holding back incomplete UTF-8; the pieces join to `decode(ids)`. */

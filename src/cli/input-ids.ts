@@ -6,6 +6,7 @@ import type { Flags, OptionDefs } from "./args.js";
 import { UsageError } from "./args.js";
 import { loadTokenizer } from "../tokenizer/resolve.js";
 import { encodeChat, type ChatMessage } from "../tokenizer/chat-template.js";
+import { encodeModelChat } from "../tokenizer/model-chat-template.js";
 
 /** The input options of generate/score (spread into a command's options). */
 export const INPUT_OPTIONS = {
@@ -61,7 +62,8 @@ export async function inputIds(command: string, f: Flags, modelDir: string, voca
     if (system !== undefined) messages.push({ role: "system", content: system });
     messages.push({ role: "user", content: text });
     if (response !== undefined) messages.push({ role: "assistant", content: response });
-    return encodeChat(tokenizer, messages).ids;
+    // A prompt to answer in the model's own chat format; a prompt with a response (reward models) in the Llama 2 format.
+    return response === undefined ? encodeModelChat(tokenizer, messages) : encodeChat(tokenizer, messages).ids;
   }
   return tokenizer.encode(text, { parseSpecial: g.bool("parse-special") });
 }

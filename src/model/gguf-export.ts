@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { LlamaConfig } from "./config.js";
-import type { Tokenizer } from "../tokenizer/tokenizer.js";
+import { CHAT_TEMPLATE_FILE, configChatTemplate, type Tokenizer, type TokenizerConfig } from "../tokenizer/tokenizer.js";
 import { encodeF16 } from "../io/dtype.js";
 import { gguf, GgmlType, writeGguf, type GgufTensorSpec, type GgufValue } from "../io/gguf.js";
 import { quantizeQ8_0 } from "./q8_0.js";
@@ -106,12 +106,13 @@ export function tokenizerMetadata(tok: Tokenizer, chatTemplate: string | null): 
   return kv;
 }
 
-/** The chat template of a model directory's tokenizer_config.json, or null. */
+/** The chat template of a model directory (chat_template.jinja, else tokenizer_config.json's), or null. */
 export function readChatTemplate(dir: string): string | null {
+  const jinja = path.join(dir, CHAT_TEMPLATE_FILE);
+  if (fs.existsSync(jinja)) return fs.readFileSync(jinja, "utf8");
   const file = path.join(dir, "tokenizer_config.json");
   if (!fs.existsSync(file)) return null;
-  const t = (JSON.parse(fs.readFileSync(file, "utf8")) as { chat_template?: unknown }).chat_template;
-  return typeof t === "string" ? t : null;
+  return configChatTemplate(JSON.parse(fs.readFileSync(file, "utf8")) as TokenizerConfig) ?? null;
 }
 
 /** Writes `src` (with its tokenizer) as a GGUF file of the given type. */

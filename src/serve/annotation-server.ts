@@ -16,7 +16,8 @@ import { readPrompts, type PromptRow } from "../rlhf/prompts.js";
 import { comparisonRow, type ResponseSource } from "../data/comparison-row.js";
 import { PreferenceDataError } from "../data/preferences.js";
 import { loadTokenizer } from "../tokenizer/resolve.js";
-import { encodeChat, ChatFormatError, type ChatMessage } from "../tokenizer/chat-template.js";
+import { ChatFormatError, type ChatMessage } from "../tokenizer/chat-template.js";
+import { encodeModelChat } from "../tokenizer/model-chat-template.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { isRating } from "../world/ratings.js";
 
@@ -201,7 +202,7 @@ export async function startAnnotationServer(o: AnnotationServerOptions): Promise
 
   function ids0(tok: Tokenizer, messages: ChatMessage[]): number[] {
     try {
-      return encodeChat(tok, messages, { addGenerationPrompt: true }).ids;
+      return encodeModelChat(tok, messages);
     } catch (e) {
       if (e instanceof ChatFormatError) throw new HttpError(400, e.message, "prompt");
       throw e;

@@ -16,7 +16,8 @@ import {
 } from "./openai.js";
 import { loadTokenizer } from "../tokenizer/resolve.js";
 import type { WeightDtype } from "../model/weight-storage.js";
-import { encodeChat, ChatFormatError } from "../tokenizer/chat-template.js";
+import { ChatFormatError } from "../tokenizer/chat-template.js";
+import { encodeModelChat } from "../tokenizer/model-chat-template.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 
 /** What `llama2 serve` takes. */
@@ -103,7 +104,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return tok.encode(r.prompt, { parseSpecial: false });
     }
     try {
-      return encodeChat(tok, r.messages, { addGenerationPrompt: true }).ids;
+      return encodeModelChat(tok, r.messages);
     } catch (e) {
       if (e instanceof ChatFormatError) throw new ApiError(400, e.message, "messages");
       throw e;

@@ -36,7 +36,19 @@ export interface TokenizerConfig {
   eos_token?: string | { content: string } | null;
   unk_token?: string | { content: string } | null;
   pad_token?: string | { content: string } | null;
-  chat_template?: string;
+  /** A template, or (older transformers) a list of named ones, "default" being the chat template. */
+  chat_template?: string | { name: string; template: string }[];
+}
+
+/** The file transformers ≥ 4.50 saves the chat template in (instead of tokenizer_config.json's chat_template). */
+export const CHAT_TEMPLATE_FILE = "chat_template.jinja";
+
+/** The chat template of a tokenizer_config.json object (a string, or the "default" of a named list), or undefined. */
+export function configChatTemplate(config: TokenizerConfig): string | undefined {
+  const t = config.chat_template;
+  if (typeof t === "string") return t;
+  if (Array.isArray(t)) return t.find((x) => x && x.name === "default" && typeof x.template === "string")?.template;
+  return undefined;
 }
 
 const exists = (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
@@ -97,8 +109,10 @@ export class Tokenizer {
   unkId: number;
   /** Which normalization encodeSpaced can do without building the normalized string (null: generic path). */
   private readonly fast: "sentencepiece" | "legacy" | "metaspace" | null;
-  /** The chat template from tokenizer_config.json, if any. */
+  /** The chat template (chat_template.jinja, else tokenizer_config.json's chat_template), if any. */
   chatTemplate: string | undefined;
+  /** Where chatTemplate came from (for errors). */
+  chatTemplateSource: string | undefined;
 
   private constructor(readonly spec: TokenizerSpec, config: TokenizerConfig = {}, configSrc = "tokenizer_config.json") {
     this.encoder = new BpeEncoder(spec.bpe, spec.splitAtSpaces);
@@ -133,7 +147,8 @@ export class Tokenizer {
     this.eosId = idOf("eos_token", spec.eosId);
     this.unkId = idOf("unk_token", spec.unkId);
     this.padId = idOf("pad_token", spec.padId);
-    this.chatTemplate = config.chat_template;
+    this.chatTemplate = configChatTemplate(config);
+    this.chatTemplateSource = this.chatTemplate !== undefined ? `${configSrc} chat_template` : undefined;
     this.fast = fastPath(spec);
   }
 
@@ -149,14 +164,21 @@ export class Tokenizer {
       try { config = JSON.parse(await fs.readFile(configPath, "utf8")) as TokenizerConfig; }
       catch (e) { throw new TokenizerFormatError(`${configPath}: ${(e as Error).message}`); }
     }
+    let tok: Tokenizer;
     if (await exists(jsonPath)) {
       let json: unknown;
       try { json = JSON.parse(await fs.readFile(jsonPath, "utf8")); }
       catch (e) { throw new TokenizerFormatError(`${jsonPath}: ${(e as Error).message}`); }
-      return new Tokenizer(specFromTokenizerJson(json, jsonPath), config, configPath);
+      tok = new Tokenizer(specFromTokenizerJson(json, jsonPath), config, configPath);
+    } else if (await exists(modelPath)) tok = new Tokenizer(specFromSentencePiece(await fs.readFile(modelPath), modelPath), config, configPath);
+    else throw new TokenizerFormatError(`${dir}: neither tokenizer.json nor tokenizer.model found`);
+    // transformers reads chat_template.jinja before tokenizer_config.json's key (and saves only the file).
+    const templatePath = path.join(dir, CHAT_TEMPLATE_FILE);
+    if (await exists(templatePath)) {
+      tok.chatTemplate = await fs.readFile(templatePath, "utf8");
+      tok.chatTemplateSource = templatePath;
     }
-    if (await exists(modelPath)) return new Tokenizer(specFromSentencePiece(await fs.readFile(modelPath), modelPath), config, configPath);
-    throw new TokenizerFormatError(`${dir}: neither tokenizer.json nor tokenizer.model found`);
+    return tok;
   }
 
   /** From a parsed tokenizer.json object (and optionally a parsed tokenizer_config.json). */

@@ -6,7 +6,8 @@ import readline from "node:readline";
 import { defineCommand, parseFlags, UsageError } from "../args.js";
 import { Llama } from "../../model/llama.js";
 import { loadTokenizer } from "../../tokenizer/resolve.js";
-import { encodeChat, type ChatMessage } from "../../tokenizer/chat-template.js";
+import type { ChatMessage } from "../../tokenizer/chat-template.js";
+import { encodeModelChat } from "../../tokenizer/model-chat-template.js";
 import { ContinuousBatcher } from "../../serve/batcher.js";
 import { requireHead } from "../../model/model-kind.js";
 
@@ -55,7 +56,7 @@ export async function run(argv: string[]): Promise<void> {
   const promptFor = (user: string): number[] => {
     for (;;) {
       const msgs: ChatMessage[] = [...(system ? [{ role: "system" as const, content: system }] : []), ...history, { role: "user", content: user }];
-      const ids = encodeChat(tok, msgs, { addGenerationPrompt: true }).ids;
+      const ids = encodeModelChat(tok, msgs);
       if (ids.length + maxNew <= ctx) return ids;
       if (history.length === 0) throw new Error(`the message alone (${ids.length} tokens) does not fit the ${ctx}-token context with ${maxNew} new tokens`);
       history = history.slice(2);
