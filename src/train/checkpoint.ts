@@ -99,9 +99,9 @@ export async function saveCheckpoint(runDir: string, model: SavableModel, optimi
 }
 
 /**
- * Writes RUN_DIR/final/ atomically: the model (model.save) plus `extraFiles` (the tokenizer's); a
- * tokenizer_config.json without a chat_template gets the Llama 2 chat template, so the directory
- * works with apply_chat_template. Replaces an older final/. Returns its path.
+ * Writes RUN_DIR/final/ atomically: the model (model.save) plus `extraFiles` (the tokenizer's); its
+ * tokenizer_config.json gets the Llama 2 chat template (replacing any other: the recipes train that format),
+ * so the directory works with apply_chat_template. Replaces an older final/. Returns its path.
  */
 export async function saveFinal(runDir: string, model: SavableModel, opts: { dtype?: "float32" | "bfloat16"; extraFiles?: string[] } = {}): Promise<string> {
   const final = path.join(runDir, FINAL_DIR);
@@ -150,7 +150,8 @@ function withChatTemplate(file: string): string {
   } catch (e) {
     throw new Error(`${file}: invalid JSON: ${(e as Error).message}`);
   }
-  if (typeof cfg.chat_template === "string" || Array.isArray(cfg.chat_template)) return text;
+  // Every recipe trains the Llama 2 format, so another template (a chat model's ChatML, say) would now be wrong.
+  if (cfg.chat_template === LLAMA2_CHAT_TEMPLATE) return text;
   return JSON.stringify({ ...cfg, chat_template: LLAMA2_CHAT_TEMPLATE }, null, 2) + "\n";
 }
 

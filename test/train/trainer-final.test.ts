@@ -55,9 +55,11 @@ test("the trainer installs no signal handler unless asked, and reports through i
   assert.deepEqual([process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")], before, "handlers removed after the run");
 });
 
-test("a finished run ends with RUN_DIR/final: the trained model, tokenizer files and chat template", async () => {
+test("a finished run ends with RUN_DIR/final: the trained model, tokenizer files and the Llama 2 chat template (replacing another)", async () => {
   const run = tmpDir("final-"), tok = tmpDir("tok-");
-  fs.writeFileSync(path.join(tok, "tokenizer_config.json"), JSON.stringify({ bos_token: "<s>", eos_token: "</s>" }));
+  // A chat model's own template (ChatML here) is replaced: the recipes train the Llama 2 format.
+  fs.writeFileSync(path.join(tok, "tokenizer_config.json"), JSON.stringify({ bos_token: "<s>", eos_token: "</s>",
+    chat_template: "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}" }));
   fs.writeFileSync(path.join(tok, "tokenizer.json"), "{}");
   const { model, trainer } = setup(run, 3, { extraFiles: [path.join(tok, "tokenizer_config.json"), path.join(tok, "tokenizer.json")] });
   const res = await trainer.run();
