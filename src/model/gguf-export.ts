@@ -4,10 +4,8 @@
 // template, and tensors under ggml's names with q_proj/k_proj rows permuted from HF's rotate-half order
 // to Meta's interleaved RoPE pairs. 1-D tensors (norms) stay F32 whatever the file type, as llama.cpp's
 // converter keeps them.
-import fs from "node:fs";
-import path from "node:path";
 import type { LlamaConfig } from "./config.js";
-import { CHAT_TEMPLATE_FILE, configChatTemplate, type Tokenizer, type TokenizerConfig } from "../tokenizer/tokenizer.js";
+import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { encodeF16 } from "../io/dtype.js";
 import { gguf, GgmlType, writeGguf, type GgufTensorSpec, type GgufValue } from "../io/gguf.js";
 import { quantizeQ8_0 } from "./q8_0.js";
@@ -104,15 +102,6 @@ export function tokenizerMetadata(tok: Tokenizer, chatTemplate: string | null): 
   kv.set("tokenizer.ggml.add_eos_token", gguf.bool(spec.addEos));
   if (chatTemplate !== null) kv.set("tokenizer.chat_template", gguf.str(chatTemplate));
   return kv;
-}
-
-/** The chat template of a model directory (chat_template.jinja, else tokenizer_config.json's), or null. */
-export function readChatTemplate(dir: string): string | null {
-  const jinja = path.join(dir, CHAT_TEMPLATE_FILE);
-  if (fs.existsSync(jinja)) return fs.readFileSync(jinja, "utf8");
-  const file = path.join(dir, "tokenizer_config.json");
-  if (!fs.existsSync(file)) return null;
-  return configChatTemplate(JSON.parse(fs.readFileSync(file, "utf8")) as TokenizerConfig) ?? null;
 }
 
 /** Writes `src` (with its tokenizer) as a GGUF file of the given type. */

@@ -123,6 +123,8 @@ export function loadModelDir(dir: string, opts: LoadModelDirOptions = {}): Model
       },
     };
   };
+  const why = notAModelDir(dir);
+  if (why) throw new Error(why);
   const hf = readHfConfig(path.join(dir, "config.json"));
   const wanted = (names: string[]): string[] => names.filter((x) => !ignorable(x, hf.config, hf.kind));
   const all = new Map<string, Tensor>();
@@ -176,6 +178,28 @@ export function openModelDirLazily(dir: string): LazyModelDir {
     });
   }
   return { config: hf.config, kind: hf.kind, tensors };
+}
+
+/**
+ * Why `dir` is no Hugging Face model directory (a GGUF or llama2.c file, a llama2.c or Meta checkpoint directory,
+ * a missing path), or null when it has a config.json. Those formats are written here (llama2 export), not read.
+ */
+export function notAModelDir(dir: string): string | null {
+  if (fs.existsSync(path.join(dir, "config.json"))) return null;
+  const only = "llama2-ts loads Hugging Face model directories (config.json + model.safetensors)";
+  if (!fs.existsSync(dir)) return `${dir}: no such model directory`;
+  if (!fs.statSync(dir).isDirectory()) {
+    const kind = /\.gguf$/i.test(dir) ? "a GGUF file" : /\.bin$/i.test(dir) ? "a file (a llama2.c or PyTorch checkpoint?)" : "a file";
+    return `${dir} is ${kind}, not a model directory: ${only}; GGUF and llama2.c files are what \`llama2 export\` writes, they are not read back`;
+  }
+  const has = (f: string): boolean => fs.existsSync(path.join(dir, f));
+  if (has("model.bin") || has("tokenizer.bin"))
+    return `${dir}: no config.json; it looks like a llama2.c checkpoint (model.bin / tokenizer.bin), which llama2-ts exports but does not read: ${only}`;
+  if (has("params.json") || fs.readdirSync(dir).some((f) => /^consolidated\.\d+\.pth$/.test(f)))
+    return `${dir}: no config.json; it looks like Meta's original checkpoint (params.json, consolidated.*.pth): ${only} — convert it with transformers' convert_llama_weights_to_hf.py`;
+  if (fs.readdirSync(dir).some((f) => /\.gguf$/i.test(f)))
+    return `${dir}: no config.json; it holds GGUF files, which llama2-ts writes (llama2 export) but does not read: ${only}`;
+  return `${dir}: no config.json: ${only}`;
 }
 
 /** Options for saveModelDir. */

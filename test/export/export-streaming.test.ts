@@ -14,7 +14,7 @@ import { tempDir } from "../helpers/tmp.js";
 import { Llama } from "../../src/model/llama.js";
 import { preset } from "../../src/model/presets.js";
 import { openModelDirLazily } from "../../src/model/model-dir.js";
-import { exportGguf, readChatTemplate, type GgufFileType } from "../../src/model/gguf-export.js";
+import { exportGguf, type GgufFileType } from "../../src/model/gguf-export.js";
 import { exportLlama2c, type Llama2cVersion } from "../../src/model/llama2c-export.js";
 import { loadTokenizer } from "../../src/tokenizer/resolve.js";
 
@@ -44,7 +44,7 @@ test("streamed GGUF and llama2.c exports are byte for byte the whole-model expor
       const src = await wholeModelSource(dir), tok = await loadTokenizer(dir);
       for (const type of ["f32", "f16", "q8_0"] as GgufFileType[]) {
         const want = path.join(work, `${name}-whole-${type}.gguf`), got = path.join(work, `${name}-cli-${type}.gguf`);
-        exportGguf(src, tok, readChatTemplate(dir), want, type);
+        exportGguf(src, tok, tok.chatTemplate ?? null, want, type);
         const r = llama2("export", "--model", dir, "--format", "gguf", "--type", type, "--out", got);
         assert.equal(r.status, 0, r.stderr);
         assert.ok(fs.readFileSync(got).equals(fs.readFileSync(want)), `${name} gguf ${type}: the streamed file differs`);

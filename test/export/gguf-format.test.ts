@@ -8,6 +8,8 @@ import { gguf, GgmlType, readGguf, writeGguf } from "../../src/io/gguf.js";
 import { dequantizeQ8_0, quantizeQ8_0 } from "../../src/model/q8_0.js";
 import { permuteForRope, unpermuteForRope } from "../../src/model/gguf-export.js";
 import { tempDir } from "../helpers/tmp.js";
+import { fixture } from "../helpers/fixtures.js";
+import { llama2 } from "../helpers/cli.js";
 
 const tmp = (): string => tempDir("gguf-");
 
@@ -77,4 +79,14 @@ test("RoPE permutation moves HF's rotate-half rows (i, i + D/2) to Meta's interl
 test("unpermuteForRope undoes permuteForRope", () => {
   const w = new Float32Array(6 * 8 * 3).map((_, i) => i * 0.5 - 7);
   assert.deepEqual(unpermuteForRope(permuteForRope(w, 6, 48, 3), 6, 48, 3), w);
+});
+
+test("llama2 export --format gguf of a model directory without tokenizer files says the GGUF needs them (not to pass --ids)", (t) => {
+  const dir = tempDir("gguf-notok-", t);
+  for (const f of ["config.json", "model.safetensors"]) fs.copyFileSync(fixture("models", "llama-gqa", f), path.join(dir, f));
+  const r = llama2("export", "--model", dir, "--format", "gguf", "--out", path.join(dir, "m.gguf"));
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /no tokenizer\.json or tokenizer\.model; a GGUF file carries the vocabulary llama\.cpp tokenizes with/);
+  assert.doesNotMatch(r.stderr, /--ids/);
+  assert.ok(!fs.existsSync(path.join(dir, "m.gguf")));
 });

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import { expectedTensorShapes, loadModelDir, type ModelDir, saveModelDir } from "../../src/model/model-dir.js";
 import { bf16ToF32, f32ToBf16 } from "../../src/io/dtype.js";
 import { readSafetensors, readSafetensorsHeader, writeSafetensors } from "../../src/io/safetensors.js";
@@ -181,4 +182,16 @@ test("the expected files hold a gradient for every parameter and inputs with ign
     assert.equal([...exp.keys()].filter((k) => k.startsWith("grad.")).length, m.tensors.size, name);
     assert.deepEqual(exp.get("input_ids")!.shape, [2, 12]);
   }
+});
+
+test("what is not an HF model directory is named for what it looks like (GGUF, llama2.c, Meta's checkpoint), not as a missing config.json", (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "not-a-model-"));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const put = (rel: string): string => { const p = path.join(root, rel); fs.mkdirSync(path.dirname(p), { recursive: true }); fs.writeFileSync(p, "x"); return p; };
+  assert.throws(() => loadModelDir(put("m.gguf")), /m\.gguf is a GGUF file, not a model directory: llama2-ts loads Hugging Face model directories .*`llama2 export` writes, they are not read back/);
+  put("l2c/model.bin"); put("l2c/tokenizer.bin");
+  assert.throws(() => loadModelDir(path.join(root, "l2c")), /l2c: no config\.json; it looks like a llama2\.c checkpoint \(model\.bin \/ tokenizer\.bin\), which llama2-ts exports but does not read/);
+  put("meta/params.json"); put("meta/consolidated.00.pth");
+  assert.throws(() => loadModelDir(path.join(root, "meta")), /meta: no config\.json; it looks like Meta's original checkpoint .*convert_llama_weights_to_hf/);
+  assert.throws(() => loadModelDir(path.join(root, "nothing")), /nothing: no such model directory/);
 });

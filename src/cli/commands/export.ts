@@ -6,7 +6,7 @@
 import path from "node:path";
 import { defineCommand, parseFlags, UsageError } from "../args.js";
 import { Llama } from "../../model/llama.js";
-import { exportGguf, readChatTemplate, type ExportSource, type GgufFileType } from "../../model/gguf-export.js";
+import { exportGguf, type ExportSource, type GgufFileType } from "../../model/gguf-export.js";
 import { openModelDirLazily } from "../../model/model-dir.js";
 import { isAdapterDir } from "../../model/peft.js";
 import { exportLlama2c, type Llama2cVersion } from "../../model/llama2c-export.js";
@@ -55,7 +55,10 @@ export async function run(argv: string[]): Promise<void> {
   if (format === "gguf") {
     if (f.values.version !== undefined) throw new UsageError("export: --version is for --format llama2c");
     const type = f.str("type") as GgufFileType;
-    exportGguf(src, await loadTokenizer(dir), readChatTemplate(dir), out, type);
+    if (!resolvesTokenizer(dir))
+      throw new Error(`${dir}: no tokenizer.json or tokenizer.model; a GGUF file carries the vocabulary llama.cpp tokenizes with, so the model directory needs its tokenizer files`);
+    const tok = await loadTokenizer(dir);  // an adapter's base's when the adapter has none; with its chat template
+    exportGguf(src, tok, tok.chatTemplate ?? null, out, type);
     console.error(`wrote ${out} (GGUF v3, ${type})`);
   } else {
     if (f.values.type !== undefined) throw new UsageError("export: --type is for --format gguf (llama2c picks its storage with --version)");
