@@ -2,7 +2,8 @@
 // server-sent events), GET /v1/models, GET /health. Generation runs in a worker with continuous
 // batching (src/serve/worker.ts); this thread parses, tokenizes, bounds the queue (429 + Retry-After
 // beyond `parallel` running and `queue` waiting), checks the bearer key, cancels generations whose
-// client disconnected, and on close() stops accepting and ends open streams cleanly.
+// client disconnected, and on close() stops accepting and ends open streams cleanly. CORS is open (as llama.cpp's
+// server), so web pages on other origins can call it; --api-key still gates every request but the preflight.
 import http from "node:http";
 import crypto from "node:crypto";
 import path from "node:path";
@@ -78,6 +79,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     const route = url.pathname.replace(/\/+$/, "");
+    // CORS, as llama.cpp's server: a web page on another origin (a browser chat UI, the openai client with
+    // dangerouslyAllowBrowser) may call the API; its preflight carries no Authorization, the request itself does.
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, {
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": req.headers["access-control-request-headers"] ?? "Authorization, Content-Type",
+        "Access-Control-Max-Age": "86400",
+      });
+      return void res.end();
+    }
     if (req.method === "GET" && route === "/health") return sendJson(res, 200, { status: "ok" });
     if (opts.apiKey) {
       const auth = req.headers.authorization ?? "";
