@@ -2,11 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as os from "node:os";
 import { expectedTensorShapes, loadModelDir, type ModelDir, saveModelDir } from "../../src/model/model-dir.js";
 import { bf16ToF32, f32ToBf16 } from "../../src/io/dtype.js";
 import { readSafetensors, readSafetensorsHeader, writeSafetensors } from "../../src/io/safetensors.js";
 import { MODELS, tempDir } from "../io/helpers.js";
+import { tempDir as scratchDir } from "../helpers/tmp.js";
 
 test("the GQA causal-LM fixture loads with its config, every HF tensor name and an untied lm_head", () => {
   const m = loadModelDir(path.join(MODELS, "llama-gqa"));
@@ -185,8 +185,7 @@ test("the expected files hold a gradient for every parameter and inputs with ign
 });
 
 test("what is not an HF model directory is named for what it looks like (GGUF, llama2.c, Meta's checkpoint), not as a missing config.json", (t) => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "not-a-model-"));
-  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const root = scratchDir("not-a-model-", t);
   const put = (rel: string): string => { const p = path.join(root, rel); fs.mkdirSync(path.dirname(p), { recursive: true }); fs.writeFileSync(p, "x"); return p; };
   assert.throws(() => loadModelDir(put("m.gguf")), /m\.gguf is a GGUF file, not a model directory: llama2-ts loads Hugging Face model directories .*`llama2 export` writes, they are not read back/);
   put("l2c/model.bin"); put("l2c/tokenizer.bin");
