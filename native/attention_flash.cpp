@@ -91,6 +91,7 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
               const float* q, const float* k, const float* v, const int32_t* segIds) {
   const int64_t B = s.B, T = s.T, H = s.H, KH = s.KH, D = s.D, group = H / KH;
   const int64_t Tp = roundTile(T), Dp = roundUp(D), nt = Tp / kBc;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
   const double work = static_cast<double>(B * H * T) * static_cast<double>(T) * static_cast<double>(D);
   const bool parallel = work >= kParallelMin && B * H * nt > 1;
   // Each head's key tiles in C chunks of equal causal work (tile kt meets nt - kt query tiles),
@@ -124,8 +125,8 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
       for (int64_t j = kt0 * kBc; j < std::min(kt1 * kBc, T); j++) {
         float* kd = group > 1 ? kvPart.data() + (bh * T + j) * D : dk + ((b * T + j) * KH + kh) * D;
         float* vd = group > 1 ? kvPart.data() + ((B * H + bh) * T + j) * D : dv + ((b * T + j) * KH + kh) * D;
-        std::memcpy(kd, dKa + j * Dp, sizeof(float) * D);
-        std::memcpy(vd, dVa + j * Dp, sizeof(float) * D);
+        unpackTileRow(kd, dKa, j, D, Dp, scale);
+        unpackTileRow(vd, dVa, j, D, Dp, 1.0f);
       }
     }
   });

@@ -76,6 +76,13 @@ inline void packTilesTransposed(float* dst, const float* src, int64_t ld, int64_
   }
 }
 
+// Row j of a matrix stored tile-transposed ([rows/kBc][Dp][kBc], the backward's dk and dv
+// accumulators), times f, into dst[D].
+inline void unpackTileRow(float* dst, const float* src, int64_t j, int64_t D, int64_t Dp, float f) {
+  const float* t = src + j / kBc * kBc * Dp + j % kBc;
+  for (int64_t d = 0; d < D; d++) dst[d] = t[d * kBc] * f;
+}
+
 // The forward's packed K and V of one (b, kv head): K^T * log2(e)/sqrt(D) [Sp/kBc][D][kBc], V [Sp][Dp],
 // Sp = roundTile(pos0 + T).
 inline int64_t packedKvFloats(const Shape& s) {

@@ -20,16 +20,50 @@ namespace llama2::qmm {
 
 // ---- portable family (plain C++; also the reference the SIMD families are tested against) ----
 namespace portable {
-static void bf16Dot(int M, const float* A, const uint16_t*, int64_t K, const uint16_t* W, int64_t n0, int64_t n1,
-                    float beta, float* C, int64_t ldc) {
+// Written for the auto-vectorizer, no intrinsics (SSE2 on x86-64, NEON on arm64, whatever the target
+// has): each weight row is widened 16 at a time, bf16 -> float32 by a 16-bit shift in a uint32 (exact),
+// into MR x 16 float32 accumulators (16 independent lanes per row of x: no serial dependency on one sum),
+// reduced pairwise at the end. Every row of W is read once for the MR rows of x. (Measured, SSE2, one
+// thread: 2.5x the AVX2 kernel's time at M 1, 4.3x at M 4 — SSE2 has no FMA — against 15x scalar.)
+template <int MR>
+static void bf16DotRows(const float* A, int64_t K, const uint16_t* W, int64_t n0, int64_t n1, float beta, float* C,
+                        int64_t ldc) {
+  constexpr int kLanes = 16;
   for (int64_t n = n0; n < n1; n++) {
     const uint16_t* w = W + n * K;
-    for (int m = 0; m < M; m++) {
-      float s = 0.0f;
-      for (int64_t k = 0; k < K; k++) s += A[m * K + k] * bf16ToF32(w[k]);
-      float* c = C + m * ldc + n;
-      *c = (beta == 0.0f ? 0.0f : beta * *c) + s;
+    float acc[MR][kLanes] = {};
+    int64_t k = 0;
+    for (; k + kLanes <= K; k += kLanes) {
+      uint32_t bits[kLanes];
+      float wf[kLanes];
+      for (int j = 0; j < kLanes; j++) bits[j] = static_cast<uint32_t>(w[k + j]) << 16;
+      std::memcpy(wf, bits, sizeof wf);
+      for (int m = 0; m < MR; m++) {
+        const float* a = A + m * K + k;
+        for (int j = 0; j < kLanes; j++) acc[m][j] += a[j] * wf[j];
+      }
     }
+    for (int m = 0; m < MR; m++) {
+      for (int64_t kk = k; kk < K; kk++) acc[m][kk - k] += A[m * K + kk] * bf16ToF32(w[kk]);  // tail, < 16
+      for (int h = kLanes / 2; h >= 1; h /= 2)
+        for (int j = 0; j < h; j++) acc[m][j] += acc[m][j + h];
+      float* c = C + m * ldc + n;
+      *c = (beta == 0.0f ? 0.0f : beta * *c) + acc[m][0];
+    }
+  }
+}
+
+static void bf16Dot(int M, const float* A, const uint16_t*, int64_t K, const uint16_t* W, int64_t n0, int64_t n1,
+                    float beta, float* C, int64_t ldc) {
+  switch (M) {  // the row kernels take at most 4 rows of x at a time (qmatmul below)
+    case 1: bf16DotRows<1>(A, K, W, n0, n1, beta, C, ldc); break;
+    case 2: bf16DotRows<2>(A, K, W, n0, n1, beta, C, ldc); break;
+    case 3: bf16DotRows<3>(A, K, W, n0, n1, beta, C, ldc); break;
+    case 4: bf16DotRows<4>(A, K, W, n0, n1, beta, C, ldc); break;
+    default:
+      for (int m0 = 0; m0 < M; m0 += 4)
+        bf16Dot(std::min(4, M - m0), A + m0 * K, nullptr, K, W, n0, n1, beta, C + m0 * ldc, ldc);
+      break;
   }
 }
 
