@@ -40,6 +40,22 @@ namespace {
 
 int64_t regionThreads() { return inParallel() ? 1 : threadCount(); }  // threads a region would use
 
+// A grow-only float buffer of this thread (pool threads persist): no zero fill and no fresh pages
+// on every call. The large ones (T 4096: packed K/V 9 MB, dq shares 14 MB, 6.5 MB of tile scratch a
+// thread) were std::vectors per call: zeroed, and on the pool's threads mmap-ed and faulted in each
+// time. Every user writes what it reads (see forwardTile, backwardHead).
+enum Buffer { kScratch, kPacked, kDqPart, kKvPart, kBuffers };
+float* threadBuffer(Buffer which, int64_t n) {
+  static thread_local std::vector<float> bufs[kBuffers];
+  std::vector<float>& b = bufs[which];
+  if (static_cast<int64_t>(b.size()) < n) {
+    b.clear();
+    b.shrink_to_fit();
+    b.resize(static_cast<size_t>(n));
+  }
+  return b.data();
+}
+
 struct Family {
   decltype(&portable::forwardTile) forwardTile;
   decltype(&portable::backwardHead) backwardHead;
@@ -62,7 +78,7 @@ void forward(const Shape& s, float* out, float* lse, const float* q, const float
              const int32_t* keyStart, const int32_t* segIds) {
   const int64_t Sv = s.pos0 + s.T, nkt = roundTile(Sv) / kBc, nqt = (s.T + kBr - 1) / kBr;
   const int64_t kvFloats = packedKvFloats(s), groups = s.B * s.KH, group = s.H / s.KH;
-  std::vector<float> packed(groups * kvFloats);
+  float* packed = threadBuffer(kPacked, groups * kvFloats);
   std::vector<SegRange> kseg(segIds ? s.B * nkt : 0);
   for (int64_t b = 0; b < (segIds ? s.B : 0); b++)
     for (int64_t kt = 0; kt < nkt; kt++)
@@ -72,17 +88,17 @@ void forward(const Shape& s, float* out, float* lse, const float* q, const float
   const double work = static_cast<double>(s.B * s.H * s.T) * static_cast<double>(Sv) * static_cast<double>(s.D);
   const bool par = work >= kParallelMin && items > 1;
   parallelFor(groups, 1, par, [&](int64_t g0, int64_t g1) {
-    for (int64_t g = g0; g < g1; g++) packKv(s, g / s.KH, g % s.KH, k, v, packed.data() + g * kvFloats);
+    for (int64_t g = g0; g < g1; g++) packKv(s, g / s.KH, g % s.KH, k, v, packed + g * kvFloats);
   });
   // heaviest (last) query tiles first, so the causal triangle balances across threads
   WorkQueue tiles(items);
   parallelRegion(par, [&](int, int) {
-    std::vector<float> scratch(forwardScratch(s));
+    float* scratch = threadBuffer(kScratch, forwardScratch(s));
     for (int64_t it; tiles.next(it);) {
       const int64_t qt = nqt - 1 - it / (s.B * s.H), bh = it % (s.B * s.H), b = bh / s.H, h = bh % s.H;
-      const float* kv = packed.data() + (b * s.KH + h / group) * kvFloats;
+      const float* kv = packed + (b * s.KH + h / group) * kvFloats;
       f.forwardTile(s, b, h, qt * kBr, out, lse, q, kv, keyStart, segIds, segIds ? kseg.data() + b * nkt : nullptr,
-                    scratch.data());
+                    scratch);
     }
   });
 }
@@ -106,25 +122,25 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
     while (kt < nt && acc + (nt - kt) <= goal) acc += nt - kt++;
     if (kt == bound[c] && kt < nt) acc += nt - kt++;  // at least one tile per chunk
   }
-  std::vector<float> dqPart(C > 1 ? B * H * C * T * D : 0);
+  float* dqPart = C > 1 ? threadBuffer(kDqPart, B * H * C * T * D) : nullptr;
   // GQA: each query head's dk/dv share [2][B][H][T][D], summed over the group below
-  std::vector<float> kvPart(group > 1 ? 2 * B * H * T * D : 0);
+  float* kvPart = group > 1 ? threadBuffer(kKvPart, 2 * B * H * T * D) : nullptr;
   const Family f = pick();
   WorkQueue items(B * H * C);
   parallelRegion(parallel, [&](int, int) {
-    std::vector<float> scratch(backwardScratch(s) + 2 * Tp * Dp);
-    float* dKa = scratch.data() + backwardScratch(s);
+    float* scratch = threadBuffer(kScratch, backwardScratch(s) + 2 * Tp * Dp);
+    float* dKa = scratch + backwardScratch(s);
     float* dVa = dKa + Tp * Dp;
     for (int64_t it; items.next(it);) {
       const int64_t c = it % C, bh = it / C, b = bh / H, h = bh % H, kh = h / group;
       const int64_t kt0 = bound[c], kt1 = bound[c + 1];
       if (kt0 >= kt1) continue;
-      float* dqOut = C > 1 ? dqPart.data() + it * T * D : dq + (b * T * H + h) * D;
+      float* dqOut = C > 1 ? dqPart + it * T * D : dq + (b * T * H + h) * D;
       f.backwardHead(s, b, h, kt0, kt1, dqOut, C > 1 ? D : H * D, dKa, dVa, dout, out, lse, q, k, v, segIds,
-                     scratch.data());
+                     scratch);
       for (int64_t j = kt0 * kBc; j < std::min(kt1 * kBc, T); j++) {
-        float* kd = group > 1 ? kvPart.data() + (bh * T + j) * D : dk + ((b * T + j) * KH + kh) * D;
-        float* vd = group > 1 ? kvPart.data() + ((B * H + bh) * T + j) * D : dv + ((b * T + j) * KH + kh) * D;
+        float* kd = group > 1 ? kvPart + (bh * T + j) * D : dk + ((b * T + j) * KH + kh) * D;
+        float* vd = group > 1 ? kvPart + ((B * H + bh) * T + j) * D : dv + ((b * T + j) * KH + kh) * D;
         unpackTileRow(kd, dKa, j, D, Dp, scale);
         unpackTileRow(vd, dVa, j, D, Dp, 1.0f);
       }
@@ -138,7 +154,7 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
         std::memset(o, 0, sizeof(float) * D);
         for (int64_t c = 0; c < C && bound[c] * kBc <= t; c++) {
           if (bound[c] >= bound[c + 1]) continue;
-          const float* p = dqPart.data() + ((bh * C + c) * T + t) * D;
+          const float* p = dqPart + ((bh * C + c) * T + t) * D;
           for (int64_t d = 0; d < D; d++) o[d] += p[d];
         }
       }
@@ -152,8 +168,8 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
         std::memset(kd, 0, sizeof(float) * D);
         std::memset(vd, 0, sizeof(float) * D);
         for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
-          const float* pk = kvPart.data() + ((b * H + h) * T + j) * D;
-          const float* pv = kvPart.data() + ((B * H + b * H + h) * T + j) * D;
+          const float* pk = kvPart + ((b * H + h) * T + j) * D;
+          const float* pv = kvPart + ((B * H + b * H + h) * T + j) * D;
           for (int64_t d = 0; d < D; d++) kd[d] += pk[d], vd[d] += pv[d];
         }
       }
