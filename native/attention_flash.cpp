@@ -40,21 +40,36 @@ namespace {
 
 int64_t regionThreads() { return inParallel() ? 1 : threadCount(); }  // threads a region would use
 
-// A grow-only float buffer of this thread (pool threads persist): no zero fill and no fresh pages
-// on every call. The large ones (T 4096: packed K/V 9 MB, dq shares 14 MB, 6.5 MB of tile scratch a
-// thread) were std::vectors per call: zeroed, and on the pool's threads mmap-ed and faulted in each
-// time. Every user writes what it reads (see forwardTile, backwardHead).
+// A grow-only float buffer of this thread (pool threads persist), held while in scope: no zero fill
+// and no fresh pages on every call. The large ones (T 4096: packed K/V 9 MB, dq shares 14 MB, 6.5 MB
+// of tile scratch a thread) were std::vectors per call: zeroed, and on the pool's threads mmap-ed and
+// faulted in each time. A buffer above kKeepFloats is freed when its scope ends, so a server's one
+// long prefill does not stay resident. Every user writes what it reads (see forwardTile, backwardHead).
 enum Buffer { kScratch, kPacked, kDqPart, kKvPart, kBuffers };
-float* threadBuffer(Buffer which, int64_t n) {
+constexpr size_t kKeepFloats = size_t{16} << 20;  // 64 MB
+std::vector<float>& threadVector(Buffer which) {
   static thread_local std::vector<float> bufs[kBuffers];
-  std::vector<float>& b = bufs[which];
-  if (static_cast<int64_t>(b.size()) < n) {
-    b.clear();
-    b.shrink_to_fit();
-    b.resize(static_cast<size_t>(n));
-  }
-  return b.data();
+  return bufs[which];
 }
+struct ThreadBuffer {
+  Buffer which;
+  float* data;
+  ThreadBuffer(Buffer w, int64_t n) : which(w) {
+    std::vector<float>& b = threadVector(w);
+    if (b.size() < static_cast<size_t>(n)) {
+      b.clear();
+      b.shrink_to_fit();
+      b.resize(static_cast<size_t>(n));
+    }
+    data = b.data();
+  }
+  ~ThreadBuffer() {
+    std::vector<float>& b = threadVector(which);
+    if (b.size() > kKeepFloats) std::vector<float>().swap(b);
+  }
+  ThreadBuffer(const ThreadBuffer&) = delete;
+  ThreadBuffer& operator=(const ThreadBuffer&) = delete;
+};
 
 struct Family {
   decltype(&portable::forwardTile) forwardTile;
@@ -78,7 +93,8 @@ void forward(const Shape& s, float* out, float* lse, const float* q, const float
              const int32_t* keyStart, const int32_t* segIds) {
   const int64_t Sv = s.pos0 + s.T, nkt = roundTile(Sv) / kBc, nqt = (s.T + kBr - 1) / kBr;
   const int64_t kvFloats = packedKvFloats(s), groups = s.B * s.KH, group = s.H / s.KH;
-  float* packed = threadBuffer(kPacked, groups * kvFloats);
+  ThreadBuffer packedBuf(kPacked, groups * kvFloats);
+  float* packed = packedBuf.data;
   std::vector<SegRange> kseg(segIds ? s.B * nkt : 0);
   for (int64_t b = 0; b < (segIds ? s.B : 0); b++)
     for (int64_t kt = 0; kt < nkt; kt++)
@@ -93,7 +109,8 @@ void forward(const Shape& s, float* out, float* lse, const float* q, const float
   // heaviest (last) query tiles first, so the causal triangle balances across threads
   WorkQueue tiles(items);
   parallelRegion(par, [&](int, int) {
-    float* scratch = threadBuffer(kScratch, forwardScratch(s));
+    ThreadBuffer scratchBuf(kScratch, forwardScratch(s));
+    float* scratch = scratchBuf.data;
     for (int64_t it; tiles.next(it);) {
       const int64_t qt = nqt - 1 - it / (s.B * s.H), bh = it % (s.B * s.H), b = bh / s.H, h = bh % s.H;
       const float* kv = packed + (b * s.KH + h / group) * kvFloats;
@@ -122,13 +139,16 @@ void backward(const Shape& s, float* dq, float* dk, float* dv, const float* dout
     while (kt < nt && acc + (nt - kt) <= goal) acc += nt - kt++;
     if (kt == bound[c] && kt < nt) acc += nt - kt++;  // at least one tile per chunk
   }
-  float* dqPart = C > 1 ? threadBuffer(kDqPart, B * H * C * T * D) : nullptr;
+  ThreadBuffer dqBuf(kDqPart, C > 1 ? B * H * C * T * D : 0);
+  float* dqPart = dqBuf.data;
   // GQA: each query head's dk/dv share [2][B][H][T][D], summed over the group below
-  float* kvPart = group > 1 ? threadBuffer(kKvPart, 2 * B * H * T * D) : nullptr;
+  ThreadBuffer kvBuf(kKvPart, group > 1 ? 2 * B * H * T * D : 0);
+  float* kvPart = kvBuf.data;
   const Family f = pick();
   WorkQueue items(B * H * C);
   parallelRegion(parallel, [&](int, int) {
-    float* scratch = threadBuffer(kScratch, backwardScratch(s) + 2 * Tp * Dp);
+    ThreadBuffer scratchBuf(kScratch, backwardScratch(s) + 2 * Tp * Dp);
+    float* scratch = scratchBuf.data;
     float* dKa = scratch + backwardScratch(s);
     float* dVa = dKa + Tp * Dp;
     for (int64_t it; items.next(it);) {
