@@ -4,7 +4,7 @@
 # loading gives: bf16 weights and bf16 activations), and with every weight rounded to bf16 but float32
 # compute; their max abs error against float32 and the greedy (argmax) token at each position.
 # Run with the reference env: /root/.cache/llama2-reference-venv/bin/python scripts/reference/make_bf16_reference.py
-# Output: test/fixtures/models/<name>/bf16-reference.json
+# Output: test/fixtures/bf16/<name>.json (beside, not inside, the model directories: those hold only save_pretrained files)
 import json
 import os
 
@@ -41,7 +41,7 @@ for name in ["llama-gqa", "llama-tied"]:
         "bf16_greedy": full.argmax(-1).tolist(),
         "bf16_weights_f32_compute_greedy": wonly.argmax(-1).tolist(),
     }
-    with open(os.path.join(d, "bf16-reference.json"), "w") as f:
+    with open(os.path.join(ROOT, "..", "bf16", f"{name}.json"), "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
     print(name, json.dumps({k: v for k, v in out.items() if "err" in k or k == "logit_scale"}))

@@ -16,7 +16,7 @@
 //      (1.2e-2 on llama-gqa, 7.3e-2 on llama-tied: scale 4.4 / 8.2), so an absolute 1e-2 is out of reach
 //      of any bf16-weight model here. Asserted instead: our error against float32 is no worse than
 //      transformers' own bf16 error on the same ids (scripts/reference/make_bf16_reference.py ->
-//      <fixture>/bf16-reference.json: model.to(bfloat16) 3.3e-2 / 1.2e-1; every weight rounded with float32
+//      test/fixtures/bf16/<fixture>.json: model.to(bfloat16) 3.3e-2 / 1.2e-1; every weight rounded with float32
 //      compute 2.4e-2 / 1.1e-1), and the greedy token at every position equals float32's (transformers'
 //      bf16 greedy does not, at one position of llama-tied); greedy generation of 24 tokens equals
 //      float32's and, on llama-gqa / llama-tied, transformers' float32 greedy output.
@@ -66,7 +66,7 @@ async function float32OnBf16Weights(dir: string): Promise<{ model: Llama; logits
 
 /** transformers' bf16 error on this fixture (scripts/reference/make_bf16_reference.py), or null. */
 function transformersBf16(dir: string): { ids: number[]; bf16_max_abs_err: number; bf16_weights_f32_compute_max_abs_err: number; f32_greedy: number[] } | null {
-  const f = fixture("models", dir, "bf16-reference.json");
+  const f = fixture("bf16", `${dir}.json`);
   return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : null;
 }
 
@@ -134,7 +134,7 @@ for (const dir of CAUSAL) {
     const g = exact ? null : JSON.parse(fs.readFileSync(fixture("models", dir, "expected.json"), "utf8")).generate;
     const hf = transformersBf16(dir);
     if (!exact) {
-      assert.ok(hf, `${dir}: bf16-reference.json (scripts/reference/make_bf16_reference.py)`);
+      assert.ok(hf, `${dir}: test/fixtures/bf16/${dir}.json (scripts/reference/make_bf16_reference.py)`);
       assert.deepEqual(hf.ids, Array.from(ids), "transformers' bf16 error was measured on these ids");
     }
     const greedy = (x: Float32Array, t: number) => argmax(x.subarray(t * V, (t + 1) * V));
