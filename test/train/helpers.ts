@@ -55,3 +55,17 @@ export function tinySets(data: string, out: string, more: string[] = []): string
     "eval_every=0", "save_every=0", "seed=7", "threads=1", ...more,
   ];
 }
+
+/** Every file under `dir` with its bytes (files named `skip` excluded, e.g. the run lock), for "nothing changed" checks. */
+export function snapshot(dir: string, skip?: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name !== skip) out.set(path.relative(dir, p), fs.readFileSync(p).toString("base64"));
+    }
+  };
+  walk(dir);
+  return out;
+}

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 import { LOCK_FILE, readLock } from "../../src/train/run-dir.js";
 import { tinyWorld, tinyWorldModel, untrainedRewardModels } from "../helpers/tiny-world.js";
-import { tmpDir } from "./helpers.js";
+import { snapshot, tmpDir } from "./helpers.js";
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
 
@@ -33,20 +33,6 @@ function runCli(args: string[], cwd: string, onStart?: (p: ReturnType<typeof spa
 
 const setArgs = (sets: string[]): string[] => sets.flatMap((s) => ["--set", s]);
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** Every file under `dir` with its bytes (the lock excluded), for "nothing changed" checks. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name !== LOCK_FILE) out.set(path.relative(dir, p), fs.readFileSync(p).toString("base64"));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 async function waitFor(cond: () => boolean, what: string, exited: () => boolean): Promise<void> {
   while (!cond()) {
@@ -142,11 +128,11 @@ test("every stage: a second run into a finished run is refused untouched; --resu
       assert.ok(typeof v === "string" && path.isAbsolute(v), `${name}: config.yaml ${k} = ${JSON.stringify(saved[k])} is not absolute`);
 
     // 1. The same command again: refused, naming the run and the ways out; nothing in the directory changes.
-    const before = snapshot(run);
+    const before = snapshot(run, LOCK_FILE);
     const again = await runCli(args, a);
     assert.equal(again.code, 1, `${name}: ${again.stderr}`);
     assert.match(again.stderr, new RegExp(`llama2: ${esc(run)} holds another run \\(.*\\); use --resume ${esc(run)} to continue it, or --overwrite`), name);
-    assert.deepEqual(snapshot(run), before, `${name}: the refused run touched nothing`);
+    assert.deepEqual(snapshot(run, LOCK_FILE), before, `${name}: the refused run touched nothing`);
 
     // 2. --resume from another directory, with a relative path to the run, refuses a change to a fixed key.
     const resumeArg = path.relative(b, run);
@@ -155,7 +141,7 @@ test("every stage: a second run into a finished run is refused untouched; --resu
     assert.equal(bad.code, 1, `${name}: ${bad.stderr}`);
     const source = st.cmd[0] === "rejection-sample" ? "the run directory" : "the checkpoint"; // RS keeps its config in RUN_DIR/config.yaml
     assert.match(bad.stderr, new RegExp(`--set ${esc(f.set)}: --resume cannot change ${esc(f.key)}, .*\\(${source} \\S+ has ${esc(f.key)}: ${esc(f.saved)}, this gives `), name);
-    assert.deepEqual(snapshot(run), before, `${name}: the refused resume touched nothing`);
+    assert.deepEqual(snapshot(run, LOCK_FILE), before, `${name}: the refused resume touched nothing`);
 
     // 3. ... and continues the run where it is, from there, with the relative inputs of the first run.
     const more = await runCli([...st.cmd, "--quiet", "--resume", resumeArg, "--set", st.more], b);

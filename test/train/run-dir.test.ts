@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { LOCK_FILE, RunDirError, assertRunDirFree, openRunDir, procIdentity, readLock } from "../../src/train/run-dir.js";
 import { listCheckpoints, readTrainerState, resolveResume } from "../../src/train/checkpoint.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
-import { makeDataset, syntheticCorpus, tinySets, tmpDir } from "./helpers.js";
+import { makeDataset, snapshot, syntheticCorpus, tinySets, tmpDir } from "./helpers.js";
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
 const data = await makeDataset(syntheticCorpus(200));
@@ -38,20 +38,6 @@ function runCli(args: string[], watch?: (p: ReturnType<typeof spawn>, stopWatchi
 function deadPid(): number {
   const r = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
   return Number(r.stdout);
-}
-
-/** Every file under `dir` with its bytes, for "nothing changed" checks. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), fs.readFileSync(p).toString("base64"));
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 test("openRunDir holds a lock naming pid and host, refuses a second holder in the same process, and releases it", () => {
