@@ -2,6 +2,7 @@
 // decodes text as tokens arrive (stream-safe UTF-8), holds back text that could be the start of a
 // stop string, yields to the event loop after every decode step and checks the AbortSignal there.
 // `generate` drains it; `stream` hands out its pieces — so both produce the same text.
+import { eosIds } from "../model/config.js";
 import { generateSteps } from "../model/generate.js";
 import type { Llama } from "../model/llama.js";
 import type { ChatMessage } from "../tokenizer/chat-template.js";
@@ -86,7 +87,7 @@ export async function* generationLoop(
   model: Llama, tokenizer: LmTokenizer | null, promptIds: number[], chat: boolean, opts: ResolvedGenerateOptions,
 ): AsyncGenerator<string, GenerateResult, undefined> {
   throwIfAborted(opts.signal, "generate");
-  const eos = model.config.eosTokenId;
+  const eos = eosIds(model.config);
   // The continuation's first space is dropped where SentencePiece would drop it: when it starts the text
   // (no prompt text before it), and for a chat reply, which the template separates from [/INST] by a space.
   const strip = chat || (tokenizer !== null && tokenizer.decode(promptIds, { skipSpecial: true }) === "");
@@ -102,7 +103,7 @@ export async function* generationLoop(
       const r = steps.next();
       for (const id of arrived) {
         ids.push(id);
-        if (id === eos) finishReason = "stop";
+        if (eos.includes(id)) finishReason = "stop";
         else if (decoder) text += decoder.push(id);
       }
       arrived.length = 0;

@@ -16,7 +16,14 @@ export interface LlamaConfig {
   tieWordEmbeddings: boolean;
   bosTokenId: number;
   eosTokenId: number;
+  /** Every end-of-sequence id when config.json lists several (Llama 3 chat models); eosTokenId is the first. Generation stops at any. */
+  eosTokenIds?: readonly number[];
   padTokenId: number | null;
+}
+
+/** The ids generation stops at: eosTokenIds when config.json listed several, else eosTokenId. */
+export function eosIds(c: LlamaConfig): readonly number[] {
+  return c.eosTokenIds !== undefined && c.eosTokenIds.length > 0 ? c.eosTokenIds : [c.eosTokenId];
 }
 
 /** FFN hidden size of Meta's reference code: 2/3·4·dim, times ffn_dim_multiplier, rounded up to multiple_of. */

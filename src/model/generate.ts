@@ -4,6 +4,7 @@
 // reaches maxNewTokens, and the next waiting prompt joins in its cache row (prefilled alone). A row's
 // tokens do not depend on which rows share its steps: the engine's per-row outputs do not, and each
 // prompt samples from its own RNG stream (seed, prompt index).
+import { eosIds } from "./config.js";
 import { KVCache } from "./kv-cache.js";
 import { requireHead } from "./model-kind.js";
 import { Rng, streamSeed } from "./rng.js";
@@ -13,7 +14,7 @@ import type { Llama } from "./llama.js";
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   seed?: number;
-  /** Stop a row at this id (default: the config's eos). null = never stop early. */
+  /** Stop a row at this id (default: every eos id of the config). null = never stop early. */
   eosId?: number | null;
   /** Called with (prompt index, token id) as tokens are produced (streaming). */
   onToken?: (row: number, id: number) => void;
@@ -73,7 +74,7 @@ export function* generateSteps(model: Llama, prompts: number[][], opts: Generate
   if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) throw new RangeError(`generate: maxBatch must be an integer >= 1, got ${maxBatch}`);
   const ids: number[][] = prompts.map(() => []), logprobs: number[][] = prompts.map(() => []);
   if (opts.maxNewTokens <= 0) return { ids, logprobs };
-  const eos = opts.eosId === undefined ? model.config.eosTokenId : opts.eosId;
+  const eos: readonly number[] = opts.eosId === undefined ? eosIds(model.config) : opts.eosId === null ? [] : [opts.eosId];
   const V = model.config.vocabSize, rows = Math.min(n, maxBatch);
   const cache = new KVCache(model.config, rows, capacity);
   const engine = model.inference();
@@ -108,7 +109,7 @@ export function* generateSteps(model: Llama, prompts: number[][], opts: Generate
       ids[i]!.push(choice.id);
       logprobs[i]!.push(choice.logprob);
       opts.onToken?.(i, choice.id);
-      if (choice.id === eos || ids[i]!.length >= opts.maxNewTokens) {  // leave; the next prompt joins
+      if (eos.includes(choice.id) || ids[i]!.length >= opts.maxNewTokens) {  // leave; the next prompt joins
         owner[r] = -1;
         if (waiting < n) join(r);
         continue;

@@ -111,6 +111,7 @@ export function configFromHf(json: unknown, src = "config.json"): HfConfig {
     tieWordEmbeddings: tie,
     bosTokenId: tokenId(j, "bos_token_id", src, 1),
     eosTokenId: tokenId(j, "eos_token_id", src, 2),
+    ...(Array.isArray(j["eos_token_id"]) && j["eos_token_id"].length > 1 ? { eosTokenIds: [...(j["eos_token_id"] as number[])] } : {}),
     padTokenId: field(j, "pad_token_id", src, { int: true, nullable: true }),
   };
   validateConfig(config, src);
@@ -143,7 +144,7 @@ export function configToHf(c: LlamaConfig, kind: ModelKind, opts: ToHfOptions = 
     attention_dropout: 0.0,
     bos_token_id: c.bosTokenId,
     dtype: opts.dtype ?? "float32",
-    eos_token_id: c.eosTokenId,
+    eos_token_id: c.eosTokenIds !== undefined && c.eosTokenIds.length > 1 ? [...c.eosTokenIds] : c.eosTokenId,
     head_dim: c.headDim,
     hidden_act: "silu",
     hidden_size: c.hiddenSize,

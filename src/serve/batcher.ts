@@ -3,6 +3,7 @@
 // prefilled alone into a free row and joins the next step; a finished or cancelled sequence leaves at
 // once and frees its row. The engine's per-row outputs do not depend on which rows share a step, and
 // each sequence samples from its own seeded RNG, so an answer is the same alone or in a batch.
+import { eosIds } from "../model/config.js";
 import { KVCache } from "../model/kv-cache.js";
 import type { Llama } from "../model/llama.js";
 import { Rng } from "../model/rng.js";
@@ -187,7 +188,7 @@ export class ContinuousBatcher {
   /** Records the sampled token; emits text; returns true when the sequence has finished. */
   private advance(s: Sequence, id: number): boolean {
     s.generated.push(id);
-    const eos = !s.req.ignoreEos && (id === this.tok.eosId || id === this.model.config.eosTokenId);
+    const eos = !s.req.ignoreEos && (id === this.tok.eosId || eosIds(this.model.config).includes(id));
     if (!eos) s.text += s.decoder.push(id);
     let finish: "stop" | "length" | null = eos ? "stop" : null;
     let end = s.text.length;
